@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what labnote's tests and demo need on a fresh Debian/Ubuntu machine with Node 20 (run as root, like CI):
+# Debian's Jupyter packages, PostgreSQL, Chromium and git when missing, then the npm packages, then the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(python3-jupyter-client jupyter-console jupyter-nbconvert python3-nbclient jupyter-notebook
+  python3-jupyter-kernel-test python3-optuna python3-sklearn postgresql chromium git xz-utils)
+missing=()
+/usr/bin/python3 -c "import jupyter_client, nbclient, nbconvert, jupyter_kernel_test, optuna, sklearn, notebook, jupyter_console" 2>/dev/null \
+  || missing+=(python3-jupyter-client jupyter-console jupyter-nbconvert python3-nbclient jupyter-notebook python3-jupyter-kernel-test python3-optuna python3-sklearn)
+[ -x /usr/bin/jupyter ] || missing+=(jupyter-nbconvert)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${debian_packages[@]}" >/dev/null
+fi
+
+# npm packages: install when node_modules is absent or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "setup: building"
+npx tsc -p tsconfig.json
