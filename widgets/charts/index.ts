@@ -1,0 +1,3 @@
+export { lttbIndices, minMaxIndices, type XYSeries } from "./downsample.js";
+export { buildRunChartSpec, buildCompareChartSpec, seriesRows, VEGA_LITE_SCHEMA, type ChartSeries, type ChartOptions, type VegaLiteSpec } from "./metric-panels.js";
+export { renderSvg } from "./render.js";
