@@ -1,0 +1,120 @@
+// The SQLite schema, versioned with PRAGMA user_version: each entry of MIGRATIONS moves the file one version on.
+import type Database from "better-sqlite3";
+
+const MIGRATIONS: string[] = [
+  // version 1
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    params TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    env TEXT NOT NULL,
+    seed REAL,
+    code TEXT,
+    notebook TEXT,
+    data_hashes TEXT NOT NULL,
+    version_id TEXT,
+    study_name TEXT,
+    trial_number INTEGER,
+    kernel_id TEXT,
+    host TEXT,
+    pid INTEGER,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    heartbeat_at REAL NOT NULL
+  );
+  CREATE INDEX runs_by_name ON runs(name);
+  CREATE INDEX runs_by_study ON runs(study_name, trial_number);
+  CREATE INDEX runs_by_start ON runs(started_at, id);
+  CREATE INDEX runs_by_status ON runs(status, heartbeat_at);
+
+  -- seq keeps append order; value is REAL, with NaN stored as the text 'NaN' (SQLite would turn a NaN REAL into NULL).
+  CREATE TABLE metrics (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    split TEXT NOT NULL,
+    step REAL NOT NULL,
+    value REAL,
+    wall_time REAL NOT NULL
+  );
+  CREATE INDEX metrics_by_run ON metrics(run_id, key, split);
+
+  CREATE TABLE samples (
+    run_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    input TEXT NOT NULL,
+    pred TEXT NOT NULL,
+    label TEXT NOT NULL,
+    extra TEXT,
+    PRIMARY KEY (run_id, idx)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE artifacts (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    location TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (run_id, name)
+  );
+
+  CREATE TABLE studies (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    direction TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    next_trial_number INTEGER NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE trials (
+    id TEXT PRIMARY KEY,
+    study_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    params TEXT NOT NULL,
+    distributions TEXT NOT NULL,
+    value REAL,
+    run_id TEXT,
+    error TEXT,
+    kernel_id TEXT,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    heartbeat_at REAL NOT NULL,
+    UNIQUE (study_id, number)
+  );
+  CREATE INDEX trials_by_state ON trials(study_id, state, heartbeat_at);
+
+  CREATE TABLE trial_intermediate (
+    trial_id TEXT NOT NULL,
+    step REAL NOT NULL,
+    value REAL,
+    PRIMARY KEY (trial_id, step)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the file's schema up to date; safe when several processes open a new file at once. */
+export function migrateSqlite(db: Database.Database): void {
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  if (version() === SQLITE_SCHEMA_VERSION) return;
+  // IMMEDIATE takes the write lock first, so a second process waits and then sees the migrated version.
+  db.transaction(() => {
+    const current = version();
+    if (current > SQLITE_SCHEMA_VERSION) {
+      throw new Error(
+        `This labnote store was written by a newer labnote (schema ${current}, this one knows ${SQLITE_SCHEMA_VERSION}): upgrade labnote.`,
+      );
+    }
+    for (let next = current; next < SQLITE_SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
+    db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+  }).immediate();
+}
