@@ -1,0 +1,66 @@
+// WebGPU rung: Dawn through the `webgpu` npm package (Vulkan on Linux), then @tensorflow/tfjs-backend-webgpu.
+// The backend registers itself only when navigator.gpu exists, so navigator.gpu is installed first.
+import type { BackendRung, Tf } from "./types.js";
+import { errorText, withTimeout } from "./types.js";
+import type { GpuAdapterLike, GpuDeviceLike, GpuLike } from "../webgpu/gpu-types.js";
+
+const ADAPTER_TIMEOUT_MS = 10_000;
+
+interface DawnModule {
+  create(options: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+/** Why the last device was lost, if it was (Dawn reports device loss through a promise). */
+let deviceLostReason: string | undefined;
+export function webgpuDeviceLost(): string | undefined {
+  return deviceLostReason;
+}
+
+async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapterLike }> {
+  let dawn: DawnModule;
+  try {
+    const specifier: string = "webgpu";
+    dawn = (await import(specifier)) as DawnModule;
+  } catch (error) {
+    throw new Error(`the webgpu package (Dawn) did not load: ${errorText(error)}`);
+  }
+  // tfjs-backend-webgpu checks `instanceof GPUBuffer` and reads GPUBufferUsage etc. from the global scope.
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  }
+  const gpu = dawn.create([]);
+  const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: "high-performance" }), ADAPTER_TIMEOUT_MS, "navigator.gpu.requestAdapter");
+  if (!adapter) throw new Error("no WebGPU adapter (no GPU, or no Vulkan driver: libvulkan1 and the vendor's ICD)");
+  const navigatorLike = (globalThis as { navigator?: Record<string, unknown> }).navigator;
+  if (navigatorLike && typeof navigatorLike === "object") {
+    Object.defineProperty(navigatorLike, "gpu", { value: gpu, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  }
+  return { gpu, adapter };
+}
+
+export const webgpuRung: BackendRung = {
+  backend: "webgpu",
+  label: "webgpu (Dawn via the webgpu package)",
+  async prepare(tf: Tf): Promise<string> {
+    const { adapter } = await installNavigatorGpu();
+    await import("@tensorflow/tfjs-backend-webgpu");
+    if (!tf.findBackendFactory("webgpu")) throw new Error("@tensorflow/tfjs-backend-webgpu registered no backend");
+    const info = adapter.info;
+    const name = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") : "adapter";
+    return `${name || "GPU"} via Dawn`;
+  },
+};
+
+/** Called once the backend is live: watch for device loss so %backend can say what happened. */
+export function watchWebgpuDevice(tf: Tf): void {
+  const backend = tf.findBackend("webgpu") as unknown as { device?: GpuDeviceLike } | null;
+  const device = backend?.device;
+  if (!device) return;
+  deviceLostReason = undefined;
+  void device.lost.then((info) => {
+    deviceLostReason = `${info.reason ?? "unknown"}: ${info.message}`;
+  });
+}
