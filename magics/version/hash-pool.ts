@@ -1,0 +1,225 @@
+// SHA-256 over every core: a pool of worker threads, each streaming files through one reusable buffer.
+// Each worker stats the open file before and after reading, so a file modified during hashing is re-read, and it
+// can put the bytes into the content-addressed cache in the same pass (hard link, or a copy written while hashing).
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+
+export type CacheMode = "link" | "copy" | "none";
+
+export interface HashJob {
+  path: string;
+  /** Content-addressed cache directory to store the bytes in, or undefined to only hash. */
+  cacheDir?: string;
+  cacheMode?: CacheMode;
+}
+
+export interface HashedFile {
+  path: string;
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** How many times the file changed under us and was read again. */
+  rereads: number;
+}
+
+export class HashError extends Error {
+  override readonly name = "HashError";
+  constructor(message: string, readonly path: string, readonly code: string | undefined) {
+    super(message);
+  }
+}
+
+// Plain CommonJS run with `eval: true`, so the pool works the same under tsx, vitest and compiled dist/.
+const WORKER_SOURCE = String.raw`
+const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+const crypto = require("node:crypto");
+const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+const MAX_REREADS = 3;
+
+function hashOnce(file, copyTo) {
+  const fd = fs.openSync(file, "r");
+  let out;
+  try {
+    const before = fs.fstatSync(fd);
+    if (!before.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
+    out = copyTo ? fs.openSync(copyTo, "w", 0o444) : undefined;
+    const hash = crypto.createHash("sha256");
+    let position = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) break;
+      const chunk = read === buffer.length ? buffer : buffer.subarray(0, read);
+      hash.update(chunk);
+      if (out !== undefined) fs.writeSync(out, chunk);
+      position += read;
+    }
+    const after = fs.fstatSync(fd);
+    const stable = after.size === before.size && after.mtimeMs === before.mtimeMs && position === after.size;
+    return { stable, sha256: hash.digest("hex"), size: position, mtimeMs: after.mtimeMs, ino: after.ino };
+  } finally {
+    fs.closeSync(fd);
+    if (out !== undefined) fs.closeSync(out);
+  }
+}
+
+function storeInCache(job, result) {
+  const target = path.join(job.cacheDir, result.sha256.slice(0, 2), result.sha256.slice(2));
+  if (fs.existsSync(target)) return;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = target + ".tmp-" + process.pid + "-" + Math.random().toString(36).slice(2);
+  try {
+    fs.linkSync(job.path, temporary);
+    // The link must be the very inode we hashed, unchanged since (else the cache would hold other bytes).
+    const linked = fs.statSync(temporary);
+    if (linked.ino !== result.ino || linked.mtimeMs !== result.mtimeMs || linked.size !== result.size) {
+      fs.unlinkSync(temporary);
+      return false;
+    }
+  } catch (error) {
+    try { fs.unlinkSync(temporary); } catch {}
+    fs.copyFileSync(job.path, temporary);
+    const check = hashOnce(temporary);
+    if (check.sha256 !== result.sha256) { fs.unlinkSync(temporary); return false; }
+  }
+  fs.renameSync(temporary, target);
+  return true;
+}
+
+function hashJob(job) {
+  let rereads = 0;
+  for (;;) {
+    let copyTo;
+    let target;
+    if (job.cacheDir && job.cacheMode === "copy") {
+      fs.mkdirSync(job.cacheDir, { recursive: true });
+      copyTo = path.join(job.cacheDir, "incoming-" + process.pid + "-" + Math.random().toString(36).slice(2));
+    }
+    const result = hashOnce(job.path, copyTo);
+    if (result.stable && job.cacheDir && job.cacheMode === "link" && storeInCache(job, result) === false) {
+      result.stable = false;
+    }
+    if (copyTo !== undefined) {
+      target = path.join(job.cacheDir, result.sha256.slice(0, 2), result.sha256.slice(2));
+      if (result.stable && !fs.existsSync(target)) {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.renameSync(copyTo, target);
+      } else fs.unlinkSync(copyTo);
+    }
+    if (result.stable) return { ...result, path: job.path, rereads };
+    rereads++;
+    if (rereads > MAX_REREADS) throw Object.assign(new Error("kept changing while it was hashed"), { code: "EBUSY" });
+  }
+}
+
+parentPort.on("message", (message) => {
+  try {
+    parentPort.postMessage({ id: message.id, result: hashJob(message.job) });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: { message: String(error && error.message || error), code: error && error.code } });
+  }
+});
+`;
+
+interface Pending {
+  resolve(file: HashedFile): void;
+  reject(error: Error): void;
+  job: HashJob;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: number;
+}
+
+type WorkerReply = { id: number; result?: HashedFile; error?: { message: string; code?: string } };
+
+/** A lazily started pool; idle workers are unref'd so they never keep the kernel or a test alive. */
+export class HashPool {
+  private workers: PoolWorker[] = [];
+  private pending = new Map<number, Pending & { worker: PoolWorker }>();
+  private nextId = 1;
+
+  constructor(readonly size = Math.max(1, availableParallelism())) {}
+
+  hash(job: HashJob): Promise<HashedFile> {
+    const target = this.pickWorker();
+    const id = this.nextId++;
+    target.busy++;
+    if (target.busy === 1) target.worker.ref();
+    return new Promise<HashedFile>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, job, worker: target });
+      target.worker.postMessage({ id, job });
+    });
+  }
+
+  /** Hashes many files, at most `size * 2` in flight so every worker always has its next file queued. */
+  async hashAll(jobs: HashJob[], onEach?: (file: HashedFile | HashError, done: number) => void): Promise<Array<HashedFile | HashError>> {
+    const results = new Array<HashedFile | HashError>(jobs.length);
+    let next = 0;
+    let done = 0;
+    const lane = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const index = next++;
+        const job = jobs[index]!;
+        try {
+          results[index] = await this.hash(job);
+        } catch (error) {
+          results[index] = error instanceof HashError ? error : new HashError(String(error), job.path, undefined);
+        }
+        done++;
+        onEach?.(results[index]!, done);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs.length, this.size * 2) }, lane));
+    return results;
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((entry) => entry.worker.terminate()));
+  }
+
+  private pickWorker(): PoolWorker {
+    const idle = this.workers.find((entry) => entry.busy === 0);
+    if (idle) return idle;
+    if (this.workers.length < this.size) return this.startWorker();
+    return this.workers.reduce((least, entry) => (entry.busy < least.busy ? entry : least));
+  }
+
+  private startWorker(): PoolWorker {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const entry: PoolWorker = { worker, busy: 0 };
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const pending = this.pending.get(reply.id);
+      if (!pending) return;
+      this.pending.delete(reply.id);
+      entry.busy--;
+      if (entry.busy === 0) worker.unref();
+      if (reply.result) pending.resolve(reply.result);
+      else pending.reject(new HashError(reply.error?.message ?? "unknown error", pending.job.path, reply.error?.code));
+    });
+    worker.on("error", (error) => {
+      for (const [id, pending] of this.pending) {
+        if (pending.worker !== entry) continue;
+        this.pending.delete(id);
+        pending.reject(new HashError(error.message, pending.job.path, undefined));
+      }
+      this.workers = this.workers.filter((candidate) => candidate !== entry);
+    });
+    this.workers.push(entry);
+    return entry;
+  }
+}
+
+let sharedPool: HashPool | undefined;
+
+/** The per-process pool (one worker per core). */
+export function sharedHashPool(): HashPool {
+  sharedPool ??= new HashPool();
+  return sharedPool;
+}
