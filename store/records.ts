@@ -13,7 +13,7 @@ export function buildRunRecord(run: NewRun, now: number = Date.now()): RunRecord
   if (typeof run.name !== "string") throw new TypeError("createRun needs a run name (a string).");
   const startedAt = run.startedAt ?? now;
   return {
-    id: run.id ?? newId(startedAt),
+    id: run.id ?? newId(),
     name: run.name,
     status: run.status ?? "running",
     params: run.params ?? {},
