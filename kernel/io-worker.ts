@@ -1,0 +1,160 @@
+// The io worker thread owns every ZeroMQ socket. The main thread runs user code and may block (a synchronous
+// training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps delivering iopub messages the main
+// thread already posted, answers kernel_info while the main thread is idle or starting, and turns a message-mode
+// interrupt_request into SIGINT for the process.
+import { parentPort, workerData } from "node:worker_threads";
+import { Publisher, Reply, Router } from "zeromq";
+import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
+import { endpoint } from "./protocol/connection.js";
+import type { Channel, Header, Message } from "./protocol/messages.js";
+import { SendQueue, type QueuedMessage } from "./protocol/send-queue.js";
+import { decodeMessage, encodeMessage, newHeader, Signer } from "./protocol/wire.js";
+
+const options = workerData as WorkerOptions;
+const port = parentPort!;
+const signer = new Signer(options.connection.key, options.connection.signature_scheme);
+
+const shell = new Router({ linger: 1000 });
+const control = new Router({ linger: 1000 });
+const stdin = new Router({ linger: 1000 });
+const iopub = new Publisher({ linger: 1000, sendHighWaterMark: 0 });
+const heartbeat = new Reply({ linger: 0 });
+
+function log(message: string): void {
+  process.stderr.write(`[labnote io] ${message}\n`);
+}
+
+function makeQueue(socket: Router | Publisher, name: string): SendQueue {
+  return new SendQueue(
+    (item: QueuedMessage) => socket.send(encodeMessage(item.message, signer, item.identities)),
+    (error, item) => log(`could not send ${item.message.header.msg_type} on ${name}: ${(error as Error).message}`),
+  );
+}
+
+const queues: Record<Channel, SendQueue> = {
+  shell: makeQueue(shell, "shell"),
+  control: makeQueue(control, "control"),
+  stdin: makeQueue(stdin, "stdin"),
+  iopub: makeQueue(iopub, "iopub"),
+};
+
+/** Shell requests handed to the main thread whose idle status has not gone out yet. */
+const mainThreadWork = new Set<string>();
+
+function post(message: WorkerToMain): void {
+  port.postMessage(message);
+}
+
+function send(channel: Channel, message: Message<string, unknown>, identities: Uint8Array[] = []): void {
+  if (channel === "iopub" && message.header.msg_type === "status") {
+    const state = (message.content as { execution_state?: string }).execution_state;
+    if (state === "idle" && "msg_id" in message.parent_header) mainThreadWork.delete(message.parent_header.msg_id);
+  }
+  queues[channel].push({ identities, message });
+}
+
+function ownMessage<C>(msgType: string, parent: Header | Record<string, never>, content: C): Message<string, C> {
+  return { header: newHeader(msgType, options.session), parent_header: parent, metadata: {}, content, buffers: [] };
+}
+
+function status(state: "busy" | "idle" | "starting", parent: Header | Record<string, never>): void {
+  send("iopub", ownMessage("status", parent, { execution_state: state }));
+}
+
+/** Requests this thread answers itself, around busy/idle like any other request. */
+function answerHere(channel: "shell" | "control", identities: Uint8Array[], request: Message): boolean {
+  const type = request.header.msg_type;
+  const reply = (msgType: string, content: unknown): void => send(channel, ownMessage(msgType, request.header, content), identities);
+  if (type === "kernel_info_request" && (channel === "control" || mainThreadWork.size === 0)) {
+    status("busy", request.header);
+    reply("kernel_info_reply", options.kernelInfo);
+    status("idle", request.header);
+    return true;
+  }
+  if (type === "interrupt_request") {
+    status("busy", request.header);
+    // The main thread's SIGINT handler (and vm's breakOnSigint for synchronous code) stops the cell.
+    process.kill(process.pid, "SIGINT");
+    reply("interrupt_reply", { status: "ok" });
+    status("idle", request.header);
+    return true;
+  }
+  if (type === "shutdown_request" && channel === "control") {
+    const restart = (request.content as { restart?: unknown }).restart === true;
+    status("busy", request.header);
+    reply("shutdown_reply", { status: "ok", restart });
+    status("idle", request.header);
+    void Promise.all([queues.control.flushed(), queues.iopub.flushed()]).then(() => post({ type: "shutdown", restart }));
+    return true;
+  }
+  return false;
+}
+
+async function receiveRequests(socket: Router, channel: "shell" | "control"): Promise<void> {
+  for await (const frames of socket) {
+    const decoded = decodeMessage(frames, signer);
+    if (!decoded.ok) {
+      log(`dropped a message on ${channel}: ${decoded.reason}`);
+      continue;
+    }
+    const identities = decoded.identities.map((identity) => new Uint8Array(identity));
+    if (answerHere(channel, identities, decoded.message)) continue;
+    if (channel === "shell") mainThreadWork.add(decoded.message.header.msg_id);
+    post({ type: "request", channel, identities, message: decoded.message });
+  }
+}
+
+async function receiveInputReplies(): Promise<void> {
+  for await (const frames of stdin) {
+    const decoded = decodeMessage(frames, signer);
+    if (!decoded.ok) log(`dropped a message on stdin: ${decoded.reason}`);
+    else if (decoded.message.header.msg_type === "input_reply") post({ type: "input_reply", message: decoded.message });
+    else log(`ignored ${decoded.message.header.msg_type} on stdin (only input_reply is expected there)`);
+  }
+}
+
+async function echoHeartbeats(): Promise<void> {
+  for await (const frames of heartbeat) await heartbeat.send(frames);
+}
+
+function keepReceiving(loop: () => Promise<void>, name: string): void {
+  loop().catch((error: unknown) => {
+    if (!closing) log(`${name} loop stopped: ${(error as Error).message}`);
+  });
+}
+
+let closing = false;
+
+async function close(): Promise<void> {
+  closing = true;
+  await Promise.all(Object.values(queues).map((queue) => queue.flushed()));
+  for (const socket of [shell, control, stdin, iopub, heartbeat]) socket.close();
+  post({ type: "closed" });
+}
+
+port.on("message", (message: MainToWorker) => {
+  if (message.type === "send") send(message.channel, message.message, message.identities);
+  else if (message.type === "close") void close();
+});
+
+async function start(): Promise<void> {
+  const info = options.connection;
+  await Promise.all([
+    shell.bind(endpoint(info, "shell")),
+    control.bind(endpoint(info, "control")),
+    stdin.bind(endpoint(info, "stdin")),
+    iopub.bind(endpoint(info, "iopub")),
+    heartbeat.bind(endpoint(info, "hb")),
+  ]);
+  keepReceiving(() => receiveRequests(shell, "shell"), "shell");
+  keepReceiving(() => receiveRequests(control, "control"), "control");
+  keepReceiving(receiveInputReplies, "stdin");
+  keepReceiving(echoHeartbeats, "heartbeat");
+  status("starting", {});
+  post({ type: "ready" });
+}
+
+start().catch((error: unknown) => {
+  log(`could not bind the kernel's sockets: ${(error as Error).message}. Is another kernel using these ports?`);
+  process.exit(1);
+});

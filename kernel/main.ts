@@ -1,0 +1,105 @@
+// The kernel process: `labnote kernel -f CONNECTION_FILE`. The io worker binds the sockets first; the engine is
+// created afterwards so the first kernel_info_reply never waits for TypeScript, tfjs or SQLite.
+import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
+import { Worker } from "node:worker_threads";
+import { History } from "./history.js";
+import { kernelInfo } from "./kernel-info.js";
+import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
+import { readConnectionFile } from "./protocol/connection.js";
+import { KernelSession } from "./session.js";
+import type { Engine, EngineOptions } from "./types.js";
+
+/** Seconds the engine gets to clean up on shutdown before the process exits anyway. */
+const ENGINE_SHUTDOWN_GRACE_MS = 3000;
+
+function log(message: string): void {
+  process.stderr.write(`[labnote] ${message}\n`);
+}
+
+function kernelIdFrom(connectionFile: string): string {
+  const match = /^kernel-(.+)\.json$/.exec(basename(connectionFile));
+  return match ? match[1]! : randomUUID();
+}
+
+async function loadEngine(options: EngineOptions): Promise<Engine> {
+  // LABNOTE_ENGINE_MODULE swaps in another engine (a file URL or path exporting createEngine), e.g. for wire tests.
+  const override = process.env.LABNOTE_ENGINE_MODULE;
+  const module = (await import(override ? override : "./engine.js")) as { createEngine(options: EngineOptions): Engine };
+  return module.createEngine(options);
+}
+
+export async function runKernel(connectionFile: string): Promise<void> {
+  let session: KernelSession | undefined;
+  // Registered first: without a listener SIGINT would kill the process instead of interrupting the cell.
+  process.on("SIGINT", () => session?.interrupt());
+
+  const connection = readConnectionFile(connectionFile);
+  const projectDir = process.cwd();
+  const kernelId = kernelIdFrom(connectionFile);
+  const sessionId = randomUUID();
+  const info = kernelInfo();
+  const workerOptions: WorkerOptions = { connection, session: sessionId, kernelInfo: info };
+  const worker = new Worker(new URL("./io-worker.js", import.meta.url), { workerData: workerOptions });
+  const toWorker = (message: MainToWorker): void => worker.postMessage(message);
+
+  const history = History.forProject(projectDir, log);
+  let engine: Promise<Engine> | undefined;
+  let shuttingDown = false;
+
+  const shutdown = async (): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const engineDone = engine?.then((loaded) => loaded.shutdown(), () => undefined) ?? Promise.resolve();
+    await Promise.race([engineDone.catch((error: unknown) => log(`engine shutdown failed: ${String(error)}`)), delay(ENGINE_SHUTDOWN_GRACE_MS)]);
+    history.close();
+    toWorker({ type: "close" });
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+
+  session = new KernelSession({
+    transport: { send: (channel, message, identities = []) => toWorker({ type: "send", channel, message, identities }) },
+    sessionId,
+    kernelInfo: info,
+    history,
+    onShutdown: () => void shutdown(),
+    log,
+  });
+  const activeSession = session;
+
+  process.on("unhandledRejection", (reason) => activeSession.reportBackgroundError(reason));
+  process.on("uncaughtException", (error) => activeSession.reportBackgroundError(error));
+
+  worker.on("message", (message: WorkerToMain) => {
+    switch (message.type) {
+      case "ready":
+        engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms });
+        activeSession.setEngine(engine);
+        // Open the history database once start-up is over, so the first cell does not pay for it.
+        setTimeout(() => void history.open(), 300).unref();
+        return;
+      case "request":
+        return activeSession.receive(message.channel, message.identities, message.message);
+      case "input_reply":
+        return activeSession.receiveInputReply(message.message);
+      case "shutdown":
+        return void shutdown();
+      case "closed":
+        return process.exit(0);
+    }
+  });
+  worker.on("error", (error) => {
+    log(`the io worker failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+  worker.on("exit", (code) => {
+    if (!shuttingDown) {
+      log(`the io worker stopped (exit code ${code}); the kernel cannot talk to Jupyter any more and exits.`);
+      process.exit(code || 1);
+    }
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,22 @@
+// Messages between the main thread (engine, dispatcher) and the io worker (all ZeroMQ sockets), via postMessage.
+import type { ConnectionInfo } from "./connection.js";
+import type { Channel, KernelInfoReplyContent, Message } from "./messages.js";
+
+export interface WorkerOptions {
+  connection: ConnectionInfo;
+  /** Session id used in headers of messages the worker writes itself. */
+  session: string;
+  /** Answered by the worker directly while the main thread is idle, so start-up never waits for the engine. */
+  kernelInfo: KernelInfoReplyContent;
+}
+
+export type WorkerToMain =
+  | { type: "ready" }
+  | { type: "request"; channel: "shell" | "control"; identities: Uint8Array[]; message: Message }
+  | { type: "input_reply"; message: Message }
+  | { type: "shutdown"; restart: boolean }
+  | { type: "closed" };
+
+export type MainToWorker =
+  | { type: "send"; channel: Channel; identities: Uint8Array[]; message: Message<string, unknown> }
+  | { type: "close" };

@@ -1,0 +1,255 @@
+// The dispatcher on the main thread: one shell request at a time (control requests jump the queue), busy/idle
+// around each, replies and iopub parented to the request, execution counts, stop_on_error, stdin, comms, history.
+import { KernelCommManager } from "./comms.js";
+import type { History } from "./history.js";
+import type {
+  Channel,
+  ExecuteReplyContent,
+  ExecuteRequestContent,
+  Header,
+  KernelInfoReplyContent,
+  Message,
+  ShellRequest,
+} from "./protocol/messages.js";
+import { createOutputSink } from "./protocol/output-sink.js";
+import { toShellRequest } from "./protocol/requests.js";
+import { newHeader } from "./protocol/wire.js";
+import type { Engine, ExecuteOutcome, JSONObject } from "./types.js";
+
+export interface Transport {
+  send(channel: Channel, message: Message<string, unknown>, identities?: Uint8Array[]): void;
+}
+
+export interface SessionOptions {
+  transport: Transport;
+  sessionId: string;
+  kernelInfo: KernelInfoReplyContent;
+  history?: History;
+  /** Called after a shutdown_request has been answered (shell channel; control's is answered by the io worker). */
+  onShutdown?(restart: boolean): void;
+  log?(message: string): void;
+}
+
+interface QueuedRequest {
+  channel: "shell" | "control";
+  identities: Uint8Array[];
+  message: Message;
+  aborted?: boolean;
+}
+
+type ExecuteMessage = Extract<ShellRequest, { msg_type: "execute_request" }>;
+
+export class KernelSession {
+  readonly comms: KernelCommManager;
+  private engine: Promise<Engine> | undefined;
+  private readonly queue: QueuedRequest[] = [];
+  private processing = false;
+  private executionCount = 0;
+  /** The request whose handling is in progress: comm messages and background errors are parented to it. */
+  private currentParent: Header | Record<string, never> = {};
+  private lastExecuteParent: Header | undefined;
+  private pendingInput: { resolve(value: string): void; reject(error: Error): void } | undefined;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: SessionOptions) {
+    this.log = options.log ?? ((message) => process.stderr.write(`[labnote] ${message}\n`));
+    this.comms = new KernelCommManager((msgType, content, metadata, buffers) => this.publish(msgType, content, this.currentParent, metadata, buffers), this.log);
+  }
+
+  /** The engine may still be loading: requests that need it wait, kernel_info never does. */
+  setEngine(engine: Promise<Engine>): void {
+    this.engine = engine;
+    engine.catch((error: unknown) => this.log(`the TypeScript engine failed to load: ${(error as Error).stack ?? String(error)}`));
+  }
+
+  receive(channel: "shell" | "control", identities: Uint8Array[], message: Message): void {
+    const request = { channel, identities, message };
+    if (channel === "control") void this.handle(request);
+    else {
+      this.queue.push(request);
+      if (!this.processing) void this.processQueue();
+    }
+  }
+
+  receiveInputReply(message: Message): void {
+    const pending = this.pendingInput;
+    this.pendingInput = undefined;
+    if (!pending) return this.log("input_reply arrived while no input was requested; ignored");
+    pending.resolve(typeof message.content.value === "string" ? message.content.value : "");
+  }
+
+  /** SIGINT (signal mode, or message mode via the io worker): stop the cell, and any input() it waits on. */
+  interrupt(): void {
+    const pending = this.pendingInput;
+    this.pendingInput = undefined;
+    pending?.reject(Object.assign(new Error("Interrupted while waiting for input"), { name: "KeyboardInterrupt" }));
+    void this.engine?.then((engine) => engine.interrupt(), () => undefined);
+  }
+
+  /** An error no cell awaited (unhandled rejection, throw in a timer): shown under the last executed cell. */
+  reportBackgroundError(error: unknown): void {
+    const description = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    const text = `Unhandled error in background work (the kernel is still running):\n${description}\n`;
+    if (this.lastExecuteParent) this.publish("stream", { name: "stderr", text }, this.lastExecuteParent);
+    else this.log(text);
+  }
+
+  private async processQueue(): Promise<void> {
+    this.processing = true;
+    while (this.queue.length > 0) await this.handle(this.queue.shift()!);
+    this.processing = false;
+  }
+
+  private publish(msgType: string, content: unknown, parent: Header | Record<string, never>, metadata: JSONObject = {}, buffers: Uint8Array[] = []): void {
+    this.options.transport.send("iopub", { header: newHeader(msgType, this.options.sessionId), parent_header: parent, metadata, content, buffers });
+  }
+
+  private reply(request: QueuedRequest, msgType: string, content: unknown, metadata: JSONObject = {}): void {
+    const message = { header: newHeader(msgType, this.options.sessionId), parent_header: request.message.header, metadata, content, buffers: [] };
+    this.options.transport.send(request.channel, message, request.identities);
+  }
+
+  private async handle(request: QueuedRequest): Promise<void> {
+    const header = request.message.header;
+    this.currentParent = header;
+    this.publish("status", { execution_state: "busy" }, header);
+    try {
+      const typed = toShellRequest(request.message);
+      if (!typed) this.log(`unknown message type "${header.msg_type}" on ${request.channel}; ignored (no reply)`);
+      else if (request.aborted && typed.msg_type === "execute_request") {
+        this.reply(request, "execute_reply", { status: "aborted", execution_count: this.executionCount } satisfies ExecuteReplyContent);
+      } else await this.dispatch(request, typed);
+    } catch (error) {
+      this.log(`failed to handle ${header.msg_type}: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      this.publish("status", { execution_state: "idle" }, header);
+    }
+  }
+
+  private async dispatch(request: QueuedRequest, typed: ShellRequest): Promise<void> {
+    switch (typed.msg_type) {
+      case "kernel_info_request":
+        return this.reply(request, "kernel_info_reply", this.options.kernelInfo);
+      case "execute_request":
+        return this.execute(request, typed);
+      case "complete_request": {
+        const { code, cursor_pos } = typed.content;
+        return this.withEngine(request, "complete_reply", async (engine) => {
+          const result = await engine.complete(code, cursor_pos);
+          return { status: "ok", matches: result.matches, cursor_start: result.cursorStart, cursor_end: result.cursorEnd, metadata: result.metadata };
+        });
+      }
+      case "inspect_request": {
+        const { code, cursor_pos, detail_level } = typed.content;
+        return this.withEngine(request, "inspect_reply", async (engine) => ({ status: "ok", ...(await engine.inspect(code, cursor_pos, detail_level)) }));
+      }
+      case "is_complete_request": {
+        const { code } = typed.content;
+        return this.withEngine(request, "is_complete_reply", async (engine) => {
+          const result = await engine.isComplete(code);
+          return result.status === "incomplete" ? { status: result.status, indent: result.indent ?? "" } : { status: result.status };
+        });
+      }
+      case "history_request": {
+        const history = this.options.history ? await this.options.history.query(typed.content) : [];
+        return this.reply(request, "history_reply", { status: "ok", history });
+      }
+      case "comm_info_request":
+        return this.reply(request, "comm_info_reply", { status: "ok", comms: this.comms.info(typed.content.target_name) });
+      case "comm_open":
+        return this.comms.handleOpen(typed.content.comm_id, typed.content.target_name, typed.content.data, typed.buffers);
+      case "comm_msg":
+        return this.comms.handleMessage(typed.content.comm_id, typed.content.data, typed.buffers, typed.metadata);
+      case "comm_close":
+        return this.comms.handleClose(typed.content.comm_id, typed.content.data);
+      case "shutdown_request":
+        this.reply(request, "shutdown_reply", { status: "ok", restart: typed.content.restart });
+        return this.options.onShutdown?.(typed.content.restart);
+      case "interrupt_request":
+        this.interrupt();
+        return this.reply(request, "interrupt_reply", { status: "ok" });
+    }
+  }
+
+  private async withEngine(request: QueuedRequest, replyType: string, answer: (engine: Engine) => Promise<object>): Promise<void> {
+    try {
+      this.reply(request, replyType, await answer(await this.requireEngine()));
+    } catch (error) {
+      const { ename, evalue, traceback } = describeError(error);
+      this.reply(request, replyType, { status: "error", ename, evalue, traceback });
+    }
+  }
+
+  private requireEngine(): Promise<Engine> {
+    return this.engine ?? Promise.reject(new Error("The kernel is still starting its TypeScript engine; try again in a moment."));
+  }
+
+  private async execute(request: QueuedRequest, message: ExecuteMessage): Promise<void> {
+    const content: ExecuteRequestContent = message.content;
+    const parent = message.header;
+    if (content.store_history) this.executionCount++;
+    const executionCount = this.executionCount;
+    this.lastExecuteParent = parent;
+    if (!content.silent) this.publish("execute_input", { code: content.code, execution_count: executionCount }, parent);
+
+    const outcome = await this.runOnEngine(request, content, executionCount);
+    let resultText: string | undefined;
+    if (outcome.status === "ok") {
+      if (outcome.result && !content.silent) {
+        this.publish("execute_result", { execution_count: executionCount, data: outcome.result, metadata: outcome.resultMetadata ?? {} }, parent);
+        const plain = outcome.result["text/plain"];
+        resultText = typeof plain === "string" ? plain : undefined;
+      }
+      this.reply(request, "execute_reply", { status: "ok", execution_count: executionCount, payload: outcome.payload, user_expressions: outcome.userExpressions }, { status: "ok" });
+    } else {
+      const { ename, evalue, traceback } = outcome;
+      this.publish("error", { ename, evalue, traceback }, parent);
+      this.reply(request, "execute_reply", { status: "error", execution_count: executionCount, ename, evalue, traceback }, { status: "error" });
+      if (content.stop_on_error) await this.abortQueuedExecutes();
+    }
+    if (content.store_history) void this.options.history?.record(executionCount, content.code, resultText);
+  }
+
+  private async runOnEngine(request: QueuedRequest, content: ExecuteRequestContent, executionCount: number): Promise<ExecuteOutcome> {
+    const parent = request.message.header;
+    try {
+      const engine = await this.requireEngine();
+      return await engine.execute({
+        code: content.code,
+        silent: content.silent,
+        storeHistory: content.store_history,
+        allowStdin: content.allow_stdin,
+        userExpressions: content.user_expressions,
+        executionCount,
+        output: createOutputSink((msgType, data) => this.publish(msgType, data, parent)),
+        input: (prompt, password) => this.requestInput(request, content.allow_stdin, prompt, password),
+      });
+    } catch (error) {
+      return { status: "error", ...describeError(error) };
+    }
+  }
+
+  private requestInput(request: QueuedRequest, allowed: boolean, prompt: string, password: boolean): Promise<string> {
+    if (!allowed) {
+      return Promise.reject(new Error("This frontend does not accept input (allow_stdin is false): put the value in the code instead of calling input()."));
+    }
+    this.pendingInput?.reject(new Error("A newer input() request replaced this one."));
+    return new Promise((resolve, reject) => {
+      this.pendingInput = { resolve, reject };
+      const message = { header: newHeader("input_request", this.options.sessionId), parent_header: request.message.header, metadata: {}, content: { prompt, password }, buffers: [] };
+      this.options.transport.send("stdin", message, request.identities);
+    });
+  }
+
+  /** After a failed cell with stop_on_error, executes already sent are answered "aborted" (like ipykernel). */
+  private async abortQueuedExecutes(): Promise<void> {
+    // Let requests posted while the cell ran (the main thread may have been blocked) reach the queue first.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const queued of this.queue) if (queued.message.header.msg_type === "execute_request") queued.aborted = true;
+  }
+}
+
+export function describeError(error: unknown): { ename: string; evalue: string; traceback: string[] } {
+  if (error instanceof Error) return { ename: error.name, evalue: error.message, traceback: (error.stack ?? `${error.name}: ${error.message}`).split("\n") };
+  return { ename: "Error", evalue: String(error), traceback: [String(error)] };
+}
