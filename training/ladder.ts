@@ -5,6 +5,7 @@ import { tensorflowCpuRung, tensorflowGpuRung } from "./backends/tensorflow.js";
 import type { BackendName, BackendRung, Tf } from "./backends/types.js";
 import { BACKEND_NAMES, errorText, withTimeout } from "./backends/types.js";
 import { wasmRung } from "./backends/wasm.js";
+import { ALL_SPEEDUPS, NO_SPEEDUPS, setWebGpuSpeedups } from "./webgpu/index.js";
 import { watchWebgpuDevice, webgpuDeviceLost, webgpuRung } from "./backends/webgpu.js";
 
 export interface SkippedBackend {
@@ -52,6 +53,8 @@ async function activate(tf: Tf, rung: BackendRung): Promise<string> {
   const ok = await withTimeout(tf.setBackend(rung.backend), INIT_TIMEOUT_MS, `${rung.backend} initialisation`);
   if (!ok) throw new Error(`${rung.backend} failed to initialise`);
   await tf.ready();
+  // Our per-op overhead fixes (training/webgpu); LABNOTE_WEBGPU_SPEEDUPS=0 turns them off.
+  if (rung.backend === "webgpu") setWebGpuSpeedups(tf, process.env.LABNOTE_WEBGPU_SPEEDUPS === "0" ? NO_SPEEDUPS : ALL_SPEEDUPS);
   await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, `${rung.backend} matmul check`);
   if (rung.backend === "webgpu") watchWebgpuDevice(tf);
   return detail;

@@ -32,7 +32,7 @@ async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapte
   const gpu = dawn.create([]);
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: "high-performance" }), ADAPTER_TIMEOUT_MS, "navigator.gpu.requestAdapter");
   if (!adapter) throw new Error("no WebGPU adapter (no GPU, or no Vulkan driver: libvulkan1 and the vendor's ICD)");
-  const navigatorLike = (globalThis as { navigator?: Record<string, unknown> }).navigator;
+  const navigatorLike = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (navigatorLike && typeof navigatorLike === "object") {
     Object.defineProperty(navigatorLike, "gpu", { value: gpu, configurable: true });
   } else {

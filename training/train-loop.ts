@@ -1,0 +1,218 @@
+// trainLoop: a fit-like loop that keeps the device busy. Losses stay on the device and are read back every
+// `readEvery` steps with one read of a stacked tensor; every step runs inside tf.tidy so nothing leaks.
+import type * as tfTypes from "@tensorflow/tfjs";
+import { backendInfo, loadTf, markBackendFailed } from "./ladder.js";
+import type { Tf } from "./backends/types.js";
+import { errorText } from "./backends/types.js";
+
+type Tensor = tfTypes.Tensor;
+type Scalar = tfTypes.Scalar;
+
+/** What trainLoop needs from a %track run (magics/track's Run has it). */
+export interface LossLogger {
+  log(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
+}
+
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+}
+
+export type LossName = "meanSquaredError" | "categoricalCrossentropy" | "sparseCategoricalCrossentropy" | "binaryCrossentropy" | "softmaxCrossEntropy";
+export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+interface CommonOptions {
+  optimizer: tfTypes.Optimizer;
+  /** Whole-data tensors (sliced into batches on the device) or batches; yielded batches are disposed after use. */
+  data: Batch | Iterable<Batch> | AsyncIterable<Batch>;
+  /** Passes over `data` when it is a pair of tensors (default 1). Ignored when `steps` is given. */
+  epochs?: number;
+  /** Total optimizer steps; a pair of tensors is cycled through as often as needed. */
+  steps?: number;
+  /** Rows per step when `data` is a pair of tensors (default 32). */
+  batchSize?: number;
+  /** Read the loss back every N steps (default 50): one device→host transfer per N steps. */
+  readEvery?: number;
+  /** Where losses go: an explicit run, `null` for none; default track.current() when %track is loaded. */
+  run?: LossLogger | null;
+  /** Called after each read-back with the losses of the steps since the last one. */
+  onLosses?: (losses: { step: number; loss: number }[]) => void;
+  /** Stops at the next read-back when aborted (a cell interrupt). */
+  signal?: AbortSignal;
+}
+
+export interface ModelTrainOptions extends CommonOptions {
+  model: tfTypes.LayersModel;
+  /** A loss name, or (yTrue, yPred) → loss; default: the model's compiled loss when it is one of the names. */
+  loss?: LossName | LossFunction;
+}
+
+export interface ParamsTrainOptions extends CommonOptions {
+  /** The variables to train (default: every trainable variable the loss touches). */
+  params?: tfTypes.Variable[];
+  /** Computes the loss of one batch from the variables it closes over. */
+  lossFn: (x: Tensor, y: Tensor) => Tensor;
+}
+
+export type TrainLoopOptions = ModelTrainOptions | ParamsTrainOptions;
+
+export interface TrainLoopResult {
+  steps: number;
+  /** Every step's loss, in order. */
+  losses: number[];
+  finalLoss: number;
+  seconds: number;
+  stepsPerSecond: number;
+  backend: string;
+  stopped: "done" | "interrupted";
+}
+
+function lossByName(tf: Tf, name: string): LossFunction {
+  switch (name) {
+    case "meanSquaredError":
+      return (yTrue, yPred) => tf.losses.meanSquaredError(yTrue, yPred);
+    case "categoricalCrossentropy":
+      return (yTrue, yPred) => tf.mean(tf.metrics.categoricalCrossentropy(yTrue, yPred));
+    case "sparseCategoricalCrossentropy":
+      return (yTrue, yPred) => {
+        const labels = tf.cast(tf.reshape(yTrue, [-1]), "int32") as tfTypes.Tensor1D;
+        return tf.mean(tf.metrics.categoricalCrossentropy(tf.oneHot(labels, yPred.shape[yPred.rank - 1]!), yPred));
+      };
+    case "binaryCrossentropy":
+      return (yTrue, yPred) => tf.mean(tf.metrics.binaryCrossentropy(yTrue, yPred));
+    case "softmaxCrossEntropy":
+      return (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred);
+    default:
+      throw new Error(`trainLoop: unknown loss "${name}". Pass one of meanSquaredError, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, softmaxCrossEntropy, or a function (yTrue, yPred) => loss.`);
+  }
+}
+
+function modelLoss(tf: Tf, options: ModelTrainOptions): LossFunction {
+  if (typeof options.loss === "function") return options.loss;
+  const name = options.loss ?? (typeof options.model.loss === "string" ? options.model.loss : undefined);
+  if (!name) throw new Error("trainLoop: the model has no loss. Pass `loss` (e.g. \"categoricalCrossentropy\") or compile the model with a loss name.");
+  return lossByName(tf, name);
+}
+
+function isBatch(data: CommonOptions["data"]): data is Batch {
+  return typeof (data as Batch).x === "object" && typeof (data as Batch).y === "object" && !(Symbol.iterator in data) && !(Symbol.asyncIterator in data);
+}
+
+/** Slices a pair of tensors into batches on the device, cycling through epochs; no host copies. */
+function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: number): Generator<Batch> {
+  const rows = data.x.shape[0]!;
+  if (data.y.shape[0] !== rows) throw new Error(`trainLoop: x has ${rows} rows but y has ${data.y.shape[0]}; they must match.`);
+  const size = Math.min(batchSize, rows);
+  let start = 0;
+  for (let step = 0; step < totalSteps; step++) {
+    if (start + size > rows) start = 0;
+    yield { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
+    start += size;
+  }
+}
+
+async function* limitSteps(source: Iterable<Batch> | AsyncIterable<Batch>, steps: number | undefined): AsyncGenerator<Batch> {
+  let count = 0;
+  for await (const batch of source as AsyncIterable<Batch>) {
+    if (steps !== undefined && count >= steps) break;
+    count++;
+    yield batch;
+  }
+}
+
+async function currentTrackRun(): Promise<LossLogger | undefined> {
+  try {
+    const specifier: string = "../magics/track/index.js";
+    const module = (await import(specifier)) as { track?: { current?: () => LossLogger | undefined } };
+    return module.track?.current?.();
+  } catch {
+    return undefined; // %track is optional: without it losses are only returned.
+  }
+}
+
+/** Trains with minimize() per step; see TrainLoopOptions. */
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
+  const tf = await loadTf();
+  const readEvery = Math.max(1, Math.floor(options.readEvery ?? 50));
+  const batchSize = options.batchSize ?? 32;
+  const run = options.run === undefined ? await currentTrackRun() : options.run ?? undefined;
+
+  let stepLoss: (x: Tensor, y: Tensor) => Scalar;
+  let varList: tfTypes.Variable[] | undefined;
+  if ("model" in options) {
+    const lossFunction = modelLoss(tf, options);
+    const model = options.model;
+    varList = model.trainableWeights.map((weight) => weight.read() as tfTypes.Variable);
+    stepLoss = (x, y) => tf.mean(lossFunction(y, model.apply(x, { training: true }) as Tensor)) as Scalar;
+  } else {
+    const lossFn = options.lossFn;
+    varList = options.params;
+    stepLoss = (x, y) => tf.mean(lossFn(x, y)) as Scalar;
+  }
+
+  let batches: AsyncIterable<Batch>;
+  if (isBatch(options.data)) {
+    const rows = options.data.x.shape[0]!;
+    const total = options.steps ?? (options.epochs ?? 1) * Math.ceil(rows / Math.min(batchSize, rows));
+    batches = limitSteps(tensorBatches(tf, options.data, batchSize, total), undefined);
+  } else {
+    batches = limitSteps(options.data, options.steps);
+  }
+
+  const losses: number[] = [];
+  let pending: Scalar[] = [];
+  let stopped: TrainLoopResult["stopped"] = "done";
+  const started = performance.now();
+
+  const readBack = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const stacked = tf.stack(pending);
+    const values = await stacked.data();
+    tf.dispose([stacked, ...pending]);
+    pending = [];
+    const firstStep = losses.length;
+    const chunk = Array.from(values, (loss, index) => ({ step: firstStep + index, loss }));
+    for (const { step, loss } of chunk) {
+      losses.push(loss);
+      run?.log({ loss }, { step, split: "train" });
+    }
+    options.onLosses?.(chunk);
+  };
+
+  try {
+    for await (const batch of batches) {
+      const loss = tf.tidy(() => options.optimizer.minimize(() => stepLoss(batch.x, batch.y), true, varList)!);
+      tf.dispose([batch.x, batch.y]);
+      pending.push(loss);
+      if (pending.length >= readEvery) {
+        await readBack();
+        if (options.signal?.aborted) {
+          stopped = "interrupted";
+          break;
+        }
+      }
+    }
+    await readBack();
+  } catch (error) {
+    tf.dispose(pending);
+    const backend = tf.getBackend();
+    const reason = errorText(error);
+    markBackendFailed(`training step failed: ${reason}`);
+    const others = ["webgpu", "wasm", "cpu"].filter((name) => name !== backend).join(", ");
+    throw new Error(
+      `trainLoop: a training step failed on the ${backend} backend (${reason}). Your variables and other cells are kept: ` +
+        `switch with %backend NAME (${others}) and run the cell again.`,
+      { cause: error },
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    steps: losses.length,
+    losses,
+    finalLoss: losses.length > 0 ? losses[losses.length - 1]! : Number.NaN,
+    seconds,
+    stepsPerSecond: seconds > 0 ? losses.length / seconds : 0,
+    backend: backendInfo()?.name ?? tf.getBackend(),
+    stopped,
+  };
+}
