@@ -1,0 +1,210 @@
+// Tree-structured Parzen Estimator with Optuna 3.x defaults: 10 random start-up trials, γ(n) = min(⌈0.1n⌉, 25),
+// older trials down-weighted past 25, a prior component, 24 candidates drawn from l(x) and the one maximising
+// l(x)/g(x) kept. Independent mode models each parameter alone (bandwidths from neighbour gaps, magic clip);
+// multivariate mode models the shared parameters jointly (Scott-like bandwidth 0.2·n^(−1/(d+4))).
+import { createRandom, mixSeed, type Random } from "../rng.js";
+import { choiceIndex, fromUnit, toUnit, type Distribution, type ParamValue } from "../space.js";
+import { normalCdf } from "./linalg.js";
+import { sampleUniform } from "./random.js";
+import type { Sampler, SamplingContext, TrialHistory } from "./types.js";
+
+export interface TPESamplerOptions {
+  multivariate?: boolean;
+  startupTrials?: number;
+  candidates?: number;
+  priorWeight?: number;
+}
+
+/** One mixture component's parameters for one axis. */
+type AxisKernel = { kind: "numeric"; mean: number; sd: number; logNormaliser: number } | { kind: "choice"; logProbabilities: number[] };
+
+interface Mixture {
+  logWeights: number[];
+  /** kernels[component][axis] */
+  kernels: AxisKernel[][];
+}
+
+interface ObservedPoint {
+  /** Per axis: a unit-space number, or a choice index. */
+  coordinates: number[];
+  number: number;
+}
+
+export function gamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+export function trialWeights(n: number): number[] {
+  if (n < 25) return Array<number>(n).fill(1);
+  const ramp = n - 25;
+  const weights: number[] = [];
+  for (let i = 0; i < ramp; i++) weights.push(ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1));
+  return weights.concat(Array<number>(25).fill(1));
+}
+
+const SQRT2PI_LOG = 0.5 * Math.log(2 * Math.PI);
+
+export class TPESampler implements Sampler {
+  readonly name: string;
+  private readonly multivariate: boolean;
+  private readonly startupTrials: number;
+  private readonly candidates: number;
+  private readonly priorWeight: number;
+
+  constructor(options: TPESamplerOptions = {}) {
+    this.multivariate = options.multivariate ?? false;
+    this.name = this.multivariate ? "tpe-multivariate" : "tpe";
+    this.startupTrials = options.startupTrials ?? 10;
+    this.candidates = options.candidates ?? 24;
+    this.priorWeight = options.priorWeight ?? 1;
+  }
+
+  sampleRelative(context: SamplingContext, space: Record<string, Distribution>): Record<string, ParamValue> {
+    const names = Object.keys(space).sort();
+    if (!this.multivariate || names.length === 0) return {};
+    const random = createRandom(mixSeed(context.seed, context.trialNumber, "tpe-relative"));
+    return this.sample(context, names.map((name) => [name, space[name]!]), random) ?? {};
+  }
+
+  sampleIndependent(context: SamplingContext, name: string, distribution: Distribution): ParamValue {
+    const random = createRandom(mixSeed(context.seed, context.trialNumber, "tpe", name));
+    return this.sample(context, [[name, distribution]], random)?.[name] ?? sampleUniform(distribution, random.next());
+  }
+
+  private sample(context: SamplingContext, axes: [string, Distribution][], random: Random): Record<string, ParamValue> | undefined {
+    const relevant = context.history.filter(
+      (trial) => (trial.state === "complete" || trial.state === "pruned") && axes.every(([name, d]) => name in trial.params && JSON.stringify(trial.distributions[name]) === JSON.stringify(d)),
+    );
+    const complete = relevant.filter((trial) => trial.state === "complete" && trial.value !== null && Number.isFinite(trial.value));
+    if (complete.length < this.startupTrials) return undefined;
+    const { below, above } = splitTrials(relevant);
+    const encode = (trial: TrialHistory): ObservedPoint => ({
+      number: trial.number,
+      coordinates: axes.map(([name, d]) => (d.type === "choice" ? choiceIndex(d, trial.params[name]!) : toUnit(d, trial.params[name] as number))),
+    });
+    const distributions = axes.map(([, d]) => d);
+    const l = this.mixture(below.map(encode), distributions);
+    const g = this.mixture(above.map(encode), distributions);
+    let bestPoint: number[] | undefined;
+    let bestScore = -Infinity;
+    for (let c = 0; c < this.candidates; c++) {
+      const point = drawFrom(l, distributions, random);
+      const score = logDensity(l, point) - logDensity(g, point);
+      if (score > bestScore) {
+        bestScore = score;
+        bestPoint = point;
+      }
+    }
+    if (!bestPoint) return undefined;
+    const proposal: Record<string, ParamValue> = {};
+    axes.forEach(([name, d], i) => {
+      proposal[name] = d.type === "choice" ? d.choices[bestPoint![i]!]! : fromUnit(d, bestPoint![i]!);
+    });
+    return proposal;
+  }
+
+  private mixture(points: ObservedPoint[], distributions: Distribution[]): Mixture {
+    const sorted = [...points].sort((a, b) => a.number - b.number);
+    const weights = [...trialWeights(sorted.length), this.priorWeight];
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    const logWeights = weights.map((w) => Math.log(w / total));
+    const kernels: AxisKernel[][] = weights.map(() => []);
+    const dimension = distributions.length;
+    distributions.forEach((distribution, axis) => {
+      if (distribution.type === "choice") {
+        const k = distribution.choices.length;
+        sorted.forEach((point, i) => {
+          const probabilities = Array<number>(k).fill(this.priorWeight / k);
+          probabilities[point.coordinates[axis]!]! += 1;
+          const sum = probabilities.reduce((a, b) => a + b, 0);
+          kernels[i]!.push({ kind: "choice", logProbabilities: probabilities.map((p) => Math.log(p / sum)) });
+        });
+        kernels[sorted.length]!.push({ kind: "choice", logProbabilities: Array<number>(k).fill(-Math.log(k)) });
+        return;
+      }
+      const means = sorted.map((point) => point.coordinates[axis]!);
+      const sds = this.multivariate ? means.map(() => 0.2 * Math.max(sorted.length, 1) ** (-1 / (dimension + 4))) : neighbourBandwidths(means);
+      means.forEach((mean, i) => kernels[i]!.push(numericKernel(mean, sds[i]!)));
+      kernels[sorted.length]!.push(numericKernel(0.5, 1));
+    });
+    return { logWeights, kernels };
+  }
+}
+
+/** Best γ(n) complete trials below; the other complete trials and the pruned ones (worse than any complete) above. */
+function splitTrials(trials: TrialHistory[]): { below: TrialHistory[]; above: TrialHistory[] } {
+  const complete = trials.filter((t) => t.state === "complete" && t.value !== null).sort((a, b) => a.value! - b.value! || a.number - b.number);
+  const pruned = trials.filter((t) => t.state === "pruned");
+  const count = gamma(complete.length + pruned.length);
+  return { below: complete.slice(0, count), above: [...complete.slice(count), ...pruned] };
+}
+
+/** Optuna's univariate bandwidth: the larger gap to a neighbour (prior at 0.5 included), clipped to [1/min(100, n+2), 1]. */
+function neighbourBandwidths(means: number[]): number[] {
+  const withPrior = [...means, 0.5];
+  const order = withPrior.map((_, i) => i).sort((a, b) => withPrior[a]! - withPrior[b]!);
+  const sds = new Array<number>(withPrior.length);
+  order.forEach((index, rank) => {
+    const value = withPrior[index]!;
+    const left = rank > 0 ? value - withPrior[order[rank - 1]!]! : undefined;
+    const right = rank < order.length - 1 ? withPrior[order[rank + 1]!]! - value : undefined;
+    sds[index] = Math.max(left ?? right ?? 1, right ?? left ?? 1);
+  });
+  const minimum = 1 / Math.min(100, withPrior.length + 1);
+  return sds.slice(0, means.length).map((sd) => Math.min(1, Math.max(minimum, sd)));
+}
+
+function numericKernel(mean: number, sd: number): AxisKernel {
+  const mass = normalCdf((1 - mean) / sd) - normalCdf((0 - mean) / sd);
+  return { kind: "numeric", mean, sd, logNormaliser: -Math.log(Math.max(mass, 1e-12)) - Math.log(sd) - SQRT2PI_LOG };
+}
+
+function logDensity(mixture: Mixture, point: number[]): number {
+  let max = -Infinity;
+  const terms = mixture.logWeights.map((logWeight, k) => {
+    let total = logWeight;
+    mixture.kernels[k]!.forEach((kernel, axis) => {
+      const x = point[axis]!;
+      if (kernel.kind === "choice") total += kernel.logProbabilities[x]!;
+      else total += kernel.logNormaliser - 0.5 * ((x - kernel.mean) / kernel.sd) ** 2;
+    });
+    if (total > max) max = total;
+    return total;
+  });
+  if (max === -Infinity) return max;
+  return max + Math.log(terms.reduce((sum, t) => sum + Math.exp(t - max), 0));
+}
+
+function drawFrom(mixture: Mixture, distributions: Distribution[], random: Random): number[] {
+  let u = random.next();
+  let component = mixture.logWeights.length - 1;
+  for (let k = 0; k < mixture.logWeights.length; k++) {
+    u -= Math.exp(mixture.logWeights[k]!);
+    if (u <= 0) {
+      component = k;
+      break;
+    }
+  }
+  return mixture.kernels[component]!.map((kernel, axis) => {
+    if (kernel.kind === "choice") {
+      let v = random.next();
+      for (let i = 0; i < kernel.logProbabilities.length; i++) {
+        v -= Math.exp(kernel.logProbabilities[i]!);
+        if (v <= 0) return i;
+      }
+      return kernel.logProbabilities.length - 1;
+    }
+    // Truncated normal on [0, 1] by rejection (falls back to clipping when the mass inside is tiny).
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const x = kernel.mean + kernel.sd * random.normal();
+      if (x >= 0 && x <= 1) return snapUnit(distributions[axis]!, x);
+    }
+    return snapUnit(distributions[axis]!, Math.min(1, Math.max(0, kernel.mean)));
+  });
+}
+
+/** Candidates for discrete parameters are scored where they will actually land. */
+function snapUnit(distribution: Distribution, unit: number): number {
+  if (distribution.type === "choice" || (distribution.type === "float" && distribution.step === null)) return unit;
+  return toUnit(distribution, fromUnit(distribution, unit));
+}
