@@ -1,0 +1,136 @@
+// %version push / pull: refs/labnote/* over git smart HTTP with isomorphic-git, and the data cache to a remote
+// directory (a path or file:// URL). Remotes used are remembered so %version forget can reach them later.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { MagicError } from "../types.js";
+import { localCache, readTombstones, remoteDataDir, removeObject, syncObjects, writeTombstones } from "./data-cache.js";
+import { compareAndSwapRef, gitFs, listRefs, loadGit, readRef } from "./git-store.js";
+import { labnoteDir } from "./paths.js";
+import type { VersionSession } from "./session.js";
+
+interface RemotesFile {
+  data: string[];
+  git: string[];
+}
+
+function remotesPath(projectDir: string): string {
+  return join(labnoteDir(projectDir), "remotes.json");
+}
+
+function readRemotes(projectDir: string): RemotesFile {
+  try {
+    return JSON.parse(readFileSync(remotesPath(projectDir), "utf8")) as RemotesFile;
+  } catch {
+    return { data: [], git: [] };
+  }
+}
+
+function rememberRemote(projectDir: string, kind: keyof RemotesFile, remote: string): void {
+  const remotes = readRemotes(projectDir);
+  if (remotes[kind].includes(remote)) return;
+  remotes[kind].push(remote);
+  mkdirSync(labnoteDir(projectDir), { recursive: true });
+  writeFileSync(`${remotesPath(projectDir)}.tmp`, JSON.stringify(remotes, null, 2));
+  renameSync(`${remotesPath(projectDir)}.tmp`, remotesPath(projectDir));
+}
+
+export function knownDataRemotes(projectDir: string): string[] {
+  return readRemotes(projectDir).data;
+}
+
+export interface SyncResult {
+  remote: string;
+  refs: { ref: string; status: string }[];
+  data: { remote: string; objects: number; tombstonesApplied: number } | null;
+}
+
+function isHttp(remote: string): boolean {
+  return /^https?:\/\//i.test(remote);
+}
+
+async function pushDataCache(session: VersionSession, dataRemote: string): Promise<SyncResult["data"]> {
+  const local = localCache(session.projectDir);
+  const remote = remoteDataDir(dataRemote, session.projectDir);
+  mkdirSync(remote, { recursive: true });
+  const tombstones = [...readTombstones(local), ...readTombstones(remote)];
+  const forgotten = new Set(tombstones.map((tombstone) => tombstone.sha256));
+  let applied = 0;
+  for (const sha256 of forgotten) if (removeObject(remote, sha256)) applied++;
+  const copied = syncObjects(local, remote, forgotten);
+  if (tombstones.length > 0) writeTombstones(remote, tombstones);
+  rememberRemote(session.projectDir, "data", dataRemote);
+  return { remote, objects: copied.length, tombstonesApplied: applied };
+}
+
+async function pullDataCache(session: VersionSession, dataRemote: string): Promise<SyncResult["data"]> {
+  const local = localCache(session.projectDir);
+  const remote = remoteDataDir(dataRemote, session.projectDir);
+  if (!existsSync(remote)) throw new MagicError(`the data remote ${remote} does not exist: push to it first, or check the path.`);
+  const tombstones = [...readTombstones(local), ...readTombstones(remote)];
+  const forgotten = new Set(tombstones.map((tombstone) => tombstone.sha256));
+  let applied = 0;
+  for (const sha256 of forgotten) if (removeObject(local, sha256)) applied++;
+  const copied = syncObjects(remote, local, forgotten);
+  if (tombstones.length > 0) writeTombstones(local, tombstones);
+  rememberRemote(session.projectDir, "data", dataRemote);
+  return { remote, objects: copied.length, tombstonesApplied: applied };
+}
+
+export async function pushVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
+  const result: SyncResult = { remote, refs: [], data: null };
+  await session.flush();
+  if (isHttp(remote)) {
+    const git = await loadGit();
+    const http = (await import("isomorphic-git/http/node")).default;
+    const { gitdir } = await session.repo();
+    const refs = await listRefs(gitdir, "refs/labnote/");
+    for (const ref of refs.keys()) {
+      try {
+        const pushed = await git.push({ fs: gitFs(gitdir), http, gitdir, url: remote, ref, remoteRef: ref });
+        const status = pushed.refs[ref];
+        result.refs.push({ ref, status: status?.ok ? "pushed" : `rejected: ${status?.error ?? "unknown"}` });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result.refs.push({ ref, status: /fast-forward|PushRejected/i.test(message) ? "rejected: the remote has snapshots you do not; %version pull first, then push" : `failed: ${message}` });
+      }
+    }
+    rememberRemote(session.projectDir, "git", remote);
+  }
+  const dataRemote = options.data ?? (isHttp(remote) ? undefined : remote);
+  if (dataRemote) result.data = await pushDataCache(session, dataRemote);
+  return result;
+}
+
+/** Fetches every refs/labnote/* of the remote; fast-forwards, or merges diverged histories so nothing is lost. */
+export async function pullVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
+  const result: SyncResult = { remote, refs: [], data: null };
+  if (isHttp(remote)) {
+    const git = await loadGit();
+    const http = (await import("isomorphic-git/http/node")).default;
+    const { gitdir } = await session.repo();
+    const serverRefs = await git.listServerRefs({ http, url: remote, prefix: "refs/labnote/" });
+    // A remote known only to isomorphic-git's view of the config: the user's .git/config is never edited.
+    const extraConfig = `\n[remote "labnote-pull"]\n\turl = ${remote}\n\tfetch = +refs/labnote/*:refs/labnote-pull/*\n`;
+    for (const { ref, oid } of serverRefs) {
+      if (!ref.startsWith("refs/labnote/")) continue;
+      await git.fetch({ fs: gitFs(gitdir, extraConfig), http, gitdir, remote: "labnote-pull", ref, remoteRef: ref, singleBranch: true, tags: false });
+      const local = await readRef(gitdir, ref);
+      let status: string;
+      if (local === oid) status = "up to date";
+      else if (local === null) status = (await compareAndSwapRef(gitdir, ref, null, oid)) ? "new" : "changed meanwhile, pull again";
+      else if (await git.isDescendent({ fs: gitFs(gitdir), gitdir, oid, ancestor: local, depth: -1 })) status = (await compareAndSwapRef(gitdir, ref, local, oid)) ? "fast-forwarded" : "changed meanwhile, pull again";
+      else if (await git.isDescendent({ fs: gitFs(gitdir), gitdir, oid: local, ancestor: oid, depth: -1 })) status = "local is ahead";
+      else {
+        const { commit } = await git.readCommit({ fs: gitFs(gitdir), gitdir, oid: local });
+        const signature = { name: "labnote", email: "labnote@localhost", timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
+        const merge = await git.writeCommit({ fs: gitFs(gitdir), gitdir, commit: { message: `merge ${ref} from ${remote}\n`, tree: commit.tree, parent: [local, oid], author: signature, committer: signature } });
+        status = (await compareAndSwapRef(gitdir, ref, local, merge)) ? "merged" : "changed meanwhile, pull again";
+      }
+      result.refs.push({ ref, status });
+    }
+    rememberRemote(session.projectDir, "git", remote);
+  }
+  const dataRemote = options.data ?? (isHttp(remote) ? undefined : remote);
+  if (dataRemote) result.data = await pullDataCache(session, dataRemote);
+  return result;
+}
