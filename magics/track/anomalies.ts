@@ -1,0 +1,130 @@
+// Anomaly detectors: pure functions over a series (values oldest → newest) that say whether something looks wrong.
+// The run calls them at most a few times a second (never per log call) and warns once per kind.
+
+export interface Anomaly {
+  kind: "non-finite" | "flat-loss" | "exploding-gradient" | "vanishing-gradient" | "overfitting" | "tensor-leak" | "throughput-collapse";
+  /** Index (in the series passed) where the anomaly shows. */
+  index: number;
+  message: string;
+}
+
+function median(values: ArrayLike<number>, start: number, end: number): number {
+  const copy = Array.prototype.slice.call(values, start, end).filter(Number.isFinite) as number[];
+  if (copy.length === 0) return NaN;
+  copy.sort((a, b) => a - b);
+  const middle = copy.length >> 1;
+  return copy.length % 2 ? copy[middle] : (copy[middle - 1] + copy[middle]) / 2;
+}
+
+/** First NaN or ±Infinity from `from` on, or -1. */
+export function findNonFinite(values: ArrayLike<number>, length: number = values.length, from = 0): number {
+  for (let i = from; i < length; i++) {
+    const value = values[i];
+    if (value !== value || value === Infinity || value === -Infinity) return i;
+  }
+  return -1;
+}
+
+export interface FlatOptions {
+  /** Points in the window. */
+  window?: number;
+  /** (max − min) / max(|mean|, 1e-12) below this counts as flat. */
+  relativeTolerance?: number;
+}
+
+/** Loss flat over the last `window` points: training has stalled (dead learning rate, frozen weights, saturated units). */
+export function detectFlat(values: ArrayLike<number>, length: number = values.length, options: FlatOptions = {}): boolean {
+  const window = options.window ?? 100;
+  const tolerance = options.relativeTolerance ?? 1e-6;
+  if (length < window) return false;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = length - window; i < length; i++) {
+    const value = values[i];
+    if (!Number.isFinite(value)) return false;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    sum += value;
+  }
+  const mean = sum / window;
+  return (max - min) / Math.max(Math.abs(mean), 1e-12) < tolerance;
+}
+
+export interface GradientOptions {
+  /** Earlier points whose median is the reference. */
+  window?: number;
+  /** Latest norm above factor × median explodes. */
+  explodeFactor?: number;
+  /** Latest norm above this always explodes. */
+  explodeAbsolute?: number;
+  /** This many latest norms all below `vanishAbsolute` vanish. */
+  vanishCount?: number;
+  vanishAbsolute?: number;
+}
+
+/** Exploding (sudden jump or huge) or vanishing (≈0 for several steps) gradient norms. */
+export function detectGradientNorm(norms: ArrayLike<number>, length: number = norms.length, options: GradientOptions = {}): "exploding" | "vanishing" | undefined {
+  if (length === 0) return undefined;
+  const latest = norms[length - 1];
+  const explodeAbsolute = options.explodeAbsolute ?? 1e4;
+  if (latest > explodeAbsolute) return "exploding";
+  const window = options.window ?? 20;
+  if (length > 5) {
+    const reference = median(norms, Math.max(0, length - 1 - window), length - 1);
+    if (reference > 0 && latest > (options.explodeFactor ?? 50) * reference) return "exploding";
+  }
+  const vanishCount = options.vanishCount ?? 5;
+  const vanishAbsolute = options.vanishAbsolute ?? 1e-7;
+  if (length >= vanishCount) {
+    let all = true;
+    for (let i = length - vanishCount; i < length; i++) if (!(Math.abs(norms[i]) < vanishAbsolute)) all = false;
+    if (all) return "vanishing";
+  }
+  return undefined;
+}
+
+export interface GapOptions {
+  /** Consecutive validation points over which the gap must widen. */
+  window?: number;
+  /** The gap must have grown by this factor over the window. */
+  growth?: number;
+}
+
+/**
+ * Train/val gap widening (overfitting): for the last `window` validation points, val loss − train loss (train taken at
+ * the latest train step ≤ the val step) grows every time and ends `growth`× larger, while val loss rises.
+ */
+export function detectWideningGap(
+  train: { steps: ArrayLike<number>; values: ArrayLike<number>; length: number },
+  val: { steps: ArrayLike<number>; values: ArrayLike<number>; length: number },
+  options: GapOptions = {},
+): boolean {
+  const window = options.window ?? 4;
+  if (val.length < window || train.length === 0) return false;
+  const gaps: number[] = [];
+  let trainIndex = 0;
+  for (let v = val.length - window; v < val.length; v++) {
+    const step = val.steps[v];
+    while (trainIndex + 1 < train.length && train.steps[trainIndex + 1] <= step) trainIndex++;
+    gaps.push(val.values[v] - train.values[trainIndex]);
+  }
+  for (let i = 1; i < gaps.length; i++) if (!(gaps[i] > gaps[i - 1])) return false;
+  const valRose = val.values[val.length - 1] > val.values[val.length - window];
+  return valRose && gaps[gaps.length - 1] > 0 && gaps[gaps.length - 1] > (options.growth ?? 1.5) * Math.max(gaps[0], 1e-12);
+}
+
+/** Tensor count rose at every one of the last `window` observations (one per step or per check): a leak (missing tf.tidy / dispose). */
+export function detectTensorLeak(counts: ArrayLike<number>, length: number = counts.length, window = 8): boolean {
+  if (length < window + 1) return false;
+  for (let i = length - window; i < length; i++) if (!(counts[i] > counts[i - 1])) return false;
+  return true;
+}
+
+/** Latest throughput below `factor` × the median of the earlier ones (after at least `warmup` readings). */
+export function detectThroughputCollapse(rates: ArrayLike<number>, length: number = rates.length, factor = 0.2, warmup = 5): boolean {
+  if (length <= warmup) return false;
+  const reference = median(rates, 1, length - 1); // the first reading includes start-up cost
+  const latest = rates[length - 1];
+  return reference > 0 && latest >= 0 && latest < factor * reference;
+}

@@ -1,0 +1,102 @@
+// What a run records about where it ran: Node, OS, CPU, GPU, tfjs version and backend, the project's lockfile hash
+// and git HEAD. Everything here is asynchronous and best-effort: a missing tool leaves a field out, never fails.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { arch, cpus, platform, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import type { JSONObject } from "../../kernel/types.js";
+
+export function runCommand(command: string, args: string[], cwd: string, timeoutMs = 3000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, timeout: timeoutMs, windowsHide: true }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+  });
+}
+
+let gpuQuery: Promise<string | undefined> | undefined;
+/** GPU names and memory from nvidia-smi (once per process), or undefined when there is none. */
+export function describeGpus(): Promise<string | undefined> {
+  gpuQuery ??= runCommand("nvidia-smi", ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"], process.cwd());
+  return gpuQuery;
+}
+
+async function tfjsVersion(projectDir: string): Promise<string | undefined> {
+  for (const base of [join(projectDir, "package.json"), import.meta.url]) {
+    try {
+      const require = createRequire(base);
+      const manifest = JSON.parse(await readFile(require.resolve("@tensorflow/tfjs/package.json"), "utf8")) as { version?: string };
+      if (manifest.version) return manifest.version;
+    } catch {
+      // not resolvable from here; try the next place
+    }
+  }
+  return undefined;
+}
+
+async function tfjsBackend(): Promise<JSONObject | undefined> {
+  try {
+    const training = (await import("../../training/index.js" as string)) as { backendInfo?: () => { name: string; reason: string } | undefined };
+    const info = training.backendInfo?.();
+    if (info) return { name: info.name, reason: info.reason };
+  } catch {
+    // training/ not available: fall through to tfjs's own engine if it is loaded
+  }
+  const engine = (globalThis as { _tfengine?: { backendName?: string } })._tfengine;
+  return engine?.backendName ? { name: engine.backendName, reason: "already loaded" } : undefined;
+}
+
+async function lockfileHash(projectDir: string): Promise<string | undefined> {
+  for (const name of ["package-lock.json", "yarn.lock", "pnpm-lock.yaml"]) {
+    try {
+      return `${name}:sha256:${createHash("sha256").update(await readFile(join(projectDir, name))).digest("hex")}`;
+    } catch {
+      // try the next lockfile kind
+    }
+  }
+  return undefined;
+}
+
+async function gitState(projectDir: string): Promise<JSONObject | undefined> {
+  const head = await runCommand("git", ["rev-parse", "HEAD"], projectDir);
+  if (!head) return undefined;
+  const status = await runCommand("git", ["status", "--porcelain", "--untracked-files=no"], projectDir);
+  return { head, dirty: status === undefined ? null : status.length > 0 };
+}
+
+export async function captureEnvironment(projectDir: string): Promise<JSONObject> {
+  const [gpu, tfjs, backend, lockfile, git] = await Promise.all([describeGpus(), tfjsVersion(projectDir), tfjsBackend(), lockfileHash(projectDir), gitState(projectDir)]);
+  const processors = cpus();
+  const env: JSONObject = {
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+    cpu: processors.length > 0 ? `${processors[0].model.trim()} ×${processors.length}` : "unknown",
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    gpu: gpu ?? null,
+    tfjs: tfjs ?? null,
+    backend: backend ?? null,
+    lockfile: lockfile ?? null,
+    git: git ?? null,
+  };
+  return env;
+}
+
+/** The seed in force (%seed), when the seed magic is present. */
+export async function currentSeedIfKnown(): Promise<number | null> {
+  try {
+    const seed = (await import("../seed/state.js" as string)) as { currentSeed?: () => number | null };
+    return seed.currentSeed?.() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Hashes of data files this kernel session read (%version), when %version is present. */
+export async function sessionDataHashesIfKnown(): Promise<Record<string, string>> {
+  try {
+    const version = (await import("../version/index.js" as string)) as { sessionDataHashes?: () => Record<string, string> };
+    return version.sessionDataHashes?.() ?? {};
+  } catch {
+    return {};
+  }
+}

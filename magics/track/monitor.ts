@@ -1,0 +1,225 @@
+// The periodic side of a run (never per log call): throughput, anomaly checks, weight norms, system metrics,
+// the live chart (updated in place, throttled) and the context recorded at start and end.
+import type { JSONObject, JSONValue } from "../../kernel/types.js";
+import type { Display, DisplayHandle } from "../types.js";
+import type { SampleRow, Store } from "../../store/types.js";
+import { buildRunChartSpec, type ChartSeries } from "../../widgets/charts/metric-panels.js";
+import { detectFlat, detectGradientNorm, detectTensorLeak, detectThroughputCollapse, detectWideningGap } from "./anomalies.js";
+import { captureEnvironment, currentSeedIfKnown, sessionDataHashesIfKnown } from "./environment.js";
+import { weightNorms, type WatchableModel } from "./model-hooks.js";
+import type { MetricSeries, SeriesTable } from "./series.js";
+import { SystemSampler, tensorsAlive } from "./system-metrics.js";
+import { samplesHtml, samplesText } from "./tables.js";
+
+interface MonitoredRun {
+  readonly id: string;
+  readonly name: string;
+  readonly projectDir: string;
+  readonly series: SeriesTable;
+  readonly lastStep: number;
+  readonly options: { seed?: number | null };
+  log(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
+  warnOnce(kind: string, message: string): void;
+}
+
+export interface MonitorOptions {
+  display: Display | undefined;
+  chartIntervalMs: number;
+  systemIntervalMs: number;
+  anomalies: boolean;
+}
+
+const COUNTER_KEYS = ["samples", "tokens"] as const;
+
+export class RunMonitor {
+  private handle: DisplayHandle | undefined;
+  private lastChartAt = 0;
+  private chartIntervalMs: number;
+  private chartedPoints = -1;
+  private throughputAt = performance.now();
+  private throughputStep = -1;
+  private readonly counterSeen = new Map<MetricSeries, number>();
+  private readonly rates: number[] = [];
+  private readonly tensorCounts: number[] = [];
+  private tensorStep = -1;
+  private readonly checkedLength = new Map<MetricSeries, number>();
+  private watched: { model: WatchableModel; everySteps: number; lastStep: number } | undefined;
+  private readonly sampler: SystemSampler;
+  private context: Promise<{ env: JSONObject; seed: number | null }> | undefined;
+
+  constructor(private readonly run: MonitoredRun, private readonly options: MonitorOptions) {
+    this.chartIntervalMs = options.chartIntervalMs;
+    this.sampler = new SystemSampler((sample) => {
+      if (!this.stopped) this.run.log(sample, { step: Math.max(this.run.lastStep, 0), split: "system" });
+    }, options.systemIntervalMs);
+    this.sampler.start();
+  }
+
+  private stopped = false;
+
+  stop(): void {
+    this.stopped = true;
+    this.sampler.stop();
+  }
+
+  /** Called from run.log for a NaN/±Infinity value: warn at once, with the step. */
+  nonFinite(series: MetricSeries, step: number): void {
+    if (!this.options.anomalies) return;
+    const value = series.last;
+    this.run.warnOnce(
+      "non-finite",
+      `⚠ labnote: ${label(series)} is ${value} at step ${step} in run "${this.run.name}". Training has diverged: lower the learning rate, ` +
+        `clip gradients, or check the inputs for NaN/Infinity.`,
+    );
+  }
+
+  watch(model: WatchableModel, everySteps: number): void {
+    this.watched = { model, everySteps, lastStep: -Infinity };
+  }
+
+  tick(now: number, final = false): void {
+    const stepsAdvanced = this.run.lastStep > this.throughputStep;
+    this.measureThroughput(final);
+    if (stepsAdvanced) this.observeTensors();
+    if (this.watched && this.run.lastStep - this.watched.lastStep >= this.watched.everySteps) {
+      this.watched.lastStep = this.run.lastStep;
+      try {
+        this.run.log(weightNorms(this.watched.model), { step: this.run.lastStep, split: "weights" });
+      } catch (error) {
+        this.run.warnOnce("watch", `labnote: run.watch could not read the model's weights (${String(error)}); pass a tf.LayersModel.`);
+      }
+    }
+    if (this.options.anomalies) this.checkAnomalies();
+    if (this.options.display && !final && now - this.lastChartAt >= this.chartIntervalMs) this.updateChart(now);
+  }
+
+  checkGradients(): void {
+    const norms = this.run.series.get("train", "grad_norm");
+    if (!norms || !this.options.anomalies) return;
+    const verdict = detectGradientNorm(norms.values, norms.length);
+    if (verdict) {
+      const step = norms.steps[norms.length - 1];
+      const advice = verdict === "exploding" ? "lower the learning rate or clip gradients (tf.clipByGlobalNorm)" : "check activations (ReLU dying, sigmoid saturation), initialisation and the learning rate";
+      this.run.warnOnce(`${verdict}-gradient`, `⚠ labnote: ${verdict} gradient norm ${norms.last.toExponential(2)} at step ${step} in run "${this.run.name}": ${advice}.`);
+    }
+  }
+
+  private measureThroughput(final: boolean): void {
+    const now = performance.now();
+    const elapsed = (now - this.throughputAt) / 1000;
+    if (elapsed < 1 && !final) return;
+    if (elapsed <= 0 || this.run.lastStep < 0) return;
+    const rates: Record<string, number> = {};
+    if (this.throughputStep >= 0 && this.run.lastStep > this.throughputStep) rates.steps_per_sec = (this.run.lastStep - this.throughputStep) / elapsed;
+    for (const key of COUNTER_KEYS) {
+      for (const series of this.run.series.all) {
+        if (series.key !== key || series.split === "system") continue;
+        const from = this.counterSeen.get(series) ?? 0;
+        let sum = 0;
+        for (let i = from; i < series.length; i++) sum += series.values[i];
+        this.counterSeen.set(series, series.length);
+        if (sum > 0) rates[`${key}_per_sec`] = (rates[`${key}_per_sec`] ?? 0) + sum / elapsed;
+      }
+    }
+    this.throughputAt = now;
+    this.throughputStep = this.run.lastStep;
+    if (Object.keys(rates).length === 0) return;
+    this.run.log(rates, { step: this.run.lastStep, split: "system" });
+    if (rates.steps_per_sec !== undefined) {
+      this.rates.push(rates.steps_per_sec);
+      if (this.options.anomalies && !final && detectThroughputCollapse(this.rates)) {
+        this.run.warnOnce("throughput-collapse", `⚠ labnote: throughput fell to ${rates.steps_per_sec.toFixed(1)} steps/s at step ${this.run.lastStep} in run "${this.run.name}" (from a median of ${median(this.rates).toFixed(1)}): check for a memory leak, swapping, or another process on the machine.`);
+      }
+    }
+  }
+
+  /** Tensors alive, once per check in which the step advanced: growing every time means a leak. */
+  observeTensors(): void {
+    const count = tensorsAlive();
+    if (count === undefined || this.run.lastStep === this.tensorStep) return;
+    this.tensorStep = this.run.lastStep;
+    this.tensorCounts.push(count);
+    if (this.options.anomalies && detectTensorLeak(this.tensorCounts)) {
+      this.run.warnOnce("tensor-leak", `⚠ labnote: ${count} tensors alive and growing at every check up to step ${this.run.lastStep} in run "${this.run.name}": wrap the step in tf.tidy(() => …) or dispose() tensors you create.`);
+    }
+  }
+
+  private checkAnomalies(): void {
+    for (const series of this.run.series.all) {
+      if (series.split === "system" || series.split === "weights") continue;
+      if (this.checkedLength.get(series) === series.length) continue;
+      this.checkedLength.set(series, series.length);
+      if (/loss/i.test(series.key) && detectFlat(series.values, series.length)) {
+        this.run.warnOnce(`flat-loss`, `⚠ labnote: ${label(series)} has not changed over the last 100 points (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is not learning — check the learning rate (too small, or decayed to 0), that gradients reach the weights, and that inputs are not constant.`);
+      }
+      if (series.split === "val" && /loss/i.test(series.key)) {
+        const train = this.run.series.get("train", series.key);
+        if (train && detectWideningGap(train, series)) {
+          this.run.warnOnce("overfitting", `⚠ labnote: the gap between val and train ${series.key} has widened at each of the last 4 evaluations (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is overfitting — add regularisation or data, or stop earlier.`);
+        }
+      }
+    }
+    this.checkGradients();
+  }
+
+  chartSeries(): ChartSeries[] {
+    return this.run.series.all
+      .filter((series) => series.split !== "weights" || series.key === "global")
+      .map((series) => ({ key: series.split === "weights" ? "weight_norm" : series.key, split: series.split, steps: series.steps, values: series.values, length: series.length }));
+  }
+
+  private updateChart(now: number): void {
+    let points = 0;
+    for (const series of this.run.series.all) points += series.length;
+    if (points === this.chartedPoints) return;
+    this.chartedPoints = points;
+    this.lastChartAt = now;
+    const started = performance.now();
+    const spec = buildRunChartSpec(this.chartSeries(), { title: this.run.name });
+    this.handle ??= this.options.display!.handle();
+    this.handle.vegaLite(spec, { svg: false }).catch(() => undefined);
+    // Big runs make specs slower to build: keep chart work under ~5% of the loop's time.
+    this.chartIntervalMs = Math.max(this.options.chartIntervalMs, 20 * (performance.now() - started));
+  }
+
+  /** The final chart, with the SVG fallback so nbconvert and GitHub show the curves. */
+  async finalChart(): Promise<void> {
+    if (!this.options.display || this.run.series.all.length === 0) return;
+    this.handle ??= this.options.display.handle();
+    try {
+      await this.handle.vegaLite(buildRunChartSpec(this.chartSeries(), { title: this.run.name }));
+    } catch (error) {
+      this.run.warnOnce("chart", `labnote: the final chart of run "${this.run.name}" could not be drawn (${String(error)}); the data is stored: %track show ${this.run.name}.`);
+    }
+  }
+
+  showSamples(rows: readonly SampleRow[]): void {
+    if (!this.options.display || rows.length === 0) return;
+    this.options.display.bundle({ "text/html": samplesHtml(rows, { runRef: this.run.id.slice(0, 10) }), "text/plain": samplesText(rows) });
+  }
+
+  captureContext(store: Store): Promise<void> {
+    this.context = (async () => {
+      const [env, seed] = await Promise.all([captureEnvironment(this.run.projectDir), currentSeedIfKnown()]);
+      return { env, seed: this.run.options.seed ?? seed };
+    })();
+    return this.context.then((context) => store.updateRun(this.run.id, context)).catch(() => undefined);
+  }
+
+  async contextForEnd(): Promise<{ env?: JSONObject; seed?: number | null; dataHashes?: Record<string, string> }> {
+    const context = this.context ? await this.context.catch(() => undefined) : undefined;
+    const dataHashes = await sessionDataHashesIfKnown();
+    return { ...(context ?? {}), ...(Object.keys(dataHashes).length > 0 ? { dataHashes } : {}) };
+  }
+}
+
+function label(series: MetricSeries): string {
+  return series.split ? `${series.split} ${series.key}` : series.key;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
+export type { JSONValue };

@@ -1,0 +1,360 @@
+// A tracked run. `log` is the hot path: it validates, appends into columnar buffers and, at most every ~250 ms,
+// runs the periodic work (flush to the store, live chart, anomaly checks, throughput). Everything that touches
+// the store is asynchronous, batched and tracked so `end()` can wait for it; nothing awaits inside `log`.
+import type { JSONObject, JSONValue } from "../../kernel/types.js";
+import type { Display } from "../types.js";
+import type { ArtifactRecord, MetricPoint, RunRecord, RunStatus, SampleRow, Store } from "../../store/types.js";
+import { newId } from "../../store/ids.js";
+import { SeriesTable, type MetricSeries } from "./series.js";
+import { RunMonitor } from "./monitor.js";
+import { copyArtifact } from "./artifacts.js";
+import { makeCallback, type FitCallback, type CallbackOptions, globalNorm, type NormTensor, type WatchableModel } from "./model-hooks.js";
+import { finalMetrics, runResult, type RunResult } from "./summary.js";
+
+export interface LogOptions {
+  step?: number;
+  /** "train", "val", … An identifier; a run started with `splits` allows only those (plus "system"). */
+  split?: string;
+}
+
+export interface RunOptions {
+  name?: string;
+  params?: Record<string, JSONValue>;
+  tags?: string[];
+  notes?: string;
+  /** Where runs are stored (.labnote/ inside it) and artifacts must live. Default: process.cwd(). */
+  projectDir?: string;
+  /** A store to use instead of the project's shared one (getStore(projectDir)). */
+  store?: Store | Promise<Store>;
+  /** Live charts are drawn (and updated in place) here. */
+  display?: Display;
+  /** Where anomaly and store warnings go. Default: stderr. */
+  warn?: (message: string) => void;
+  code?: string;
+  notebook?: string;
+  kernelId?: string;
+  seed?: number | null;
+  studyName?: string;
+  trialNumber?: number;
+  /** Allowed splits; default any identifier. */
+  splits?: string[];
+  /** Background flush interval; a crash loses at most this much. Default 500 ms, at most 1000. */
+  flushIntervalMs?: number;
+  /** Minimum ms between two live chart updates. Default 250. */
+  chartIntervalMs?: number;
+  /** System metrics sampling interval (0 disables). Default 2000. */
+  systemIntervalMs?: number;
+  /** Record environment, seed and data hashes. Default true. */
+  captureEnvironment?: boolean;
+  /** Anomaly warnings. Default true. */
+  anomalies?: boolean;
+}
+
+export type LogListener = (metrics: Record<string, number>, step: number, split: string) => void;
+
+let currentRun: Run | undefined;
+
+export function currentTrackedRun(): Run | undefined {
+  return currentRun;
+}
+
+export class Run {
+  readonly id: string;
+  readonly name: string;
+  readonly params: Record<string, JSONValue>;
+  readonly tags: string[];
+  readonly projectDir: string;
+  readonly startedAt = Date.now();
+  /** Resolves once the run is recorded in the store (logging works before that; points wait in memory). */
+  readonly ready: Promise<void>;
+  readonly series: SeriesTable;
+  status: RunStatus = "running";
+
+  private store: Store | undefined;
+  private autoStep = 0;
+  /** Highest step logged so far (throughput). */
+  lastStep = -1;
+  private nextCheckAt = 0;
+  private readonly checkEveryMs: number;
+  readonly flushIntervalMs: number;
+  private lastHeartbeatAt = 0;
+  private closed = false;
+  private ending: Promise<void> | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private failedPoints: MetricPoint[] = [];
+  private readonly listeners: LogListener[] = [];
+  private readonly warned = new Set<string>();
+  private readonly userSummary: Record<string, JSONValue> = {};
+  private recordDirty = false;
+  private sampleCount = 0;
+  private readonly monitor: RunMonitor;
+  watchedModel: WatchableModel | undefined;
+
+  constructor(readonly options: RunOptions = {}) {
+    this.id = newId();
+    this.name = options.name ?? `run-${this.id.slice(-6)}`;
+    this.params = { ...(options.params ?? {}) };
+    this.tags = [...(options.tags ?? [])];
+    this.projectDir = options.projectDir ?? process.cwd();
+    this.series = new SeriesTable(options.splits);
+    this.flushIntervalMs = Math.min(1000, Math.max(10, options.flushIntervalMs ?? 500));
+    this.checkEveryMs = Math.min(this.flushIntervalMs, options.chartIntervalMs ?? 250);
+    if (options.notes) this.userSummary.notes = options.notes;
+    this.monitor = new RunMonitor(this, { display: options.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
+    this.ready = this.register();
+    this.ready.catch((error: unknown) => this.warnOnce("store-open", `labnote: run "${this.name}" is not being saved: ${errorText(error)}. Its points stay in memory; fix the store (LABNOTE_STORE) and start a new run.`));
+    const timer = setInterval(() => this.periodic(Date.now(), true), this.flushIntervalMs);
+    timer.unref();
+    this.stopTimer = () => clearInterval(timer);
+    currentRun = this;
+  }
+
+  private readonly stopTimer: () => void;
+
+  /** Log scalar metrics: `run.log({ loss }, { step, split: "train" })`. Values must be numbers (NaN/Infinity are kept and flagged). */
+  log(metrics: Record<string, number>, options?: LogOptions): void {
+    if (this.closed) throw new Error(`run.log: run "${this.name}" has ended; start a new run (track.start or %%track) to log more.`);
+    let step: number;
+    let split = "";
+    if (options !== undefined) {
+      if (options.split !== undefined) split = options.split;
+      if (options.step !== undefined) {
+        step = options.step;
+        if (typeof step !== "number" || !Number.isFinite(step)) throw new Error(`run.log: step must be a finite number, got ${String(step)}; pass { step: 10 } or leave it out to count automatically.`);
+        if (step >= this.autoStep) this.autoStep = step + 1;
+      } else step = this.autoStep++;
+    } else step = this.autoStep++;
+    const splitSeries = this.series.forSplit(split);
+    for (const key in metrics) {
+      const value = metrics[key];
+      if (typeof value !== "number") throw badValue(key, value, this.name);
+    }
+    const now = Date.now();
+    for (const key in metrics) {
+      const value = metrics[key];
+      const series = splitSeries.get(key) ?? this.series.create(splitSeries, key, split);
+      series.push(step, value, now);
+      if (value - value !== 0) this.monitor.nonFinite(series, step);
+    }
+    if (step > this.lastStep) this.lastStep = step;
+    if (this.listeners.length > 0) for (const listener of this.listeners) listener(metrics, step, split);
+    if (now >= this.nextCheckAt) this.periodic(now);
+  }
+
+  /** Record (or change) a hyperparameter. */
+  param(key: string, value: JSONValue): void {
+    this.params[key] = value;
+    this.recordDirty = true;
+  }
+
+  /** Summary values shown with the run's final metrics (e.g. best accuracy, test score). */
+  summary(values: Record<string, JSONValue>): void {
+    Object.assign(this.userSummary, values);
+    this.recordDirty = true;
+  }
+
+  /** Sample rows (input / prediction / label) stored with the run and shown as a paged table. */
+  samples(rows: ReadonlyArray<Record<string, unknown>>): void {
+    if (!Array.isArray(rows)) throw new Error("run.samples: pass an array of rows such as [{ input, pred, label }].");
+    const stored: SampleRow[] = rows.map((row, offset) => toSampleRow(this.id, this.sampleCount + offset, row));
+    this.sampleCount += stored.length;
+    this.afterReady((store) => store.appendSamples(stored));
+    this.monitor.showSamples(stored);
+  }
+
+  /** Copies a file of the project into .labnote/artifacts/<runId>/, hashes it and records it. */
+  artifact(path: string): Promise<ArtifactRecord> {
+    const copied = copyArtifact(this.projectDir, this.id, path);
+    const recorded = copied.then(async (record) => {
+      await this.ready;
+      await this.store!.addArtifact(record);
+      return record;
+    });
+    this.trackPromise(recorded.catch(() => undefined));
+    return recorded;
+  }
+
+  /** A tf.CustomCallback-compatible object for model.fit: batch loss/metrics (train), epoch val_* (val), learning rate. */
+  callback(options: CallbackOptions = {}): FitCallback {
+    return makeCallback(this, options);
+  }
+
+  /** Log global and per-layer weight norms at each epoch end (with callback()) or every `everySteps` logged steps. */
+  watch(model: WatchableModel, options: { everySteps?: number } = {}): void {
+    this.watchedModel = model;
+    this.monitor.watch(model, options.everySteps ?? 100);
+  }
+
+  /** Global L2 norm of gradients (tensors or a name → tensor map); logged as grad_norm and checked for explosion. */
+  gradNorm(grads: NormTensor[] | Record<string, NormTensor>, options: { step?: number } = {}): number {
+    const norm = globalNorm(Array.isArray(grads) ? grads : Object.values(grads));
+    this.log({ grad_norm: norm }, { step: options.step ?? Math.max(this.lastStep, 0), split: "train" });
+    this.monitor.checkGradients();
+    return norm;
+  }
+
+  onLog(listener: LogListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  /** Final value of every metric, keyed "split.key" (or "key" without a split). */
+  finalMetrics(): Record<string, JSONValue> {
+    return finalMetrics(this.series.all);
+  }
+
+  /** What %%track returns: id, name, params, final metrics. */
+  result(): RunResult {
+    return runResult(this);
+  }
+
+  /** Stops tracking: flushes every point, records summary, environment and status. Safe to call twice. */
+  end(status: Exclude<RunStatus, "running"> = "finished"): Promise<void> {
+    if (this.ending) return this.ending;
+    this.closed = true;
+    this.stopTimer();
+    if (currentRun === this) currentRun = undefined;
+    this.ending = this.finish(status);
+    return this.ending;
+  }
+
+  get ended(): boolean {
+    return this.closed;
+  }
+
+  warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    try {
+      (this.options.warn ?? ((text: string) => process.stderr.write(`${text}\n`)))(message);
+    } catch {
+      // A warning must never break training.
+    }
+  }
+
+  get warnings(): string[] {
+    return [...this.warned];
+  }
+
+  /**
+   * Periodic work; runs from log (when due) and from the background timer. Only the timer flushes: turning points
+   * into store rows costs ~1 µs each, which a tight loop must not pay (it is flushed when it yields, and at end).
+   */
+  private periodic(now: number, fromTimer = false): void {
+    this.nextCheckAt = now + this.checkEveryMs;
+    if (fromTimer) this.flush(now);
+    this.monitor.tick(now);
+  }
+
+  /** Hands every unflushed point to the store (one batched transaction). Synchronous start; tracked completion. */
+  flush(now: number = Date.now()): void {
+    const store = this.store;
+    if (store === undefined) return; // not registered yet: points wait in the buffers
+    const points: MetricPoint[] = this.failedPoints;
+    this.failedPoints = [];
+    for (const series of this.series.all) {
+      for (let i = series.flushed; i < series.length; i++) {
+        points.push({ runId: this.id, key: series.key, split: series.split, step: series.steps[i], value: series.values[i], wallTime: series.wallTimes[i] });
+      }
+      series.flushed = series.length;
+    }
+    if (points.length > 0) {
+      this.trackPromise(
+        store.appendMetrics(points).catch((error: unknown) => {
+          this.failedPoints.push(...points); // retried on the next flush; nothing is dropped
+          this.warnOnce("store-write", `labnote: could not save ${points.length} points of run "${this.name}" (${errorText(error)}); retrying at the next flush.`);
+        }),
+      );
+    }
+    if (this.recordDirty) {
+      this.recordDirty = false;
+      this.trackPromise(store.updateRun(this.id, { params: this.params, summary: { ...this.userSummary } }).catch(() => (this.recordDirty = true)));
+    }
+    if (now - this.lastHeartbeatAt >= 5000) {
+      this.lastHeartbeatAt = now;
+      this.trackPromise(store.heartbeat([this.id], now).catch(() => undefined));
+    }
+  }
+
+  private async register(): Promise<void> {
+    const store = await (this.options.store ?? (await import("../../store/index.js")).getStore(this.projectDir));
+    await store.createRun({
+      id: this.id,
+      name: this.name,
+      status: "running",
+      params: this.params,
+      tags: this.tags,
+      code: this.options.code ?? null,
+      notebook: this.options.notebook ?? null,
+      kernelId: this.options.kernelId ?? null,
+      seed: this.options.seed ?? null,
+      studyName: this.options.studyName ?? null,
+      trialNumber: this.options.trialNumber ?? null,
+      host: (await import("node:os")).hostname(),
+      pid: process.pid,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+      summary: { ...this.userSummary },
+    });
+    this.store = store;
+    this.lastHeartbeatAt = Date.now();
+    if (this.options.captureEnvironment !== false) this.trackPromise(this.monitor.captureContext(store));
+  }
+
+  private afterReady(work: (store: Store) => Promise<unknown>): void {
+    this.trackPromise(this.ready.then(() => work(this.store!)).catch((error: unknown) => this.warnOnce("store-write", `labnote: could not save data of run "${this.name}": ${errorText(error)}.`)));
+  }
+
+  private trackPromise(promise: Promise<unknown>): void {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+  }
+
+  private async finish(status: Exclude<RunStatus, "running">): Promise<void> {
+    this.monitor.stop();
+    try {
+      await this.ready;
+    } catch (error) {
+      await this.monitor.finalChart();
+      throw new Error(`run "${this.name}" could not be saved: ${errorText(error)}. Fix the store (LABNOTE_STORE) and run again.`);
+    }
+    this.monitor.tick(Date.now(), true);
+    this.flush();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    if (this.failedPoints.length > 0) {
+      this.flush();
+      while (this.pending.size > 0) await Promise.all([...this.pending]);
+    }
+    const endedAt = Date.now();
+    this.status = status;
+    const summary: Record<string, JSONValue> = { ...this.finalMetrics(), ...this.userSummary, wall_time_s: (endedAt - this.startedAt) / 1000, steps: this.lastStep + 1 };
+    const context = await this.monitor.contextForEnd();
+    await this.store!.updateRun(this.id, { status, endedAt, heartbeatAt: endedAt, params: this.params, summary, ...context });
+    await this.monitor.finalChart();
+    if (this.failedPoints.length > 0) {
+      throw new Error(`run "${this.name}": ${this.failedPoints.length} points could not be saved to the store; check the store (LABNOTE_STORE) and that the disk is not full.`);
+    }
+  }
+}
+
+function badValue(key: string, value: unknown, runName: string): Error {
+  const shown = typeof value === "string" ? `the string "${value.slice(0, 40)}"` : typeof value === "object" && value !== null ? "an object (a tensor?)" : `${typeof value} ${String(value)}`;
+  return new TypeError(
+    `run.log: "${key}" must be a number, got ${shown}. Pass a plain number, e.g. run.log({ ${key}: Number(x) }) or, for a tensor, ` +
+      `run.log({ ${key}: t.dataSync()[0] }). Nothing was logged from this call; everything logged before in run "${runName}" is kept.`,
+  );
+}
+
+function toSampleRow(runId: string, index: number, row: Record<string, unknown>): SampleRow {
+  const { input, pred, prediction, label, ...extra } = row as Record<string, JSONValue>;
+  return { runId, index, input: input ?? null, pred: pred ?? prediction ?? null, label: label ?? null, extra: extra as JSONObject };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type { RunRecord, MetricSeries, RunResult };

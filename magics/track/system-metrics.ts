@@ -1,0 +1,77 @@
+// System metrics sampled in the background while a run is live: CPU %, RSS, JS heap, event-loop lag, tensors
+// alive (only if tfjs is already loaded — never load it for this) and GPU utilisation/memory via nvidia-smi.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { execFile } from "node:child_process";
+
+export type SystemSample = Record<string, number>;
+
+/** Tensors alive, read from tfjs's global engine if some code already loaded tfjs. */
+export function tensorsAlive(): number | undefined {
+  const engine = (globalThis as { _tfengine?: { memory(): { numTensors: number } } })._tfengine;
+  if (!engine) return undefined;
+  try {
+    return engine.memory().numTensors;
+  } catch {
+    return undefined;
+  }
+}
+
+let nvidiaSmiMissing = false;
+function gpuSample(): Promise<SystemSample> {
+  if (nvidiaSmiMissing) return Promise.resolve({});
+  return new Promise((resolve) => {
+    execFile("nvidia-smi", ["--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits"], { timeout: 1500 }, (error, stdout) => {
+      if (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") nvidiaSmiMissing = true;
+        resolve({});
+        return;
+      }
+      const [util, memory] = stdout.split("\n")[0].split(",").map((part) => Number(part.trim()));
+      resolve(Number.isFinite(util) ? { gpu_util_percent: util, gpu_memory_mb: memory } : {});
+    });
+  });
+}
+
+export class SystemSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private lastCpu = process.cpuUsage();
+  private lastAt = performance.now();
+
+  constructor(private readonly onSample: (sample: SystemSample) => void, private readonly intervalMs: number) {}
+
+  start(): void {
+    if (this.intervalMs <= 0 || this.timer) return;
+    this.loopDelay.enable();
+    this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.loopDelay.disable();
+  }
+
+  /** One reading now (also used by tests). */
+  async sample(): Promise<SystemSample> {
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.lastCpu);
+    const elapsedMs = Math.max(now - this.lastAt, 1);
+    this.lastCpu = process.cpuUsage();
+    this.lastAt = now;
+    const memory = process.memoryUsage();
+    const sample: SystemSample = {
+      cpu_percent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      rss_mb: memory.rss / 2 ** 20,
+      heap_mb: memory.heapUsed / 2 ** 20,
+      event_loop_lag_ms: Number.isFinite(this.loopDelay.mean) ? this.loopDelay.mean / 1e6 : 0,
+    };
+    this.loopDelay.reset();
+    const tensors = tensorsAlive();
+    if (tensors !== undefined) sample.tensors = tensors;
+    Object.assign(sample, await gpuSample());
+    this.onSample(sample);
+    return sample;
+  }
+}
