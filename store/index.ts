@@ -72,7 +72,12 @@ function locationKey(location: StoreLocation): string {
 
 /** One store per process and location, shared by %track, %tune and user code; closed when the process exits. */
 export function getStore(projectDir: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const location = resolveStoreLocation(projectDir, options);
+  let location: StoreLocation;
+  try {
+    location = resolveStoreLocation(projectDir, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const key = locationKey(location);
   let store = sharedStores.get(key);
   if (!store) {

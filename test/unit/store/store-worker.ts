@@ -2,10 +2,17 @@
 //   store-worker.ts create-trials LOCATION STUDY_NAME COUNT KERNEL_ID   → prints the numbers it got, as JSON
 //   store-worker.ts append-metrics LOCATION RUN_ID KEY BATCHES BATCH_SIZE → appends BATCHES×BATCH_SIZE points
 //   store-worker.ts append-forever LOCATION RUN_ID BATCH_SIZE          → appends until killed, printing "committed N"
-import { openStore } from "../../../store/index.js";
+//   store-worker.ts shared-then-exit LOCATION RUN_NAME                 → creates a run through getStore, exits without closing
+import { getStore, openStore } from "../../../store/index.js";
 import type { MetricPoint } from "../../../store/types.js";
 
 const [command, location, ...rest] = process.argv.slice(2);
+if (command === "shared-then-exit") {
+  // Only the shared store's connection: any other open connection would keep the write-ahead log alive.
+  const shared = await getStore("/tmp", { location: location! });
+  await shared.createRun({ name: rest[0]! });
+  process.exit(0);
+}
 const store = await openStore("/tmp", { location: location! });
 
 function batch(runId: string, key: string, firstStep: number, size: number): MetricPoint[] {
