@@ -1,0 +1,101 @@
+// %eval report — arguments are TypeScript expressions evaluated in the notebook's scope. Light at import time:
+// the library is loaded inside `run`.
+import { MagicError, type MagicContext, type MagicResult, type MagicSpec, type ParsedArgs } from "../types.js";
+
+const USAGE =
+  "%eval report --labels EXPR (--preds EXPR | --probs EXPR) [--probs EXPR] [--task classification|regression|lm] " +
+  "[--classes EXPR] [--slices EXPR] [--baselines EXPR] [--train-labels EXPR] [--inputs EXPR] [--tests EXPR --model EXPR] [--bins N] [--seed N] [--no-charts]";
+
+const EXPRESSION_OPTIONS = ["labels", "preds", "probs", "classes", "slices", "baselines", "train-labels", "inputs", "tests", "model"] as const;
+
+const HELP = `%eval report — offline evaluation beyond one number
+
+  ${USAGE}
+
+Every value is a TypeScript expression evaluated in the notebook, e.g. --labels yTest --probs model.predict(xTest).arraySync().
+Shows task metrics (classification: accuracy, precision/recall/F1 per class, macro, micro, weighted, confusion matrix,
+ROC-AUC, PR-AUC, log loss, Brier; regression: MAE, RMSE, R²; lm: perplexity from token log-likelihoods given as --preds)
+beside baselines (random, zero-rule, stratified, plus --baselines { name: predictions | heuristic fn | human score }),
+calibration (top-label ECE/MCE, uniform and quantile bins, 10 by default; reliability diagram; accuracy vs coverage),
+slices (--slices { island: column, heavy: (i) => mass[i] > 4500 }; Wilson intervals; worst slices flagged by a Welch
+z-test, Bonferroni-corrected) and CheckList tests (--tests [evaluate.mft(...), evaluate.inv(...)] --model batchFn).
+The result is data (application/json) and attaches to the current %track run. Library: import { evaluate } from "labnote".`;
+
+const ARGUMENT_TO_OPTION: Record<string, string> = { trainLabels: "train-labels", model: "model", options: "labels" };
+
+function optionFor(argument: string): string {
+  const root = argument.split(".")[0]!;
+  return `--${ARGUMENT_TO_OPTION[root] ?? root}`;
+}
+
+async function runReport(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult> {
+  const values: Record<string, unknown> = {};
+  for (const name of EXPRESSION_OPTIONS) {
+    const expression = args.options[name];
+    if (typeof expression !== "string" || expression.trim() === "") continue;
+    try {
+      values[name] = await ctx.evaluate(expression);
+    } catch (error) {
+      throw new MagicError(`--${name} ${expression}: could not evaluate the expression (${error instanceof Error ? error.message : String(error)}); pass an expression defined in the notebook.`);
+    }
+  }
+  const { evaluate, EvalInputError } = await import("./index.js");
+  const options = {
+    labels: values.labels,
+    preds: values.preds,
+    probs: values.probs,
+    classes: values.classes,
+    slices: values.slices,
+    baselines: values.baselines,
+    trainLabels: values["train-labels"],
+    inputs: values.inputs,
+    tests: values.tests,
+    model: values.model,
+    task: args.options.task,
+    bins: args.options.bins,
+    seed: args.options.seed,
+  } as Parameters<typeof evaluate.report>[0];
+  let result;
+  try {
+    result = await evaluate.report(options);
+  } catch (error) {
+    if (error instanceof EvalInputError) throw new MagicError(`${optionFor(error.argument)}: ${error.message.slice(error.argument.length + 2)}`);
+    throw error;
+  }
+  for (const warning of result.warnings) ctx.warn(warning);
+  if (args.options["no-charts"] !== true) {
+    for (const spec of evaluate.reportCharts(result)) await ctx.display.vegaLite(spec);
+  }
+  return { data: result, text: evaluate.text(result), html: evaluate.html(result) };
+}
+
+export const magics: MagicSpec[] = [
+  {
+    name: "eval",
+    summary: "Offline evaluation: metrics vs baselines, calibration, slices, behavioural tests",
+    help: HELP,
+    subcommands: {
+      report: {
+        summary: "Evaluate predictions against labels, with baselines, calibration, slices and tests",
+        usage: USAGE,
+        options: [
+          { name: "labels", type: "expression", description: "true labels / targets (omit for --task lm)" },
+          { name: "preds", type: "expression", description: "predicted labels / values; token log-likelihoods for --task lm" },
+          { name: "probs", type: "expression", description: "probabilities: P(positive) per example, or one row per example" },
+          { name: "task", type: "string", choices: ["classification", "regression", "lm"], description: "the task (inferred when omitted)" },
+          { name: "classes", type: "expression", description: "class order (the columns of --probs)" },
+          { name: "slices", type: "expression", description: "{ name: column | (index) => boolean }" },
+          { name: "baselines", type: "expression", description: "{ name: predictions | heuristic (input, index) => label | human score }" },
+          { name: "train-labels", type: "expression", description: "labels the zero-rule/stratified baselines learn from" },
+          { name: "inputs", type: "expression", description: "the examples, passed to heuristic baselines" },
+          { name: "tests", type: "expression", description: "behavioural tests (evaluate.mft / inv / dir / robustness)" },
+          { name: "model", type: "expression", description: "batched model function for --tests: (inputs) => outputs" },
+          { name: "bins", type: "integer", description: "calibration bins (default 10)" },
+          { name: "seed", type: "integer", description: "seed for random baselines and bootstrap (default: %seed)" },
+          { name: "no-charts", type: "boolean", description: "skip the Vega-Lite charts" },
+        ],
+        run: runReport,
+      },
+    },
+  },
+];
