@@ -49,24 +49,29 @@ export class GaussianProcess {
   }
 
   /** Fits the model (one Cholesky); undefined when the kernel matrix is numerically singular even with jitter. */
-  static fit(inputs: Float64Array, outputs: Float64Array, count: number, dimension: number, hyperparameters: KernelHyperparameters): GaussianProcess | undefined {
+  static fit(
+    inputs: Float64Array,
+    outputs: Float64Array,
+    count: number,
+    dimension: number,
+    hyperparameters: KernelHyperparameters,
+    squaredDifferences = pairwiseSquaredDifferences(inputs, count, dimension),
+  ): GaussianProcess | undefined {
     const inverseSquared = hyperparameters.logLengthscales.map((l) => Math.exp(-2 * l));
     const signal = Math.exp(hyperparameters.logSignalVariance);
     const noise = Math.exp(Math.max(hyperparameters.logNoiseVariance, MIN_LOG_NOISE));
     for (let jitter = 0; jitter < 4; jitter++) {
       const matrix = new Float64Array(count * count);
+      let pair = 0;
       for (let i = 0; i < count; i++) {
-        for (let j = 0; j <= i; j++) {
+        for (let j = 0; j < i; j++) {
           let squared = 0;
-          for (let d = 0; d < dimension; d++) {
-            const diff = inputs[i * dimension + d]! - inputs[j * dimension + d]!;
-            squared += diff * diff * inverseSquared[d]!;
-          }
+          for (let d = 0; d < dimension; d++) squared += squaredDifferences[pair++]! * inverseSquared[d]!;
           const value = matern52(squared, signal);
           matrix[i * count + j] = value;
           matrix[j * count + i] = value;
         }
-        matrix[i * count + i] += noise * Math.pow(10, jitter * 2);
+        matrix[i * count + i] = signal + noise * Math.pow(10, jitter * 2);
       }
       if (!choleskyInPlace(matrix, count)) continue;
       const temp = solveLower(matrix, count, outputs, new Float64Array(count));
@@ -106,6 +111,21 @@ export class GaussianProcess {
   }
 }
 
+/** (xᵢ_d − xⱼ_d)² for every pair j < i, dimension-major within a pair: computed once per hyperparameter search. */
+export function pairwiseSquaredDifferences(inputs: Float64Array, count: number, dimension: number): Float64Array {
+  const out = new Float64Array((count * (count - 1) / 2) * dimension);
+  let pair = 0;
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < i; j++) {
+      for (let d = 0; d < dimension; d++) {
+        const diff = inputs[i * dimension + d]! - inputs[j * dimension + d]!;
+        out[pair++] = diff * diff;
+      }
+    }
+  }
+  return out;
+}
+
 /** Weak log-normal priors keep lengthscales, signal and noise in sensible ranges when data are few. */
 function logPrior(hyperparameters: KernelHyperparameters): number {
   let total = 0;
@@ -126,8 +146,9 @@ const BOUNDS = { lengthscale: [Math.log(0.01), Math.log(20)], signal: [Math.log(
  * improvements, halve the step when a sweep finds none. About `maxEvaluations` Cholesky factorisations.
  */
 export function fitHyperparameters(inputs: Float64Array, outputs: Float64Array, count: number, dimension: number, start: KernelHyperparameters, maxEvaluations: number): KernelHyperparameters {
+  const differences = pairwiseSquaredDifferences(inputs, count, dimension);
   const score = (h: KernelHyperparameters): number => {
-    const model = GaussianProcess.fit(inputs, outputs, count, dimension, h);
+    const model = GaussianProcess.fit(inputs, outputs, count, dimension, h, differences);
     return model ? model.logMarginalLikelihood + logPrior(h) : -Infinity;
   };
   let best = copyHyperparameters(start);

@@ -20,7 +20,7 @@ export interface GPSamplerOptions {
 }
 
 const REFIT_EVERY_TRIAL_UNTIL = 16;
-const REFIT_GROWTH = 1.12;
+const REFIT_GROWTH = 1.15;
 
 /** The size of the data set whose fit is used at n points: every n up to 16, then a geometric schedule. */
 export function refitPoint(n: number): number {
@@ -92,7 +92,7 @@ export class GPSampler implements Sampler {
         break;
       }
     }
-    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 30 : 60);
+    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 20 : 40);
     this.fits.set(key, fitted);
     return fitted;
   }
@@ -134,11 +134,11 @@ function withPendingTrials(
   return GaussianProcess.fit(allInputs, allOutputs, total, dimension, hyperparameters) ?? GaussianProcess.fit(inputs, outputs, count, dimension, hyperparameters);
 }
 
-const RANDOM_CANDIDATES = 96;
+const RANDOM_CANDIDATES = 64;
 const INCUMBENTS = 4;
-const PERTURBATIONS_PER_INCUMBENT = 8;
-const LOCAL_SEARCH_STARTS = 3;
-const LOCAL_SEARCH_STEPS = 20;
+const PERTURBATIONS_PER_INCUMBENT = 6;
+const LOCAL_SEARCH_STARTS = 2;
+const LOCAL_SEARCH_STEPS = 16;
 
 function maximiseAcquisition(
   model: GaussianProcess,

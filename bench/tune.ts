@@ -1,0 +1,153 @@
+// npm run bench:tune [-- --seeds 10 --trials 100 --functions a,b --samplers gp,tpe --no-optuna --quick]
+// Median best value per sampler over seeds — ours and Optuna 3.1's (Debian python3-optuna, spawned via
+// bench/tune_optuna.py in the same run) — then sampler time per trial at 100 and 1,000 trials.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSampler } from "../magics/tune/registry.js";
+import type { Sampler } from "../magics/tune/samplers/types.js";
+import { Study } from "../magics/tune/study.js";
+import { BENCH_FUNCTIONS, type BenchFunction } from "./tune-functions.js";
+
+const PYTHON = "/usr/bin/python3";
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => args.includes(`--${name}`);
+const option = (name: string, fallback: string): string => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
+};
+const quick = flag("quick");
+const seeds = Number(option("seeds", quick ? "3" : "10"));
+const trials = Number(option("trials", "100"));
+const functionNames = option("functions", BENCH_FUNCTIONS.map((f) => f.name).join(",")).split(",");
+const ourSamplers = option("samplers", "gp,tpe,tpe-multivariate,random").split(",");
+const optunaSamplers = ["tpe", "mtpe", "random"];
+const functions = functionNames.map((name) => {
+  const found = BENCH_FUNCTIONS.find((f) => f.name === name);
+  if (!found) throw new Error(`Unknown function ${name}; known: ${BENCH_FUNCTIONS.map((f) => f.name).join(", ")}`);
+  return found;
+});
+
+/** Wraps a sampler to count the CPU time of this thread's sampling calls (robust to other processes' load). */
+function timed(inner: Sampler): { sampler: Sampler; cpuMs: () => number } {
+  let total = 0;
+  const time = <T>(fn: () => T): T => {
+    const start = process.cpuUsage();
+    const result = fn();
+    const used = process.cpuUsage(start);
+    total += (used.user + used.system) / 1000;
+    return result;
+  };
+  return {
+    sampler: { name: inner.name, sampleRelative: (c, s) => time(() => inner.sampleRelative(c, s)), sampleIndependent: (c, n, d) => time(() => inner.sampleIndependent(c, n, d)) },
+    cpuMs: () => total,
+  };
+}
+
+async function runOurs(fn: BenchFunction, samplerName: string, seed: number, count: number): Promise<{ best: number; cpuMsPerTrial: number; wallMsPerTrial: number }> {
+  const { sampler, cpuMs } = timed(createSampler(samplerName));
+  const study = await Study.open({ name: `${fn.name}-${samplerName}-${seed}`, sampler, seed });
+  const summary = await study.optimize((trial) => fn.objective(trial, seed), { trials: count });
+  const best = summary.best!;
+  return { best: fn.trueValue ? fn.trueValue(best.params) : best.value, cpuMsPerTrial: cpuMs() / count, wallMsPerTrial: study.samplerMs / count };
+}
+
+interface OptunaRow {
+  function: string;
+  sampler: string;
+  seed: number;
+  best: number;
+  msPerTrial: number;
+}
+
+function runOptuna(): Promise<OptunaRow[]> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "tune_optuna.py");
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, [script, String(trials), String(seeds), functionNames.join(","), optunaSamplers.join(",")], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("error", (error) => {
+      console.log(`Optuna side not run (${error.message}); install python3-optuna for the comparison.`);
+      resolve([]);
+    });
+    child.on("close", (code) => {
+      if (code !== 0) console.log(`Optuna side exited ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
+      resolve(out.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as OptunaRow));
+    });
+  });
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const format = (value: number | undefined): string => (value === undefined ? "—" : Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4));
+
+async function main(): Promise<void> {
+  console.log(`bench:tune — ${trials} trials × ${seeds} seeds, median best value (lower is better); load average ${(await import("node:os")).loadavg()[0]!.toFixed(1)}`);
+  const optunaPromise = flag("no-optuna") ? Promise.resolve([] as OptunaRow[]) : runOptuna();
+  const ours = new Map<string, number[]>();
+  for (const fn of functions) {
+    for (const samplerName of ourSamplers) {
+      const values: number[] = [];
+      for (let seed = 0; seed < seeds; seed++) values.push((await runOurs(fn, samplerName, seed, trials)).best);
+      ours.set(`${fn.name}/${samplerName}`, values);
+    }
+    process.stdout.write(`  ours done: ${fn.name}\n`);
+  }
+  const optunaRows = await optunaPromise;
+  const optuna = new Map<string, OptunaRow[]>();
+  for (const row of optunaRows) optuna.set(`${row.function}/${row.sampler}`, [...(optuna.get(`${row.function}/${row.sampler}`) ?? []), row]);
+
+  const header = ["function", "optimum", ...ourSamplers.map((s) => `ours:${s}`), ...optunaSamplers.map((s) => `optuna:${s}`), "best ours vs best optuna"];
+  const rows: string[][] = [];
+  let allBeat = true;
+  for (const fn of functions) {
+    const ourMedians = ourSamplers.map((s) => median(ours.get(`${fn.name}/${s}`)!));
+    const optunaMedians = optunaSamplers.map((s) => (optuna.get(`${fn.name}/${s}`)?.length ? median(optuna.get(`${fn.name}/${s}`)!.map((r) => r.best)) : undefined));
+    const bestOurs = Math.min(...ourMedians);
+    const knownOptuna = optunaMedians.filter((v): v is number => v !== undefined);
+    const bestOptuna = knownOptuna.length ? Math.min(...knownOptuna) : undefined;
+    const verdict = bestOptuna === undefined ? "no optuna" : bestOurs < bestOptuna ? `BEATS (${ourSamplers[ourMedians.indexOf(bestOurs)]}: ${format(bestOurs)} < ${format(bestOptuna)})` : `LOSES (${format(bestOurs)} ≥ ${format(bestOptuna)})`;
+    if (bestOptuna !== undefined && !(bestOurs < bestOptuna)) allBeat = false;
+    rows.push([fn.name, format(fn.optimum), ...ourMedians.map(format), ...optunaMedians.map(format), verdict]);
+  }
+  printTable(header, rows);
+  if (optunaRows.length) console.log(allBeat ? "RESULT: our best sampler beats Optuna's best on every function." : "RESULT: our best sampler does NOT beat Optuna's best on every function.");
+
+  // Default sampler alone vs Optuna's best, per function (the sampler users get without --sampler).
+  const defaultName = ourSamplers[0]!;
+  console.log(`\nsampler time per trial (CPU ms of sampling calls; hartmann6, seed 0, warm), anchor = random sampler in this run:`);
+  const timingRows: string[][] = [];
+  const hartmann = BENCH_FUNCTIONS.find((f) => f.name === "hartmann6")!;
+  await runOurs(hartmann, defaultName, 99, trials); // warm the JIT before timing
+  const timingAt = quick ? [100, 300] : [100, 1000];
+  const anchor: Record<number, number> = {};
+  for (const samplerName of ["random", ...ourSamplers.filter((s) => s !== "random")]) {
+    const perTrial = [];
+    for (const count of timingAt) {
+      const result = await runOurs(hartmann, samplerName, 0, count);
+      perTrial.push(result.cpuMsPerTrial);
+      if (samplerName === "random") anchor[count] = result.cpuMsPerTrial;
+    }
+    timingRows.push([samplerName, ...perTrial.map((v) => v.toFixed(3)), (perTrial[1]! / perTrial[0]!).toFixed(2), ...perTrial.map((v, i) => `${(v / anchor[timingAt[i]!]!).toFixed(0)}×`)]);
+  }
+  for (const s of optunaSamplers) {
+    const rowsFor = optunaRows.filter((r) => r.sampler === s && r.function === "hartmann6");
+    if (rowsFor.length) timingRows.push([`optuna:${s} (wall, incl. objective)`, median(rowsFor.map((r) => r.msPerTrial)).toFixed(3), "—", "—", "—", "—"]);
+  }
+  printTable(["sampler", `ms/trial @${timingAt[0]}`, `ms/trial @${timingAt[1]}`, `growth (${timingAt[1]} vs ${timingAt[0]})`, `vs random @${timingAt[0]}`, `vs random @${timingAt[1]}`], timingRows);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+await main();
