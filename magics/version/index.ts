@@ -1,0 +1,30 @@
+// Public API of %version: `import { version, sessionDataHashes } from "labnote"`.
+import { isTestDataIn, versionApi } from "./api.js";
+import { currentSession, peekSession } from "./session.js";
+
+export const version = versionApi();
+
+/** path → sha256 of the data files read or declared in this kernel session (no I/O: what the session has seen). */
+export function sessionDataHashes(): Record<string, string> {
+  return Object.fromEntries(peekSession()?.dataHashes ?? []);
+}
+
+/** True when `path` is, or lies inside, data declared with `%version data PATH --test` (the %tune guard). */
+export function isTestData(path: string): boolean {
+  const session = peekSession();
+  return session ? isTestDataIn(session, path) : false;
+}
+
+/** Project paths declared as test data in this session. */
+export function declaredTestData(): string[] {
+  const session = peekSession();
+  return session ? [...session.declared].filter(([, value]) => value.test).map(([path]) => path) : [];
+}
+
+export { currentSession };
+export type { VersionApi, DeclaredData } from "./api.js";
+export type { VersionRecord, VersionSummary, VersionRun } from "./versions.js";
+export type { VersionDiff } from "./diff.js";
+export type { CheckoutResult, ReproReport, ForgetResult } from "./restore.js";
+export type { SyncResult } from "./remote.js";
+export type { DataManifest, ManifestEntry, DataItem } from "./data.js";
