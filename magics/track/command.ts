@@ -1,0 +1,87 @@
+// %track / %%track: the magic's specs. Light at import time — the library, store and charts load inside `run`.
+import type { MagicSpec } from "../types.js";
+
+const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val]
+    Runs the cell body as a tracked run; \`run\` is in scope (run.log({ loss }, { step, split: "train" }),
+    run.param, run.summary, run.samples(rows), run.artifact(path), run.callback() for model.fit,
+    run.watch(model), run.gradNorm(grads)). Live charts update in place; the result is the run
+    (id, name, params, final metrics) as data.
+%track runs [--where EXPR] [--sort [-]KEY] [--limit N]
+    Table of runs. EXPR: params.lr < 0.01 and val.acc > 0.9; name contains "mlp"; tags contains "baseline";
+    status == "crashed"; not …; ( … ). KEY: a param (params.lr), a final metric (val.acc), name, started.
+%track show RUN [--samples OFFSET]      curves, params, metrics, environment, samples, artifacts of one run
+%track compare RUN RUN …                overlaid curves and diffs of params, metrics, environment, code, data
+%track delete RUN                       deletes a run, its points, samples and artifacts
+%track report RUN [--out PATH]          standalone HTML report (inline SVG charts), written inside the project
+RUN is a run id, a unique id prefix, or a name (the latest run of that name).
+Outside a magic: import { track } from "labnote"; const run = track.start({ name, params }); …; await run.end();`;
+
+const commands = () => import("./commands.js");
+
+export const magics: MagicSpec[] = [
+  {
+    name: "track",
+    summary: "experiment tracking: live charts, runs table, compare, reports",
+    help: HELP,
+    cell: {
+      summary: "run the cell as a tracked run",
+      usage: "%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val]",
+      options: [
+        { name: "name", type: "string", description: "run name (runs can be named by it later)" },
+        { name: "param", type: "keyvalue", description: "hyperparameter, repeatable: --param lr=0.003" },
+        { name: "tags", type: "list", description: "comma-separated tags" },
+        { name: "notes", type: "string", description: "free-text notes" },
+        { name: "splits", type: "list", description: "allowed splits (default: any identifier)" },
+      ],
+      run: async (args, ctx) => (await commands()).trackCell(args, ctx),
+    },
+    line: {
+      summary: "list runs (same as %track runs)",
+      usage: "%track runs [--where EXPR] [--sort [-]KEY] [--limit N]",
+      options: [
+        { name: "where", type: "string", description: 'filter, e.g. "params.lr < 0.01 and val.acc > 0.9"' },
+        { name: "sort", type: "string", description: "sort key, - for descending: -val.acc" },
+        { name: "limit", type: "integer", description: "rows shown", default: 20 },
+      ],
+      run: async (args, ctx) => (await commands()).listRuns(args, ctx),
+    },
+    subcommands: {
+      runs: {
+        summary: "table of runs",
+        usage: "%track runs [--where EXPR] [--sort [-]KEY] [--limit N]",
+        options: [
+          { name: "where", type: "string", description: 'filter, e.g. "params.lr < 0.01 and val.acc > 0.9"' },
+          { name: "sort", type: "string", description: "sort key, - for descending: -val.acc" },
+          { name: "limit", type: "integer", description: "rows shown", default: 20 },
+        ],
+        run: async (args, ctx) => (await commands()).listRuns(args, ctx),
+      },
+      show: {
+        summary: "one run: curves, params, metrics, samples, artifacts",
+        usage: "%track show RUN [--samples OFFSET]",
+        positionals: [{ name: "ID", description: "run id, unique id prefix or name", required: true }],
+        options: [{ name: "samples", type: "integer", description: "first sample row shown", default: 0 }],
+        run: async (args, ctx) => (await commands()).showRun(args, ctx),
+      },
+      compare: {
+        summary: "overlaid curves and diffs of two or more runs",
+        usage: "%track compare RUN RUN [RUN…]",
+        positionals: [{ name: "ID", description: "runs (id, unique id prefix or name)", required: true, variadic: true }],
+        run: async (args, ctx) => (await commands()).compareRuns(args, ctx),
+      },
+      delete: {
+        summary: "delete a run and its data",
+        usage: "%track delete RUN",
+        positionals: [{ name: "ID", description: "run id, unique id prefix or name", required: true }],
+        run: async (args, ctx) => (await commands()).deleteRun(args, ctx),
+      },
+      report: {
+        summary: "standalone HTML report of one run",
+        usage: "%track report RUN [--out PATH]",
+        positionals: [{ name: "ID", description: "run id, unique id prefix or name", required: true }],
+        options: [{ name: "out", type: "string", description: "output path inside the project (default .labnote/reports/NAME-ID.html)" }],
+        run: async (args, ctx) => (await commands()).reportRun(args, ctx),
+      },
+    },
+  },
+];
