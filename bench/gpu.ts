@@ -1,0 +1,206 @@
+// npm run bench:gpu — MLP training speed on every available tfjs backend, our webgpu fixes on/off, and PyTorch.
+// FLOPs per step are counted as 6 · parameters · batch (forward 2, backward 4 per weight per example).
+// Flags: --backends=webgpu,wasm,cpu  --shapes=small,large  --pytorch  --seconds=N  --json=PATH
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { backendInfo, loadTf, switchBackend, trainLoop } from "../training/index.js";
+import type { BackendName, Tf } from "../training/index.js";
+import { adam, setWebGpuSpeedups } from "../training/webgpu/index.js";
+import type { WebGpuSpeedups } from "../training/webgpu/index.js";
+import type * as tfTypes from "@tensorflow/tfjs";
+
+interface Shape {
+  id: "small" | "large";
+  hidden: number;
+  batch: number;
+}
+const SHAPES: Shape[] = [
+  { id: "small", hidden: 1024, batch: 512 },
+  { id: "large", hidden: 4096, batch: 4096 },
+];
+const INPUTS = 784;
+const CLASSES = 10;
+
+interface Variant {
+  name: string;
+  speedups: WebGpuSpeedups;
+  fusedAdam: boolean;
+}
+const WEBGPU_VARIANTS: Variant[] = [
+  { name: "baseline (tfjs defaults)", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false },
+  { name: "+submit batching", speedups: { uniformArena: false, submitBatching: true }, fusedAdam: false },
+  { name: "+uniform arena", speedups: { uniformArena: true, submitBatching: false }, fusedAdam: false },
+  { name: "+fused Adam", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: true },
+  { name: "all fixes", speedups: { uniformArena: true, submitBatching: true }, fusedAdam: true },
+];
+const PLAIN: Variant = { name: "default", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false };
+
+export interface Measurement {
+  backend: string;
+  shape: string;
+  variant: string;
+  steps: number;
+  stepsPerSecond: number;
+  tflops: number;
+  firstLosses: number[];
+  check: string;
+}
+
+function argument(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  const found = process.argv.find((arg) => arg === `--${name}` || arg.startsWith(prefix));
+  if (!found) return undefined;
+  return found === `--${name}` ? "" : found.slice(prefix.length);
+}
+
+function parameterCount(shape: Shape): number {
+  return INPUTS * shape.hidden + shape.hidden + shape.hidden * shape.hidden + shape.hidden + shape.hidden * CLASSES + CLASSES;
+}
+
+/** Deterministic values (same start for every backend and variant) without a host-side RNG dependency. */
+function seededUniform(count: number, seed: number, scale: number): Float32Array {
+  const values = new Float32Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = ((state / 4294967296) * 2 - 1) * scale;
+  }
+  return values;
+}
+
+function buildMlp(tf: Tf, shape: Shape) {
+  const sizes = [INPUTS, shape.hidden, shape.hidden, CLASSES];
+  const params: tfTypes.Variable[] = [];
+  for (let layer = 0; layer < 3; layer++) {
+    const fanIn = sizes[layer]!;
+    const fanOut = sizes[layer + 1]!;
+    params.push(tf.variable(tf.tensor2d(seededUniform(fanIn * fanOut, 17 + layer, Math.sqrt(6 / (fanIn + fanOut))), [fanIn, fanOut]), true, `w${layer}_${Math.random()}`));
+    params.push(tf.variable(tf.zeros([fanOut]), true, `b${layer}_${Math.random()}`));
+  }
+  const x = tf.tensor2d(seededUniform(shape.batch * INPUTS, 5, 1), [shape.batch, INPUTS]);
+  const labels = Array.from({ length: shape.batch }, (_, i) => (i * 7) % CLASSES);
+  const y = tf.oneHot(tf.tensor1d(labels, "int32"), CLASSES).toFloat();
+  const lossFn = (input: tfTypes.Tensor, target: tfTypes.Tensor): tfTypes.Tensor => {
+    const [w0, b0, w1, b1, w2, b2] = params as [tfTypes.Tensor2D, tfTypes.Tensor1D, tfTypes.Tensor2D, tfTypes.Tensor1D, tfTypes.Tensor2D, tfTypes.Tensor1D];
+    // Bias and ReLU fused into the matmul (one kernel on webgpu and wasm).
+    const h0 = tf.fused.matMul({ a: input as tfTypes.Tensor2D, b: w0, bias: b0, activation: "relu" });
+    const h1 = tf.fused.matMul({ a: h0, b: w1, bias: b1, activation: "relu" });
+    const logits = tf.fused.matMul({ a: h1, b: w2, bias: b2 });
+    return tf.losses.softmaxCrossEntropy(target, logits);
+  };
+  return { params, x, y, lossFn, dispose: () => tf.dispose([...params, x, y]) };
+}
+
+async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, seconds: number, maxSteps: number): Promise<Measurement> {
+  setWebGpuSpeedups(tf, variant.speedups);
+  const mlp = buildMlp(tf, shape);
+  const optimizer = adam(tf, { learningRate: 1e-3, fused: variant.fusedAdam });
+  const common = { params: mlp.params, lossFn: mlp.lossFn, optimizer, data: { x: mlp.x, y: mlp.y }, batchSize: shape.batch, run: null };
+  try {
+    // Warm-up: shader compilation and buffer pools; its losses check the variant computes what the baseline does.
+    const warm = await trainLoop({ ...common, steps: Math.min(3, maxSteps), readEvery: 1 });
+    const perStep = warm.seconds / warm.steps;
+    const steps = Math.max(1, Math.min(maxSteps, Math.round(seconds / Math.max(perStep, 1e-4))));
+    const timed = await trainLoop({ ...common, steps, readEvery: Math.min(steps, 100) });
+    const stepsPerSecond = timed.stepsPerSecond;
+    const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
+    return { backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses: warm.losses, check: "" };
+  } finally {
+    optimizer.dispose();
+    mlp.dispose();
+  }
+}
+
+function compareLosses(result: Measurement, reference: Measurement | undefined): string {
+  if (!reference || reference === result) return "reference";
+  const worst = Math.max(...result.firstLosses.map((loss, i) => Math.abs(loss - reference.firstLosses[i]!) / Math.max(1e-6, Math.abs(reference.firstLosses[i]!))));
+  return Number.isFinite(worst) && worst < 2e-2 ? `losses match (${worst.toExponential(1)})` : `LOSSES DIFFER (${worst.toExponential(1)})`;
+}
+
+interface TorchResult {
+  shape: string;
+  device: string;
+  stepsPerSecond: number;
+  tflops: number;
+}
+
+function runPytorch(shapes: Shape[], seconds: number): TorchResult[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const script = process.env.LABNOTE_TORCH_SCRIPT ?? join(here, "gpu_pytorch.py");
+  const python = process.env.LABNOTE_PYTHON ?? "python3";
+  const args = [script, "--seconds", String(seconds), ...shapes.flatMap((s) => ["--shape", `${s.id}:${s.hidden}:${s.batch}`])];
+  const child = spawnSync(python, args, { encoding: "utf8", timeout: 600_000 });
+  if (child.status !== 0) {
+    console.log(`PyTorch run failed: ${(child.stderr || child.error?.message || "").trim().split("\n").slice(-3).join(" | ")}`);
+    return [];
+  }
+  return child.stdout.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as TorchResult);
+}
+
+function pytorchAvailable(): boolean {
+  const python = process.env.LABNOTE_PYTHON ?? "python3";
+  return spawnSync(python, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(argument("seconds") ?? 4);
+  const shapeIds = (argument("shapes") ?? "small,large").split(",");
+  const shapes = SHAPES.filter((shape) => shapeIds.includes(shape.id));
+  const tf = await loadTf();
+  const chosen = backendInfo()!;
+  console.log(chosen.reason);
+  const wanted = (argument("backends") ?? "tensorflow,webgpu,wasm,cpu").split(",") as BackendName[];
+  const results: Measurement[] = [];
+  for (const backend of wanted) {
+    try {
+      if (tf.getBackend() !== backend) await switchBackend(backend);
+    } catch (error) {
+      console.log(`${backend}: not available (${error instanceof Error ? error.message.split(". ")[0] : String(error)})`);
+      continue;
+    }
+    const variants = backend === "webgpu" ? WEBGPU_VARIANTS : [PLAIN];
+    for (const shape of shapes) {
+      // Pure JS needs ~8 s a step on the small MLP here and minutes on the large one: a few steps of the small only.
+      if (backend === "cpu" && shape.id === "large") {
+        console.log("cpu large: skipped (pure JS would need minutes per step)");
+        continue;
+      }
+      const maxSteps = backend === "cpu" ? 2 : backend === "wasm" && shape.id === "large" ? 1 : 5000;
+      let reference: Measurement | undefined;
+      for (const variant of variants) {
+        try {
+          const result = await measure(tf, backend, shape, variant, seconds, maxSteps);
+          reference ??= result;
+          result.check = compareLosses(result, reference);
+          results.push(result);
+          console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})`);
+        } catch (error) {
+          console.log(`${backend} ${shape.id} ${variant.name}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  }
+  const torch = argument("pytorch") !== undefined || pytorchAvailable() ? runPytorch(shapes, seconds) : [];
+  console.log("\nsummary (FLOPs/step = 6 x params x batch)");
+  const best = (backend: string, shape: string) =>
+    results.filter((r) => r.backend === backend && r.shape === shape).sort((a, b) => b.stepsPerSecond - a.stepsPerSecond)[0];
+  for (const shape of shapes) {
+    const fastest = results.filter((r) => r.shape === shape.id).sort((a, b) => b.stepsPerSecond - a.stepsPerSecond)[0];
+    const defaultRun = best(chosen.name, shape.id);
+    const cpu = best("cpu", shape.id);
+    if (defaultRun && cpu) console.log(`${shape.id}: default backend ${chosen.name} / cpu = ${(defaultRun.stepsPerSecond / cpu.stepsPerSecond).toFixed(1)}x`);
+    for (const t of torch.filter((t) => t.shape === shape.id)) {
+      console.log(`${shape.id}: PyTorch ${t.device} ${t.stepsPerSecond.toFixed(1)} steps/s ${t.tflops.toFixed(2)} TFLOP/s`);
+      if (fastest) console.log(`${shape.id}: tfjs best (${fastest.backend}, ${fastest.variant}) / PyTorch = ${(fastest.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+      const webgpuBaseline = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant.startsWith("baseline"));
+      if (webgpuBaseline) console.log(`${shape.id}: tfjs webgpu baseline / PyTorch = ${(webgpuBaseline.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+    }
+  }
+  const jsonPath = argument("json");
+  if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ backend: chosen, results, torch }, null, 1));
+}
+
+await main();
+process.exit(0);
