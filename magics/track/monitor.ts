@@ -18,7 +18,7 @@ interface MonitoredRun {
   readonly series: SeriesTable;
   readonly lastStep: number;
   readonly options: { seed?: number | null };
-  log(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
+  record(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
   warnOnce(kind: string, message: string): void;
 }
 
@@ -50,7 +50,7 @@ export class RunMonitor {
   constructor(private readonly run: MonitoredRun, private readonly options: MonitorOptions) {
     this.chartIntervalMs = options.chartIntervalMs;
     this.sampler = new SystemSampler((sample) => {
-      if (!this.stopped) this.run.log(sample, { step: Math.max(this.run.lastStep, 0), split: "system" });
+      if (!this.stopped) this.run.record(sample, { step: Math.max(this.run.lastStep, 0), split: "system" });
     }, options.systemIntervalMs);
     this.sampler.start();
   }
@@ -84,7 +84,7 @@ export class RunMonitor {
     if (this.watched && this.run.lastStep - this.watched.lastStep >= this.watched.everySteps) {
       this.watched.lastStep = this.run.lastStep;
       try {
-        this.run.log(weightNorms(this.watched.model), { step: this.run.lastStep, split: "weights" });
+        this.run.record(weightNorms(this.watched.model), { step: this.run.lastStep, split: "weights" });
       } catch (error) {
         this.run.warnOnce("watch", `labnote: run.watch could not read the model's weights (${String(error)}); pass a tf.LayersModel.`);
       }
@@ -110,7 +110,7 @@ export class RunMonitor {
     if (elapsed < 1 && !final) return;
     if (elapsed <= 0 || this.run.lastStep < 0) return;
     const rates: Record<string, number> = {};
-    if (this.throughputStep >= 0 && this.run.lastStep > this.throughputStep) rates.steps_per_sec = (this.run.lastStep - this.throughputStep) / elapsed;
+    if (this.run.lastStep > this.throughputStep) rates.steps_per_sec = (this.run.lastStep - this.throughputStep) / elapsed;
     for (const key of COUNTER_KEYS) {
       for (const series of this.run.series.all) {
         if (series.key !== key || series.split === "system") continue;
@@ -124,7 +124,7 @@ export class RunMonitor {
     this.throughputAt = now;
     this.throughputStep = this.run.lastStep;
     if (Object.keys(rates).length === 0) return;
-    this.run.log(rates, { step: this.run.lastStep, split: "system" });
+    this.run.record(rates, { step: this.run.lastStep, split: "system" });
     if (rates.steps_per_sec !== undefined) {
       this.rates.push(rates.steps_per_sec);
       if (this.options.anomalies && !final && detectThroughputCollapse(this.rates)) {

@@ -114,6 +114,11 @@ export class Run {
   /** Log scalar metrics: `run.log({ loss }, { step, split: "train" })`. Values must be numbers (NaN/Infinity are kept and flagged). */
   log(metrics: Record<string, number>, options?: LogOptions): void {
     if (this.closed) throw new Error(`run.log: run "${this.name}" has ended; start a new run (track.start or %%track) to log more.`);
+    this.record(metrics, options);
+  }
+
+  /** log without the ended check: the run's own final measurements (throughput, system) go in while it ends. */
+  record(metrics: Record<string, number>, options?: LogOptions): void {
     let step: number;
     let split = "";
     if (options !== undefined) {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { lttbIndices, minMaxIndices } from "../../../widgets/charts/downsample.js";
+import { buildCompareChartSpec, buildRunChartSpec } from "../../../widgets/charts/metric-panels.js";
+
+type Row = { metric: string; split: string; step: number; value: number | null; run?: string };
+const rowsOf = (panel: Record<string, unknown>): Row[] => (panel.data as { values: Row[] }).values;
+
+describe("downsampling", () => {
+  it("keeps first, last and a spike while reducing a long series to the threshold", () => {
+    const n = 100_000;
+    const x = Float64Array.from({ length: n }, (_, i) => i);
+    const y = Float64Array.from({ length: n }, (_, i) => (i === 54_321 ? 50 : Math.sin(i / 1000)));
+    const kept = lttbIndices({ x, y }, 1000);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    expect(kept[0]).toBe(0);
+    expect(kept[kept.length - 1]).toBe(n - 1);
+    expect([...kept]).toContain(54_321);
+    const minMax = minMaxIndices({ x, y }, 1000);
+    expect(minMax.length).toBeLessThanOrEqual(1000);
+    expect([...minMax]).toContain(54_321);
+  });
+
+  it("keeps a NaN visible after downsampling", () => {
+    const n = 10_000;
+    const x = Float64Array.from({ length: n }, (_, i) => i);
+    const y = Float64Array.from({ length: n }, (_, i) => (i === 7777 ? NaN : i));
+    expect([...lttbIndices({ x, y }, 100)]).toContain(7777);
+  });
+});
+
+describe("run chart spec", () => {
+  it("draws one panel per metric with splits overlaid and system metrics in their own panel", () => {
+    const spec = buildRunChartSpec([
+      { key: "loss", split: "train", steps: [0, 1, 2], values: [1, 0.5, NaN] },
+      { key: "loss", split: "val", steps: [2], values: [0.7] },
+      { key: "acc", split: "val", steps: [2], values: [0.8] },
+      { key: "rss_mb", split: "system", steps: [0, 2], values: [100, 120] },
+    ]);
+    expect(spec.$schema).toContain("vega-lite/v5");
+    const [metrics, system] = spec.vconcat as Record<string, unknown>[];
+    const rows = rowsOf(metrics);
+    expect(new Set(rows.map((row) => row.metric))).toEqual(new Set(["loss", "acc"]));
+    expect(rows.filter((row) => row.metric === "loss").map((row) => row.split)).toEqual(["train", "train", "train", "val"]);
+    expect(rows.find((row) => row.step === 2 && row.split === "train")?.value).toBeNull(); // NaN → gap
+    expect((metrics.facet as { field: string }).field).toBe("metric");
+    expect(JSON.stringify(metrics.spec)).toContain('"color":{"field":"split"');
+    expect(rowsOf(system).map((row) => row.metric)).toEqual(["rss_mb", "rss_mb"]);
+    expect(JSON.parse(JSON.stringify(spec))).toEqual(spec); // plain JSON, no NaN
+  });
+
+  it("turns a 1M-point series into a spec of at most 1000 points per series", () => {
+    const n = 1_000_000;
+    const steps = Float64Array.from({ length: n }, (_, i) => i);
+    const values = Float64Array.from({ length: n }, (_, i) => Math.exp(-i / 1e5));
+    const spec = buildRunChartSpec([{ key: "loss", split: "train", steps, values }]);
+    const rows = rowsOf(spec);
+    expect(rows.length).toBeLessThanOrEqual(1000);
+    expect(rows[rows.length - 1].step).toBe(n - 1);
+  });
+
+  it("compare overlays runs per split.key panel, coloured by run", () => {
+    const spec = buildCompareChartSpec([
+      { key: "loss", split: "val", run: "a", steps: [0, 1], values: [1, 0.5] },
+      { key: "loss", split: "val", run: "b", steps: [0, 1], values: [1, 0.8] },
+      { key: "cpu_percent", split: "system", run: "b", steps: [0], values: [10] },
+    ]);
+    const rows = rowsOf(spec);
+    expect(new Set(rows.map((row) => row.metric))).toEqual(new Set(["val.loss"]));
+    expect(new Set(rows.map((row) => row.run))).toEqual(new Set(["a", "b"]));
+    expect(JSON.stringify(spec)).toContain('"color":{"field":"run"');
+  });
+});
