@@ -61,6 +61,7 @@ function problemFor(path: string, error: unknown): DataProblem {
   if (error instanceof OutsideProjectError) return { path, message: error.message };
   if (code === "EACCES" || code === "EPERM") return { path, message: `${path} cannot be read (permission denied): fix its permissions (chmod u+r) or stop declaring it.` };
   if (code === "ENOENT") return { path, message: `${path} does not exist: check the path (it is relative to the project directory).` };
+  if (code === "ENOTFILE") return { path, message: `${path} is not a regular file (a pipe, socket or device): only files and directories can be versioned; skip it.` };
   if (code === "EBUSY") return { path, message: `${path} kept changing while it was hashed: wait until whatever writes it has finished, then snapshot again.` };
   return { path, message: `${path} could not be hashed (${error instanceof Error ? error.message : String(error)}).` };
 }
@@ -85,6 +86,7 @@ function walk(projectDir: string, realProject: string, absolute: string, out: Ca
         problems.push(problemFor(projectPath, error));
       }
     } else if (entry.isSymbolicLink()) addFollowingSymlink(projectDir, realProject, child, out, problems);
+    else problems.push(problemFor(projectPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
   }
 }
 
@@ -103,7 +105,8 @@ function addFollowingSymlink(projectDir: string, realProject: string, absolute: 
   }
   const stat = statSync(target);
   if (stat.isDirectory()) walk(projectDir, realProject, absolute, out, problems);
-  else out.push({ absolute, projectPath, stat });
+  else if (stat.isFile()) out.push({ absolute, projectPath, stat });
+  else problems.push(problemFor(projectPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
 }
 
 /** Hashes the given files and directories (paths relative to the project or absolute inside it). */
@@ -124,7 +127,8 @@ export async function hashData(projectDir: string, paths: string[], options: Has
       const candidates: Candidate[] = [];
       if (stat.isDirectory()) walk(projectDir, realProject, absolute, candidates, problems);
       else if (lstatSync(absolute).isSymbolicLink()) addFollowingSymlink(projectDir, realProject, absolute, candidates, problems);
-      else candidates.push({ absolute, projectPath: display, stat });
+      else if (stat.isFile()) candidates.push({ absolute, projectPath: display, stat });
+      else throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
       groups.push({ item: { path: display, kind: stat.isDirectory() ? "dir" : "file" }, candidates });
     } catch (error) {
       problems.push(problemFor(display, error));

@@ -118,7 +118,9 @@ export async function listRefs(gitdir: string, prefix: string): Promise<Map<stri
   return refs;
 }
 
-const STALE_LOCK_MS = 30_000;
+// A live update holds the lock for milliseconds; one this old was left by a killed process.
+const STALE_LOCK_MS = 2_000;
+const LOCK_WAIT_LIMIT_MS = 15_000;
 
 /**
  * Points `ref` at `newOid` only if it still points at `expectedOld` (null: must not exist). Returns false when
@@ -130,20 +132,20 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expectedOld
   const refPath = join(gitdir, ref);
   const lockPath = `${refPath}.lock`;
   await fsp.mkdir(dirname(refPath), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
+  const waitingSince = Date.now();
+  for (;;) {
     let handle;
     try {
       handle = await fsp.open(lockPath, "wx");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      // A lock left by a killed process is broken once it is clearly older than any real update.
       try {
         const age = Date.now() - (await fsp.stat(lockPath)).mtimeMs;
         if (age > STALE_LOCK_MS) await fsp.unlink(lockPath).catch(() => undefined);
       } catch {
         // gone already
       }
-      if (attempt > 2000) throw new Error(`${ref} stayed locked (${lockPath}): if no labnote kernel is running, delete that file.`);
+      if (Date.now() - waitingSince > LOCK_WAIT_LIMIT_MS) throw new Error(`${ref} stayed locked (${lockPath}): if no labnote kernel is running, delete that file.`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 2 + Math.random() * 10));
       continue;
     }

@@ -1,0 +1,109 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { hashData } from "../../../magics/version/data.js";
+import { HashPool } from "../../../magics/version/hash-pool.js";
+import { StateCache } from "../../../magics/version/state-cache.js";
+import { tempProject } from "./helpers.js";
+
+const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+function project() {
+  const temp = tempProject();
+  cleanups.push(temp.cleanup);
+  return temp.dir;
+}
+
+describe("data manifests", () => {
+  it("hashes files and directories with sha256 and stores the bytes in the content-addressed cache", async () => {
+    const dir = project();
+    mkdirSync(join(dir, "data/sub"), { recursive: true });
+    writeFileSync(join(dir, "data/a.csv"), "x,y\n1,2\n");
+    writeFileSync(join(dir, "data/sub/b.txt"), "hello");
+    writeFileSync(join(dir, "single.json"), "{}");
+    const manifest = await hashData(dir, ["data", "single.json"]);
+    expect(manifest.files).toEqual([
+      { path: "data/a.csv", size: 8, sha256: sha("x,y\n1,2\n") },
+      { path: "data/sub/b.txt", size: 5, sha256: sha("hello") },
+      { path: "single.json", size: 2, sha256: sha("{}") },
+    ]);
+    expect(manifest.items.map((item) => [item.path, item.kind, item.files, item.size])).toEqual([
+      ["data", "dir", 2, 13],
+      ["single.json", "file", 1, 2],
+    ]);
+    const cached = join(dir, ".labnote/cache", sha("hello").slice(0, 2), sha("hello").slice(2));
+    expect(readFileSync(cached, "utf8")).toBe("hello");
+  });
+
+  it("never hashes an unchanged file twice (state cache keyed by path, size, mtime, inode), across processes", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "a.bin"), "one");
+    writeFileSync(join(dir, "b.bin"), "two");
+    const first = await hashData(dir, ["a.bin", "b.bin"]);
+    expect(first.hashedFiles).toBe(2);
+    const again = await hashData(dir, ["a.bin", "b.bin"], { stateCache: StateCache.forProject(dir).load() });
+    expect(again.hashedFiles).toBe(0);
+    expect(again.files).toEqual(first.files);
+    writeFileSync(join(dir, "b.bin"), "TWO");
+    utimesSync(join(dir, "b.bin"), new Date(), new Date(Date.now() + 5000));
+    const changed = await hashData(dir, ["a.bin", "b.bin"]);
+    expect(changed.hashedFiles).toBe(1);
+    expect(changed.files[1]!.sha256).toBe(sha("TWO"));
+  });
+
+  it("explains symlinks leaving the project, broken links, pipes, missing files and paths outside", async () => {
+    const dir = project();
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data/ok.txt"), "ok");
+    symlinkSync("/etc/hostname", join(dir, "data/outside"));
+    symlinkSync(join(dir, "nowhere"), join(dir, "data/broken"));
+    execFileSync("mkfifo", [join(dir, "data/pipe")]);
+    const manifest = await hashData(dir, ["data", "missing.csv", "../elsewhere.csv"]);
+    expect(manifest.files.map((file) => file.path)).toEqual(["data/ok.txt"]);
+    const messages = manifest.problems.map((problem) => problem.message).join("\n");
+    expect(messages).toMatch(/data\/outside is a symlink to \/etc\/hostname, outside the project: copy the data into the project/);
+    expect(messages).toMatch(/data\/broken is a broken symlink/);
+    expect(messages).toMatch(/data\/pipe is not a regular file/);
+    expect(messages).toMatch(/missing.csv does not exist/);
+    expect(messages).toMatch(/outside the project/);
+  });
+
+  it("detects a file that changes while it is hashed and refuses to record a torn hash", async () => {
+    const dir = project();
+    const path = join(dir, "growing.bin");
+    writeFileSync(path, Buffer.alloc(96 * 1024 * 1024, 7));
+    const writer = spawn(process.execPath, ["-e", `const fs=require("fs");for(;;){fs.appendFileSync(${JSON.stringify(path)},"x")}`], { stdio: "ignore" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const pool = new HashPool(1);
+      const manifest = await hashData(dir, ["growing.bin"], { pool, cacheMode: "none" });
+      await pool.close();
+      expect(manifest.files).toEqual([]);
+      expect(manifest.problems[0]!.message).toMatch(/growing.bin kept changing while it was hashed: wait until whatever writes it has finished/);
+    } finally {
+      writer.kill("SIGKILL");
+    }
+    // Once the writer is gone the same file hashes to exactly its bytes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const pool = new HashPool(1);
+    const settled = await hashData(dir, ["growing.bin"], { pool, cacheMode: "none" });
+    await pool.close();
+    expect(settled.files[0]!.sha256).toBe(sha(readFileSync(path)));
+  });
+
+  it("spreads work over a pool and gives the same hashes as a single thread", async () => {
+    const dir = project();
+    mkdirSync(join(dir, "many"));
+    for (let index = 0; index < 40; index++) writeFileSync(join(dir, "many", `f${index}.bin`), Buffer.alloc(10_000 + index * 1000, index));
+    const pool = new HashPool(3);
+    const manifest = await hashData(dir, ["many"], { pool, cacheMode: "none" });
+    await pool.close();
+    expect(manifest.files).toHaveLength(40);
+    for (const file of manifest.files) expect(file.sha256).toBe(sha(readFileSync(join(dir, file.path))));
+  });
+});
