@@ -197,8 +197,12 @@ function evaluate(expression: Expression, run: RunRecord): unknown {
       return truthy(evaluate(expression.left, run)) && truthy(evaluate(expression.right, run));
     case "or":
       return truthy(evaluate(expression.left, run)) || truthy(evaluate(expression.right, run));
-    case "compare":
-      return compare(expression.op, evaluate(expression.left, run), evaluate(expression.right, run));
+    case "compare": {
+      let right = evaluate(expression.right, run);
+      // `tags contains baseline`: a bare word that names nothing is the word itself.
+      if (expression.op === "contains" && right === undefined && expression.right.kind === "path") right = expression.right.path;
+      return compare(expression.op, evaluate(expression.left, run), right);
+    }
   }
 }
 
