@@ -33,6 +33,7 @@ export interface TrialResult {
   state: TrialRecord["state"];
   value: number | null;
   params: Record<string, ParamValue>;
+  distributions: Record<string, Distribution>;
   intermediate: { step: number; value: number }[];
   error: string | null;
   runId: string | null;
@@ -273,6 +274,7 @@ function toResult(record: TrialRecord): TrialResult {
     state: record.state,
     value: record.value,
     params: record.params as Record<string, ParamValue>,
+    distributions: Object.fromEntries(Object.entries(record.distributions).map(([name, json]) => [name, distributionFromJSON(json)])),
     intermediate: record.intermediate,
     error: record.state === "failed" && record.error === null ? ABANDONED : record.error,
     runId: record.runId,
