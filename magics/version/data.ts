@@ -50,6 +50,16 @@ interface Candidate {
   stat: Stats;
 }
 
+/**
+ * Copy by default (as DVC): a hard-linked cache entry shares the user's inode, so rewriting the file in place
+ * (writeFileSync) would silently change the cached bytes. LABNOTE_CACHE=link trades that safety for speed and disk;
+ * restores verify the hash either way.
+ */
+export function defaultCacheMode(): CacheMode {
+  const mode = process.env.LABNOTE_CACHE;
+  return mode === "link" || mode === "none" ? mode : "copy";
+}
+
 /** The hash of a directory: sha256 over its sorted manifest, so equal trees have equal hashes. */
 export function directoryHash(entries: ManifestEntry[]): string {
   const canonical = entries.map((entry) => `${entry.sha256} ${entry.size} ${entry.path}\n`).join("");
@@ -115,7 +125,7 @@ export async function hashData(projectDir: string, paths: string[], options: Has
   const realProject = realpathSync(projectDir);
   const pool = options.pool ?? sharedHashPool();
   const stateCache = options.stateCache ?? StateCache.forProject(projectDir).load();
-  const cacheMode = options.cacheMode ?? "link";
+  const cacheMode = options.cacheMode ?? defaultCacheMode();
   const problems: DataProblem[] = [];
   const groups: { item: Omit<DataItem, "size" | "sha256" | "files">; candidates: Candidate[] }[] = [];
 
