@@ -77,28 +77,32 @@ function numberOrNull(value: unknown): number | null {
   return typeof value === "number" ? value : Number(value);
 }
 
-export function runFromRow(row: Row): RunRecord {
+/** The run columns in RUN_FIELDS order, for `SELECT ${RUN_SELECT_LIST}` read back as arrays (no per-row objects). */
+export const RUN_SELECT_LIST = RUN_FIELDS.map((field) => RUN_COLUMNS[field][0]).join(", ");
+
+/** A run from a row read in RUN_SELECT_LIST order: reading arrays instead of objects halves findRuns over many runs. */
+export function runFromValues(values: unknown[]): RunRecord {
   return {
-    id: row.id as string,
-    name: row.name as string,
-    status: row.status as RunStatus,
-    params: decodeJson<Record<string, JSONValue>>(row.params as string, {}),
-    tags: decodeJson<string[]>(row.tags as string, []),
-    summary: decodeJson<Record<string, JSONValue>>(row.summary as string, {}),
-    env: decodeJson<JSONObject>(row.env as string, {}),
-    seed: numberOrNull(row.seed),
-    code: (row.code as string | null) ?? null,
-    notebook: (row.notebook as string | null) ?? null,
-    dataHashes: decodeJson<Record<string, string>>(row.data_hashes as string, {}),
-    versionId: (row.version_id as string | null) ?? null,
-    studyName: (row.study_name as string | null) ?? null,
-    trialNumber: numberOrNull(row.trial_number),
-    kernelId: (row.kernel_id as string | null) ?? null,
-    host: (row.host as string | null) ?? null,
-    pid: numberOrNull(row.pid),
-    startedAt: Number(row.started_at),
-    endedAt: numberOrNull(row.ended_at),
-    heartbeatAt: Number(row.heartbeat_at),
+    id: values[0] as string,
+    name: values[1] as string,
+    status: values[2] as RunStatus,
+    params: decodeJson<Record<string, JSONValue>>(values[3] as string, {}),
+    tags: decodeJson<string[]>(values[4] as string, []),
+    summary: decodeJson<Record<string, JSONValue>>(values[5] as string, {}),
+    env: decodeJson<JSONObject>(values[6] as string, {}),
+    seed: numberOrNull(values[7]),
+    code: (values[8] as string | null) ?? null,
+    notebook: (values[9] as string | null) ?? null,
+    dataHashes: decodeJson<Record<string, string>>(values[10] as string, {}),
+    versionId: (values[11] as string | null) ?? null,
+    studyName: (values[12] as string | null) ?? null,
+    trialNumber: numberOrNull(values[13]),
+    kernelId: (values[14] as string | null) ?? null,
+    host: (values[15] as string | null) ?? null,
+    pid: numberOrNull(values[16]),
+    startedAt: Number(values[17]),
+    endedAt: numberOrNull(values[18]),
+    heartbeatAt: Number(values[19]),
   };
 }
 

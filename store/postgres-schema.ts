@@ -42,7 +42,7 @@ const MIGRATIONS: string[] = [
     value double precision NOT NULL,
     wall_time double precision NOT NULL
   );
-  CREATE INDEX labnote_metrics_by_run ON labnote_metrics (run_id, key, split);
+  CREATE INDEX labnote_metrics_by_series ON labnote_metrics (run_id, key, split, seq);
 
   CREATE TABLE labnote_samples (
     run_id text NOT NULL,

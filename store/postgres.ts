@@ -2,7 +2,7 @@
 // studies. Appends are one multi-row INSERT … SELECT FROM unnest(…) per batch, inside one transaction.
 import pg from "pg";
 import type { JSONObject, JSONValue } from "../kernel/types.js";
-import { patchAssignments, RUN_COLUMNS, RUN_FIELDS, runFromRow, runRowValues, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
+import { patchAssignments, RUN_COLUMNS, RUN_FIELDS, RUN_SELECT_LIST, runFromValues, runRowValues, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
 import { newId } from "./ids.js";
 import { buildRunRecord, checkDirection, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
 import { migratePostgres } from "./postgres-schema.js";
@@ -113,8 +113,8 @@ export class PostgresStore implements Store {
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const result = await this.pool.query<Row>("SELECT * FROM labnote_runs WHERE id = $1", [id]);
-    return result.rows[0] ? runFromRow(result.rows[0]) : undefined;
+    const result = await this.pool.query({ text: `SELECT ${RUN_SELECT_LIST} FROM labnote_runs WHERE id = $1`, values: [id], rowMode: "array" });
+    return result.rows[0] ? runFromValues(result.rows[0] as unknown[]) : undefined;
   }
 
   async findRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -131,10 +131,10 @@ export class PostgresStore implements Store {
     if (query.status !== undefined) where.push(`status = ANY(${parameter(query.status)}::text[])`);
     if (query.studyName !== undefined) where.push(`study_name = ${parameter(query.studyName)}`);
     const direction = (query.order ?? "newest") === "newest" ? "DESC" : "ASC";
-    let sql = `SELECT * FROM labnote_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at ${direction}, id ${direction}`;
+    let sql = `SELECT ${RUN_SELECT_LIST} FROM labnote_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at ${direction}, id ${direction}`;
     if (query.limit !== undefined) sql += ` LIMIT ${parameter(Math.max(0, Math.floor(query.limit)))}`;
-    const result = await this.pool.query<Row>(sql, values);
-    return result.rows.map(runFromRow);
+    const result = await this.pool.query({ text: sql, values, rowMode: "array" });
+    return (result.rows as unknown[][]).map(runFromValues);
   }
 
   async deleteRun(id: string): Promise<void> {

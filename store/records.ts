@@ -99,7 +99,11 @@ export function decodeJson<T = JSONValue>(text: string | null | undefined, fallb
   return (text.includes(NON_FINITE_MARK) ? JSON.parse(text, decodeNonFinite) : JSON.parse(text)) as T;
 }
 
-/** Deep copy that keeps NaN/Infinity (structuredClone does), so callers never share a store's objects. */
+/** Deep copy of plain data (keeps NaN/Infinity), so callers never share a store's objects; cheaper than structuredClone. */
 export function copy<T>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  const result: Record<string, unknown> = {};
+  for (const key in value) result[key] = copy((value as Record<string, unknown>)[key]);
+  return result as T;
 }

@@ -41,7 +41,9 @@ const MIGRATIONS: string[] = [
     value REAL,
     wall_time REAL NOT NULL
   );
-  CREATE INDEX metrics_by_run ON metrics(run_id, key, split);
+  -- Both indexes end in the rowid (seq), so a run's points, or one series, come back in append order without a sort.
+  CREATE INDEX metrics_by_run ON metrics(run_id);
+  CREATE INDEX metrics_by_series ON metrics(run_id, key, split);
 
   CREATE TABLE samples (
     run_id TEXT NOT NULL,

@@ -2,7 +2,17 @@
 // one transaction; writers in other processes wait on busy_timeout instead of failing.
 import Database from "better-sqlite3";
 import type { JSONObject, JSONValue } from "../kernel/types.js";
-import { patchAssignments, prefixUpperBound, RUN_COLUMNS, RUN_FIELDS, runFromRow, runRowValues, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
+import {
+  patchAssignments,
+  prefixUpperBound,
+  RUN_COLUMNS,
+  RUN_FIELDS,
+  RUN_SELECT_LIST,
+  runFromValues,
+  runRowValues,
+  TRIAL_PATCH_COLUMNS,
+  trialFromRow,
+} from "./columns.js";
 import { newId } from "./ids.js";
 import { staleTrialError } from "./memory.js";
 import { buildRunRecord, checkDirection, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
@@ -98,8 +108,8 @@ export class SqliteStore implements Store {
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = this.statement("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
-    return row ? runFromRow(row) : undefined;
+    const row = this.statement(`SELECT ${RUN_SELECT_LIST} FROM runs WHERE id = ?`).raw().get(id) as unknown[] | undefined;
+    return row ? runFromValues(row) : undefined;
   }
 
   async findRuns(query: RunQuery = {}): Promise<RunRecord[]> {
@@ -128,12 +138,12 @@ export class SqliteStore implements Store {
       values.push(query.studyName);
     }
     const direction = (query.order ?? "newest") === "newest" ? "DESC" : "ASC";
-    let sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at ${direction}, id ${direction}`;
+    let sql = `SELECT ${RUN_SELECT_LIST} FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at ${direction}, id ${direction}`;
     if (query.limit !== undefined) {
       sql += " LIMIT ?";
       values.push(Math.max(0, Math.floor(query.limit)));
     }
-    return (this.statement(sql).all(...values) as Row[]).map(runFromRow);
+    return (this.statement(sql).raw().all(...values) as unknown[][]).map(runFromValues);
   }
 
   async deleteRun(id: string): Promise<void> {
