@@ -17,8 +17,8 @@ Shows task metrics (classification: accuracy, precision/recall/F1 per class, mac
 ROC-AUC, PR-AUC, log loss, Brier; regression: MAE, RMSE, R²; lm: perplexity from token log-likelihoods given as --preds)
 beside baselines (random, zero-rule, stratified, plus --baselines { name: predictions | heuristic fn | human score }),
 calibration (top-label ECE/MCE, uniform and quantile bins, 10 by default; reliability diagram; accuracy vs coverage),
-slices (--slices { island: column, heavy: (i) => mass[i] > 4500 }; Wilson intervals; worst slices flagged by a Welch
-z-test, Bonferroni-corrected) and CheckList tests (--tests [evaluate.mft(...), evaluate.inv(...)] --model batchFn).
+slices (--slices { island: column, heavy: (i) => mass[i] > 4500 }; Wilson intervals; worst slices flagged by a
+z-test (two-proportion for accuracy, Welch otherwise), Bonferroni-corrected) and CheckList tests (--tests [evaluate.mft(...), evaluate.inv(...)] --model batchFn).
 The result is data (application/json) and attaches to the current %track run. Library: import { evaluate } from "labnote".`;
 
 const ARGUMENT_TO_OPTION: Record<string, string> = { trainLabels: "train-labels", model: "model", options: "labels" };

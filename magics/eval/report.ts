@@ -66,7 +66,7 @@ function baselineWarnings(baselines: BaselineResult[], primary: string, modelVal
 function sliceWarnings(slices: SliceResult[]): string[] {
   return slices
     .filter((slice) => slice.flagged)
-    .map((slice) => `Slice ${slice.name} (n=${slice.count}) is significantly worse: ${slice.metric} ${format(slice.value)} vs ${format(slice.rest.value)} on the rest (p=${slice.pValue.toExponential(2)}, Welch z-test, Bonferroni over ${slices.length} slices).`);
+    .map((slice) => `Slice ${slice.name} (n=${slice.count}) is significantly worse: ${slice.metric} ${format(slice.value)} vs ${format(slice.rest.value)} on the rest (p=${slice.pValue.toExponential(2)}, ${slice.test}-test, Bonferroni over ${slices.length} slices).`);
 }
 
 async function testsPart(options: ReportOptions): Promise<BehaviouralResult[]> {

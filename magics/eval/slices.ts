@@ -1,10 +1,10 @@
 // Metrics per slice of the data. A slice is a column (one value per example → one slice per distinct value) or a
 // predicate over the example index. Each slice gets its count, its metric, an interval (Wilson for accuracy,
-// percentile bootstrap on request or for non-proportions) and a test against the rest of the data: a two-sided
-// Welch z-test on per-example scores (for accuracy: the unpooled two-proportion z-test), Bonferroni-corrected over
-// all slices at α = 0.05. A slice is flagged "worst" when it is significantly worse than the rest.
+// percentile bootstrap on request or for non-proportions) and a test against the rest of the data: for accuracy the
+// two-sided pooled two-proportion z-test, for other metrics a two-sided Welch z-test on per-example scores (e.g.
+// absolute errors); Bonferroni-corrected over all slices at α = 0.05. A slice is flagged "worst" when it is significantly worse than the rest.
 import { EvalInputError, type Label } from "./inputs.js";
-import { bootstrapInterval, meanDifferenceTest, wilsonInterval, type Interval } from "./statistics.js";
+import { bootstrapInterval, meanDifferenceTest, twoProportionTest, wilsonInterval, type Interval } from "./statistics.js";
 
 export type SliceColumn = ArrayLike<Label | null | undefined>;
 export type SlicePredicate = (index: number) => boolean;
@@ -31,6 +31,8 @@ export interface SliceResult {
   rest: { count: number; value: number };
   gap: number;
   pValue: number;
+  /** "two-proportion z" (accuracy) or "Welch z" (other metrics); Bonferroni-corrected α decides `flagged`. */
+  test: "two-proportion z" | "Welch z";
   flagged: boolean;
 }
 
@@ -96,7 +98,11 @@ export function sliceMetrics(spec: SliceSpec, metric: SliceMetric, options: Slic
     const interval = useWilson
       ? wilsonInterval(Math.round(slice.mean * slice.n), slice.n, level)
       : bootstrapInterval(group.indices, (sample) => sample.reduce((sum, index) => sum + metric.scores[index]!, 0) / sample.length, { level, seed: options.seed, resamples: options.resamples });
-    const test = rest ? meanDifferenceTest(slice, rest) : { z: 0, pValue: 1 };
+    const test = !rest
+      ? { z: 0, pValue: 1 }
+      : metric.isProportion
+        ? twoProportionTest(Math.round(slice.mean * slice.n), slice.n, Math.round(rest.mean * rest.n), rest.n)
+        : meanDifferenceTest(slice, rest);
     const gap = rest ? slice.mean - rest.mean : Number.NaN;
     const worse = rest !== undefined && (metric.higherIsBetter ? gap < 0 : gap > 0);
     return {
@@ -110,6 +116,7 @@ export function sliceMetrics(spec: SliceSpec, metric: SliceMetric, options: Slic
       rest: { count: rest?.n ?? 0, value: rest?.mean ?? Number.NaN },
       gap,
       pValue: test.pValue,
+      test: metric.isProportion ? "two-proportion z" : "Welch z",
       flagged: worse && test.pValue < correctedAlpha,
     };
   });

@@ -80,9 +80,18 @@ export interface MeanDifferenceTest {
   pValue: number;
 }
 
+/** Two-sided pooled two-proportion z-test (successes / n in each group). */
+export function twoProportionTest(successesA: number, nA: number, successesB: number, nB: number): MeanDifferenceTest {
+  const pooled = (successesA + successesB) / (nA + nB);
+  const standardError = Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB));
+  const difference = successesA / nA - successesB / nB;
+  if (standardError === 0) return { z: 0, pValue: 1 };
+  const z = difference / standardError;
+  return { z, pValue: 2 * (1 - normalCdf(Math.abs(z))) };
+}
+
 /**
- * Two-sided Welch z-test that the mean per-example score differs between two groups (for 0/1 scores this is the
- * unpooled two-proportion z-test).
+ * Two-sided Welch z-test that the mean per-example score differs between two groups (normal approximation, for large groups).
  */
 export function meanDifferenceTest(groupA: { mean: number; variance: number; n: number }, groupB: { mean: number; variance: number; n: number }): MeanDifferenceTest {
   const standardError = Math.sqrt(groupA.variance / groupA.n + groupB.variance / groupB.n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../magics/eval/index.js";
-import { normalCdf, normalQuantile, wilsonInterval } from "../../../magics/eval/statistics.js";
+import { normalCdf, normalQuantile, twoProportionTest, wilsonInterval } from "../../../magics/eval/statistics.js";
 import { createRandom } from "../../../magics/seed/prng.js";
 
 describe("calibration (top-label confidence, 10 bins by default)", () => {
@@ -61,6 +61,9 @@ describe("statistics", () => {
     expect(interval.lower).toBeCloseTo(0.49016247153664183, 6);
     expect(interval.upper).toBeCloseTo(0.9433178485456247, 6);
     expect(2 * normalCdf(-2.5)).toBeCloseTo(0.012419330651552265, 6);
+    const test = twoProportionTest(30, 40, 50, 60);
+    expect(test.z).toBeCloseTo(-1.020620726159658, 9);
+    expect(test.pValue).toBeCloseTo(0.30743416592739514, 6);
   });
 });
 
@@ -82,7 +85,8 @@ describe("slices", () => {
     expect(torgersen.interval.upper).toBeGreaterThan(torgersen.value);
     expect(torgersen.flagged).toBe(true);
     expect(report.slices.filter((slice) => slice.flagged).map((slice) => slice.name)).toEqual(["island=Torgersen"]);
-    expect(report.warnings.join("\n")).toMatch(/Slice island=Torgersen \(n=200\) is significantly worse/);
+    expect(torgersen.test).toBe("two-proportion z");
+    expect(report.warnings.join("\n")).toMatch(/Slice island=Torgersen \(n=200\) is significantly worse.*two-proportion z-test, Bonferroni over 4 slices/);
   });
 
   it("bootstrap intervals on request, deterministic for a seed", async () => {
