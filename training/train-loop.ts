@@ -112,19 +112,24 @@ function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: numb
 }
 
 async function* limitSteps(source: Iterable<Batch> | AsyncIterable<Batch>, steps: number | undefined): AsyncGenerator<Batch> {
-  let count = 0;
-  for await (const batch of source as AsyncIterable<Batch>) {
-    if (steps !== undefined && count >= steps) break;
-    count++;
-    yield batch;
+  // Pull manually so no batch is made past `steps` (it would never be disposed).
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+  try {
+    for (let count = 0; steps === undefined || count < steps; count++) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 
 async function currentTrackRun(): Promise<LossLogger | undefined> {
   try {
-    const specifier: string = "../magics/track/index.js";
-    const module = (await import(specifier)) as { track?: { current?: () => LossLogger | undefined } };
-    return module.track?.current?.();
+    // Loaded on first use only; the GPU bundle marks it external (then this import fails and nothing is logged).
+    const module = await import("../magics/track/index.js");
+    return module.track.current();
   } catch {
     return undefined; // %track is optional: without it losses are only returned.
   }
