@@ -117,14 +117,22 @@ export class Study {
       if (ids.length > 0) this.track(this.store.heartbeatTrials(ids, Date.now()));
     }, this.options.heartbeatMs ?? 10_000);
     heartbeat.unref?.();
-    let claimed = 0;
-    const finishedBefore = () => [...this.records.values()].filter((record) => record.state !== "running").length;
-    const alreadyDone = finishedBefore();
-    const stop = (): boolean => options.signal?.aborted === true || Date.now() >= deadline || alreadyDone + claimed >= options.trials;
+    let reserving = 0;
+    // The study's size counts every trial any kernel created (numbers come from the store), so many kernels
+    // sharing one study stop together at `trials` (give or take the trials being created at that moment).
     const worker = async (): Promise<void> => {
-      while (!stop()) {
-        claimed++;
-        await this.runOne(objective, options);
+      while (options.signal?.aborted !== true && Date.now() < deadline) {
+        await this.refresh();
+        if (this.records.size + reserving >= options.trials) return;
+        reserving++;
+        let record: TrialRecord;
+        try {
+          record = await this.store.createTrial(this.record.id, { kernelId: this.options.kernelId });
+          this.records.set(record.number, record);
+        } finally {
+          reserving--;
+        }
+        await this.runOne(record, objective, options);
       }
     };
     try {
@@ -149,10 +157,7 @@ export class Study {
     return { name: this.name, mode: this.mode, sampler: this.sampler.name, pruner: this.pruner.name, seed: this.seed, best, trials };
   }
 
-  private async runOne(objective: Objective, options: OptimizeOptions): Promise<void> {
-    await this.refresh();
-    const record = await this.store.createTrial(this.record.id, { kernelId: this.options.kernelId });
-    this.records.set(record.number, record);
+  private async runOne(record: TrialRecord, objective: Objective, options: OptimizeOptions): Promise<void> {
     const context = this.samplingContext(record.number);
     const started = performance.now();
     const relativeSpace = intersectionSearchSpace(context.history);
