@@ -5,6 +5,17 @@ interface RunLike {
   summary(values: Record<string, number | string | null>): void;
 }
 
+/** path → sha256 of the data files this kernel session read or declared (from %version), when available. */
+export async function sessionDataHashesIfAvailable(): Promise<Record<string, string> | undefined> {
+  try {
+    const versionModule = (await import("../version/index.js" as string)) as { sessionDataHashes?: () => Record<string, string> };
+    const hashes = versionModule.sessionDataHashes?.();
+    return hashes && Object.keys(hashes).length > 0 ? hashes : undefined;
+  } catch {
+    return undefined; // %version is not available in this build
+  }
+}
+
 /** Puts the report's metrics (eval/<name>) and baseline deltas (eval/delta/<baseline>/<name>) in the run summary. */
 export async function attachReportToRun(report: EvalReport): Promise<string | undefined> {
   let run: RunLike | undefined;

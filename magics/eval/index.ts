@@ -1,5 +1,5 @@
 // The evaluation library, importable as `import { evaluate, overfitOneBatch } from "labnote"`. Needs no kernel.
-import { attachReportToRun } from "./attach.js";
+import { attachReportToRun, sessionDataHashesIfAvailable } from "./attach.js";
 import { checklist, runBehaviouralTest, runBehaviouralTests } from "./behavioural.js";
 import { binaryAccuracyBrierEce, calibration, confidenceCurve, topLabel, type Binning } from "./calibration.js";
 import { confidenceCurveSpec, confusionMatrixSpec, reliabilityDiagramSpec, sliceBarsSpec } from "./charts.js";
@@ -20,10 +20,15 @@ export type { Label } from "./inputs.js";
 export { EvalInputError } from "./inputs.js";
 
 export const evaluate = {
-  /** The full report; attaches its metrics to the current %track run when there is one. */
+  /**
+   * The full report. Its metrics go into the current %track run's summary when there is one (the run ties them to
+   * its version), and `provenance` names that run and the data files (sha256) this session read.
+   */
   async report(options: ReportOptions): Promise<EvalReport> {
     const result = await report(options);
-    await attachReportToRun(result);
+    const runId = await attachReportToRun(result);
+    const dataHashes = await sessionDataHashesIfAvailable();
+    if (runId !== undefined || dataHashes !== undefined) result.provenance = { ...(runId !== undefined ? { runId } : {}), ...(dataHashes ? { dataHashes } : {}) };
     return result;
   },
   classification: classificationMetrics,

@@ -51,6 +51,8 @@ export interface EvalReport {
   slices: SliceResult[];
   tests: BehaviouralResult[];
   warnings: string[];
+  /** Set by evaluate.report: the %track run the metrics were attached to, and the session's data hashes (%version). */
+  provenance?: { runId?: string; dataHashes?: Record<string, string> };
 }
 
 function format(value: number): string {

@@ -74,8 +74,9 @@ describe("%seed", () => {
       expect(run.params.seed).toBe(2024);
       expect(result!.text).toMatch(new RegExp(`recorded in run ${run.id}`));
       const summary = vi.spyOn(run, "summary");
-      await evaluate.report({ labels: [0, 1, 1, 0], preds: [0, 1, 0, 0] });
+      const report = await evaluate.report({ labels: [0, 1, 1, 0], preds: [0, 1, 0, 0] });
       expect(summary).toHaveBeenCalledWith(expect.objectContaining({ "eval/accuracy": 0.75, "eval/delta/zero-rule/accuracy": 0.25 }));
+      expect(report.provenance?.runId).toBe(run.id);
     } finally {
       await run.end();
     }
