@@ -19,7 +19,8 @@ export function jsonNumber(value: number): JSONValue {
 export function finalMetrics(series: readonly MetricSeries[]): Record<string, JSONValue> {
   const metrics: Record<string, JSONValue> = {};
   for (const one of series) {
-    if (one.length === 0 || one.split === "system") continue;
+    // Per-layer weight norms and system readings are curves, not results; the global weight norm is kept.
+    if (one.length === 0 || one.split === "system" || (one.split === "weights" && one.key !== "global")) continue;
     metrics[one.split ? `${one.split}.${one.key}` : one.key] = jsonNumber(one.last);
   }
   return metrics;
