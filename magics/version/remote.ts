@@ -1,12 +1,14 @@
 // %version push / pull: refs/labnote/* over git smart HTTP with isomorphic-git, and the data cache to a remote
 // directory (a path or file:// URL). Remotes used are remembered so %version forget can reach them later.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { MagicError } from "../types.js";
 import { localCache, readTombstones, remoteDataDir, removeObject, syncObjects, writeTombstones } from "./data-cache.js";
 import { compareAndSwapRef, gitFs, listRefs, loadGit, readRef } from "./git-store.js";
 import { labnoteDir } from "./paths.js";
 import type { VersionSession } from "./session.js";
+import type { HttpClient } from "isomorphic-git";
 
 interface RemotesFile {
   data: string[];
@@ -101,6 +103,30 @@ export async function pushVersions(session: VersionSession, remote: string, opti
   return result;
 }
 
+/**
+ * isomorphic-git's fetch insists on a remote HEAD, which a bare remote holding only refs/labnote/* lacks (its HEAD
+ * is unborn). This client adds a HEAD line to the upload-pack ref advertisement, pointing at the ref being fetched.
+ */
+function withAdvertisedHead(http: HttpClient, headOid: string): HttpClient {
+  return {
+    async request(request) {
+      const response = await http.request(request);
+      if (!/\/info\/refs\?service=git-upload-pack$/.test(request.url) || !response.body || response.statusCode !== 200) return response;
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of response.body) chunks.push(chunk);
+      const body = Buffer.concat(chunks);
+      const text = body.toString("latin1");
+      if (/[0-9a-f]{40} HEAD[\0\n]/.test(text)) return { ...response, body: (async function* () { yield body; })() };
+      const line = `${headOid} HEAD\n`;
+      const packet = Buffer.from(`${(line.length + 4).toString(16).padStart(4, "0")}${line}`, "latin1");
+      // Insert before the final flush packet that ends the advertisement.
+      const end = body.lastIndexOf("0000");
+      const patched = Buffer.concat([body.subarray(0, end), packet, body.subarray(end)]);
+      return { ...response, body: (async function* () { yield patched; })() };
+    },
+  };
+}
+
 /** Fetches every refs/labnote/* of the remote; fast-forwards, or merges diverged histories so nothing is lost. */
 export async function pullVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
   const result: SyncResult = { remote, refs: [], data: null };
@@ -113,7 +139,14 @@ export async function pullVersions(session: VersionSession, remote: string, opti
     const extraConfig = `\n[remote "labnote-pull"]\n\turl = ${remote}\n\tfetch = +refs/labnote/*:refs/labnote-pull/*\n`;
     for (const { ref, oid } of serverRefs) {
       if (!ref.startsWith("refs/labnote/")) continue;
-      await git.fetch({ fs: gitFs(gitdir, extraConfig), http, gitdir, remote: "labnote-pull", ref, remoteRef: ref, singleBranch: true, tags: false });
+      try {
+        await git.fetch({ fs: gitFs(gitdir, extraConfig), http: withAdvertisedHead(http, oid), gitdir, remote: "labnote-pull", ref, remoteRef: ref, singleBranch: true, tags: false });
+      } catch (error) {
+        throw new MagicError(`fetching ${ref} from ${remote} failed (${error instanceof Error ? error.message : String(error)}): check the URL and that the server allows git-upload-pack, then pull again.`);
+      }
+      await git.readCommit({ fs: gitFs(gitdir), gitdir, oid }).catch(() => {
+        throw new MagicError(`fetching ${ref} from ${remote} did not bring commit ${oid.slice(0, 10)}: check the remote with git fsck, then pull again.`);
+      });
       const local = await readRef(gitdir, ref);
       let status: string;
       if (local === oid) status = "up to date";
@@ -128,6 +161,8 @@ export async function pullVersions(session: VersionSession, remote: string, opti
       }
       result.refs.push({ ref, status });
     }
+    // The fetch's tracking refs are scratch: the refs that matter were updated above.
+    await rm(join(gitdir, "refs", "labnote-pull"), { recursive: true, force: true });
     rememberRemote(session.projectDir, "git", remote);
   }
   const dataRemote = options.data ?? (isHttp(remote) ? undefined : remote);
