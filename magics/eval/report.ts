@@ -127,7 +127,8 @@ export async function report(options: ReportOptions): Promise<EvalReport> {
   }
   const majorityShare = Math.max(...detail.perClass.map((row) => row.support)) / labels.length;
   const imbalance = ` Classes are imbalanced (the majority is ${(majorityShare * 100).toFixed(1)}% of labels): look at per-class recall, macro F1 and PR-AUC, and consider reweighting or resampling.`;
-  const warnings = [...detail.warnings, ...baselineWarnings(baselines, "accuracy", detail.metrics.accuracy!, imbalance), ...sliceWarnings(slices), ...testWarnings];
+  const undefinedRanking = probs && Number.isNaN(detail.metrics.rocAuc) ? ["ROC-AUC and PR-AUC are undefined (NaN): a class has no positive or no negative example in labels; evaluate on data with every class present."] : [];
+  const warnings = [...detail.warnings, ...undefinedRanking, ...baselineWarnings(baselines, "accuracy", detail.metrics.accuracy!, imbalance), ...sliceWarnings(slices), ...testWarnings];
   return {
     task,
     count: labels.length,

@@ -96,6 +96,20 @@ describe("slices", () => {
     expect(a.slices.map((s) => s.interval)).toEqual(b.slices.map((s) => s.interval));
   });
 
+  it("regression slices use MAE with bootstrap intervals and a Welch z-test", async () => {
+    const targets = Array.from({ length: 300 }, (_, i) => i / 10);
+    const region = targets.map((_, i) => (i < 100 ? "north" : "south"));
+    const predictions = targets.map((t, i) => t + (i < 100 ? 3 : 0.5) * (random() - 0.5));
+    const report = await evaluate.report({ labels: targets, preds: predictions, slices: { region } });
+    const north = report.slices.find((slice) => slice.name === "region=north")!;
+    expect(north.metric).toBe("mae");
+    expect(north.interval.method).toBe("bootstrap");
+    expect(north.test).toBe("Welch z");
+    expect(north.interval.lower).toBeLessThan(north.value);
+    expect(north.flagged).toBe(true);
+    expect(report.slices.find((slice) => slice.name === "region=south")!.flagged).toBe(false);
+  });
+
   it("rejects a column of the wrong length, naming it", async () => {
     await expect(evaluate.report({ labels, preds, slices: { island: island.slice(1) } })).rejects.toThrow(/^slices.island: has 599 values but labels has 600/);
   });

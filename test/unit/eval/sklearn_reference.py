@@ -43,7 +43,22 @@ def classification_expected(case):
             out["rocAucWeighted"] = metrics.roc_auc_score(y, q, multi_class="ovr", average="weighted")
             out["prAuc"] = metrics.average_precision_score(label_binarize(y, classes=classes), q, average="macro")
         out["logLoss"] = metrics.log_loss(y, q)
+        out["ece"], out["mce"] = top_label_ece(y, q, classes)
     return out
+
+
+def top_label_ece(y, q, classes, bins=10):
+    """Not in scikit-learn: numpy, with the definition labnote states (top-label, uniform bins (b/B, (b+1)/B])."""
+    rows = np.column_stack([1 - q, q]) if q.ndim == 1 else q
+    predicted = rows.argmax(axis=1)
+    confidence = rows.max(axis=1)
+    correct = (classes[predicted] == y).astype(np.float64)
+    index = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    filled = counts > 0
+    gaps = np.abs(np.bincount(index, weights=correct, minlength=bins)[filled] / counts[filled]
+                  - np.bincount(index, weights=confidence, minlength=bins)[filled] / counts[filled])
+    return float(np.sum(counts[filled] / y.size * gaps)), float(gaps.max())
 
 
 def regression_expected(case):
