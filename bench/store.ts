@@ -70,7 +70,7 @@ async function fill(store: Store): Promise<void> {
   for (let index = 0; index < RUNS; index++) await store.createRun(realisticRun(index));
 }
 
-async function measure(label: string, store: Store, rawRead?: () => unknown): Promise<void> {
+async function measure(label: string, store: Store, rawRead?: () => unknown, extra?: (store: Store) => Promise<void>): Promise<void> {
   const fillStart = performance.now();
   await fill(store);
   const fillMs = performance.now() - fillStart;
@@ -103,7 +103,31 @@ async function measure(label: string, store: Store, rawRead?: () => unknown): Pr
   console.log(`  findRuns(limit 20) ${show(findLimited, 2)} | findRuns(id prefix) ${show(findByPrefix, 2)}`);
   console.log(`  appendMetrics(${POINTS / 1000}k points, one call) ${show(append, 0)} = ${(POINTS / append.wall / 1000).toFixed(2)} M points/s`);
   console.log(`  getMetrics(${(3 * POINTS) / 1000}k points) ${show(read, 0)} | createRun ×${RUNS} ${fillMs.toFixed(0)} ms`);
+  await extra?.(store);
   await store.close();
+}
+
+/** What `%track runs --where … --sort … --limit 20` does after parsing (the track magic's own code), when present. */
+async function trackRunsPath(store: Store): Promise<void> {
+  let commands: typeof import("../magics/track/commands.js");
+  let query: typeof import("../magics/track/query.js");
+  try {
+    commands = await import("../magics/track/commands.js");
+    query = await import("../magics/track/query.js");
+  } catch (error) {
+    console.log(`  %track runs path: skipped, magics/track is not importable (${(error as Error).message})`);
+    return;
+  }
+  const predicate = query.compileQuery("params.lr < 0.01 and val.acc > 0.5");
+  const plain = await timeIt(TRIES, async () => {
+    await store.markStaleRuns(Date.now() - 60_000);
+    return commands.runsTable(await store.findRuns({ order: "newest" }), { limit: 20 });
+  });
+  const filtered = await timeIt(TRIES, async () => {
+    await store.markStaleRuns(Date.now() - 60_000);
+    return commands.runsTable(await store.findRuns({ order: "newest" }), { predicate, sort: "-val.acc", limit: 20 });
+  });
+  console.log(`  %track runs over ${RUNS} runs (store + table, no kernel): ${show(plain)} | with --where and --sort ${show(filtered)}`);
 }
 
 const root = mkdtempSync(join(tmpdir(), "labnote-bench-store-"));
@@ -115,7 +139,7 @@ try {
   const sqlite = await openStore(root, { location: `sqlite:${sqlitePath}` });
   const rawDb = new Database(sqlitePath, { readonly: true });
   const rawSelect = rawDb.prepare("SELECT * FROM runs ORDER BY started_at DESC, id DESC");
-  await measure("sqlite", sqlite, () => rawSelect.all());
+  await measure("sqlite", sqlite, () => rawSelect.all(), trackRunsPath);
   rawDb.close();
 
   let pgUrl = process.env.LABNOTE_TEST_PG;
