@@ -3,7 +3,7 @@
 // content-addressed cache (.labnote/cache/<aa>/<rest>) in the same pass.
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { HashError, sharedHashPool, type CacheMode, type HashPool } from "./hash-pool.js";
 import { OutsideProjectError, cacheDir, isWithin, resolveInsideProject, toProjectPath } from "./paths.js";
 import { StateCache } from "./state-cache.js";
@@ -76,47 +76,65 @@ function problemFor(path: string, error: unknown): DataProblem {
   return { path, message: `${path} could not be hashed (${error instanceof Error ? error.message : String(error)}).` };
 }
 
-function walk(projectDir: string, realProject: string, absolute: string, out: Candidate[], problems: DataProblem[]): void {
+interface WalkState {
+  projectDir: string;
+  realProject: string;
+  out: Candidate[];
+  problems: DataProblem[];
+  /** Real paths of directories entered through symlinks (a link to an ancestor must not loop forever). */
+  linkedDirs: Set<string>;
+}
+
+// Project paths are built by concatenation, not path.relative: a 100,000-file walk must stay well under a second.
+function walk(state: WalkState, absolute: string, projectPath: string): void {
   let entries;
   try {
     entries = readdirSync(absolute, { withFileTypes: true });
   } catch (error) {
-    problems.push(problemFor(toProjectPath(projectDir, absolute), error));
+    state.problems.push(problemFor(projectPath, error));
     return;
   }
+  const prefix = projectPath === "" ? "" : `${projectPath}/`;
   for (const entry of entries) {
-    const child = join(absolute, entry.name);
-    const projectPath = toProjectPath(projectDir, child);
-    if (projectPath === ".labnote" || projectPath === ".git" || projectPath.endsWith("/.git")) continue;
-    if (entry.isDirectory()) walk(projectDir, realProject, child, out, problems);
-    else if (entry.isFile()) {
+    const name = entry.name;
+    if (name === ".git" || (prefix === "" && name === ".labnote")) continue;
+    const child = `${absolute}${sep}${name}`;
+    const childPath = prefix + name;
+    if (entry.isFile()) {
       try {
-        out.push({ absolute: child, projectPath, stat: lstatSync(child) });
+        state.out.push({ absolute: child, projectPath: childPath, stat: lstatSync(child) });
       } catch (error) {
-        problems.push(problemFor(projectPath, error));
+        state.problems.push(problemFor(childPath, error));
       }
-    } else if (entry.isSymbolicLink()) addFollowingSymlink(projectDir, realProject, child, out, problems);
-    else problems.push(problemFor(projectPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
+    } else if (entry.isDirectory()) walk(state, child, childPath);
+    else if (entry.isSymbolicLink()) addFollowingSymlink(state, child, childPath);
+    else state.problems.push(problemFor(childPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
   }
 }
 
-function addFollowingSymlink(projectDir: string, realProject: string, absolute: string, out: Candidate[], problems: DataProblem[]): void {
-  const projectPath = toProjectPath(projectDir, absolute);
+function addFollowingSymlink(state: WalkState, absolute: string, projectPath: string): void {
   let target: string;
   try {
     target = realpathSync(absolute);
-  } catch (error) {
-    problems.push({ path: projectPath, message: `${projectPath} is a broken symlink: point it at an existing file or remove it.` });
+  } catch {
+    state.problems.push({ path: projectPath, message: `${projectPath} is a broken symlink: point it at an existing file or remove it.` });
     return;
   }
-  if (!isWithin(realProject, target)) {
-    problems.push({ path: projectPath, message: `${projectPath} is a symlink to ${target}, outside the project: copy the data into the project so its version can be restored.` });
+  if (!isWithin(state.realProject, target)) {
+    state.problems.push({ path: projectPath, message: `${projectPath} is a symlink to ${target}, outside the project: copy the data into the project so its version can be restored.` });
     return;
   }
   const stat = statSync(target);
-  if (stat.isDirectory()) walk(projectDir, realProject, absolute, out, problems);
-  else if (stat.isFile()) out.push({ absolute, projectPath, stat });
-  else problems.push(problemFor(projectPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
+  if (stat.isDirectory()) {
+    if (state.linkedDirs.has(target)) return;
+    state.linkedDirs.add(target);
+    walk(state, absolute, projectPath);
+  } else if (stat.isFile()) state.out.push({ absolute, projectPath, stat });
+  else state.problems.push(problemFor(projectPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
+}
+
+function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /** Hashes the given files and directories (paths relative to the project or absolute inside it). */
@@ -134,35 +152,37 @@ export async function hashData(projectDir: string, paths: string[], options: Has
     try {
       const absolute = resolveInsideProject(projectDir, path);
       const stat = statSync(absolute);
-      const candidates: Candidate[] = [];
-      if (stat.isDirectory()) walk(projectDir, realProject, absolute, candidates, problems);
-      else if (lstatSync(absolute).isSymbolicLink()) addFollowingSymlink(projectDir, realProject, absolute, candidates, problems);
-      else if (stat.isFile()) candidates.push({ absolute, projectPath: display, stat });
+      const state: WalkState = { projectDir, realProject, out: [], problems, linkedDirs: new Set() };
+      if (stat.isDirectory()) walk(state, absolute, display);
+      else if (lstatSync(absolute).isSymbolicLink()) addFollowingSymlink(state, absolute, display);
+      else if (stat.isFile()) state.out.push({ absolute, projectPath: display, stat });
       else throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
-      groups.push({ item: { path: display, kind: stat.isDirectory() ? "dir" : "file" }, candidates });
+      groups.push({ item: { path: display, kind: stat.isDirectory() ? "dir" : "file" }, candidates: state.out });
     } catch (error) {
       problems.push(problemFor(display, error));
     }
   }
 
-  const known = new Map<string, ManifestEntry>();
-  const toHash = new Map<string, Candidate>();
-  for (const candidate of groups.flatMap((group) => group.candidates)) {
-    const cached = stateCache.lookup(candidate.projectPath, candidate.stat);
-    if (cached) known.set(candidate.projectPath, { path: candidate.projectPath, size: candidate.stat.size, sha256: cached });
-    else toHash.set(candidate.projectPath, candidate);
+  // One entry per candidate, answered by the state cache where the file is provably unchanged.
+  const entries = new Map<Candidate, ManifestEntry>();
+  const toHash: Candidate[] = [];
+  for (const group of groups) {
+    for (const candidate of group.candidates) {
+      const cached = stateCache.lookup(candidate.projectPath, candidate.stat);
+      if (cached) entries.set(candidate, { path: candidate.projectPath, size: candidate.stat.size, sha256: cached });
+      else toHash.push(candidate);
+    }
   }
 
   // Largest first keeps every worker busy until the end instead of one finishing a big file alone.
-  const jobs = [...toHash.values()].sort((a, b) => b.stat.size - a.stat.size);
+  const jobs = toHash.sort((a, b) => b.stat.size - a.stat.size);
   const totalBytes = jobs.reduce((sum, job) => sum + job.stat.size, 0);
   let doneBytes = 0;
   const results = await pool.hashAll(
     jobs.map((job) => ({ path: job.absolute, cacheDir: cacheMode === "none" ? undefined : cacheDir(projectDir), cacheMode })),
-    (result, done) => {
+    (result) => {
       doneBytes += result instanceof HashError ? 0 : result.size;
       options.onProgress?.(doneBytes, totalBytes);
-      void done;
     },
   );
   let hashedBytes = 0;
@@ -175,24 +195,23 @@ export async function hashData(projectDir: string, paths: string[], options: Has
     }
     hashedBytes += result.size;
     hashedFiles++;
-    known.set(job.projectPath, { path: job.projectPath, size: result.size, sha256: result.sha256 });
+    entries.set(job, { path: job.projectPath, size: result.size, sha256: result.sha256 });
     if (cacheMode !== "none") stateCache.record(job.projectPath, { size: result.size, mtimeMs: result.mtimeMs, ino: result.ino, sha256: result.sha256 });
   });
   stateCache.save();
 
   const items: DataItem[] = [];
-  const files = new Map<string, ManifestEntry>();
-  for (const group of groups) {
-    const entries = group.candidates.map((candidate) => known.get(candidate.projectPath)).filter((entry): entry is ManifestEntry => entry !== undefined);
-    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const entry of entries) files.set(entry.path, entry);
+  const groupEntries = groups.map((group) => group.candidates.map((candidate) => entries.get(candidate)).filter((entry): entry is ManifestEntry => entry !== undefined).sort(byPath));
+  groups.forEach((group, index) => {
+    const list = groupEntries[index]!;
     if (group.item.kind === "file") {
-      const entry = entries[0];
+      const entry = list[0];
       if (entry) items.push({ ...group.item, size: entry.size, sha256: entry.sha256, files: 1 });
     } else {
-      items.push({ ...group.item, size: entries.reduce((sum, entry) => sum + entry.size, 0), sha256: directoryHash(entries), files: entries.length });
+      items.push({ ...group.item, size: list.reduce((sum, entry) => sum + entry.size, 0), sha256: directoryHash(list), files: list.length });
     }
-  }
-  const sortedFiles = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  });
+  // Overlapping declarations (a file inside a declared directory) appear once.
+  const sortedFiles = groupEntries.length === 1 ? groupEntries[0]! : [...new Map(groupEntries.flat().map((entry) => [entry.path, entry])).values()].sort(byPath);
   return { items, files: sortedFiles, problems, hashedFiles, hashedBytes };
 }
