@@ -32,7 +32,7 @@ describe("notebooks/versioning.ipynb", () => {
     const result = (needle: string) => data(outputs.find((output) => output.cell === cellIndex(needle) && output.output_type === "execute_result"));
 
     const declared = result("%version data")["application/json"] as { path: string; files: { path: string; size: number }[] };
-    expect(declared.files).toEqual([{ path: "data/measurements.csv", size: 34, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(declared.files).toEqual([{ path: "data/measurements.csv", size: 28, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     const first = result('-m "baseline fit')["application/json"] as { id: string; message: string; data: { files: { path: string }[] }; env: { node: string } };
     expect(first.id).toMatch(/^[0-9a-f]{40}$/);
     expect(first.message).toBe("baseline fit on 4 points");
@@ -45,7 +45,7 @@ describe("notebooks/versioning.ipynb", () => {
     expect(String(log["text/html"])).toContain("<table>");
 
     const diff = result("%version diff")["application/json"] as { cells: { diff: string }[]; data: { modified: { path: string; before: { size: number }; after: { size: number } }[] } };
-    expect(diff.data.modified).toEqual([expect.objectContaining({ path: "data/measurements.csv", before: expect.objectContaining({ size: 34 }), after: expect.objectContaining({ size: 41 }) })]);
+    expect(diff.data.modified).toEqual([expect.objectContaining({ path: "data/measurements.csv", before: expect.objectContaining({ size: 28 }), after: expect.objectContaining({ size: 35 }) })]);
     expect(diff.cells.map((cell) => cell.diff).join("\n")).toContain("+const newSlope = fitSlope();");
 
     const repro = result("%version repro")["application/json"] as { data: { modified: { path: string }[] }; nondeterminism: string[] };
