@@ -17,10 +17,12 @@ export interface GPSamplerOptions {
   startupTrials?: number;
   /** Most trials the model is fitted on (bounds the cost per trial). */
   maxPoints?: number;
+  /** "auto": log-compress heavily right-skewed objective values before fitting. */
+  outputWarping?: "auto" | "none";
 }
 
 const REFIT_EVERY_TRIAL_UNTIL = 16;
-const REFIT_GROWTH = 1.15;
+const REFIT_GROWTH = 1.3;
 
 /** The size of the data set whose fit is used at n points: every n up to 16, then a geometric schedule. */
 export function refitPoint(n: number): number {
@@ -34,11 +36,13 @@ export class GPSampler implements Sampler {
   readonly name = "gp";
   private readonly startupTrials: number;
   private readonly maxPoints: number;
+  private readonly outputWarping: "auto" | "none";
   private readonly fits = new Map<string, KernelHyperparameters>();
 
   constructor(options: GPSamplerOptions = {}) {
     this.startupTrials = options.startupTrials ?? 10;
     this.maxPoints = options.maxPoints ?? 120;
+    this.outputWarping = options.outputWarping ?? "auto";
   }
 
   sampleRelative(context: SamplingContext, space: Record<string, Distribution>): Record<string, ParamValue> {
@@ -52,7 +56,7 @@ export class GPSampler implements Sampler {
     const count = chosen.length;
     const inputs = new Float64Array(count * dimension);
     chosen.forEach((trial, i) => encoding.encode(trial.params, inputs.subarray(i * dimension, (i + 1) * dimension)));
-    const outputs = standardise(chosen.map((trial) => trial.value!));
+    const outputs = standardise(warpOutputs(chosen.map((trial) => trial.value!), this.outputWarping));
 
     const hyperparameters = this.hyperparametersFor(encoding, inputs, outputs, count, dimension);
     const pending = context.history.filter((trial) => trial.state === "running" && names.every((name) => name in trial.params));
@@ -92,7 +96,7 @@ export class GPSampler implements Sampler {
         break;
       }
     }
-    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 20 : 40);
+    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 20 : 30);
     this.fits.set(key, fitted);
     return fitted;
   }
@@ -105,6 +109,26 @@ function selectTrials(trials: TrialHistory[], limit: number): TrialHistory[] {
   const keep = new Set<TrialHistory>([...ordered].sort((a, b) => a.value! - b.value! || a.number - b.number).slice(0, Math.floor(limit / 2)));
   for (let i = ordered.length - 1; i >= 0 && keep.size < limit; i--) keep.add(ordered[i]!);
   return ordered.filter((trial) => keep.has(trial));
+}
+
+/**
+ * When the values have a heavy upper tail (skewness > 1, as in rosenbrock-like or loss-like objectives), compress it
+ * so a few huge values do not flatten the model where the minimum is: y → log(1 + (y − min)/s), s = the median
+ * distance to the minimum. Order-preserving; symmetric data are left alone.
+ */
+export function warpOutputs(values: number[], mode: "auto" | "none" = "auto"): number[] {
+  if (mode === "none" || values.length < 3) return values;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  if (!(sd > 0)) return values;
+  const skewness = values.reduce((a, b) => a + ((b - mean) / sd) ** 3, 0) / values.length;
+  if (!(skewness > 1)) return values;
+  let min = Infinity;
+  for (const v of values) min = Math.min(min, v);
+  const distances = values.map((v) => v - min).sort((a, b) => a - b);
+  const scale = distances[Math.floor(distances.length / 2)]!;
+  if (!(scale > 0)) return values;
+  return values.map((v) => Math.log1p((v - min) / scale));
 }
 
 function standardise(values: number[]): Float64Array {
