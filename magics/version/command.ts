@@ -19,7 +19,9 @@ Your branches, HEAD, index and working tree are never touched; \`git log refs/la
   %version repro V                     what differs now from V: code, data, environment, seed, nondeterminism
   %version forget PATH|HASH --reason TEXT   remove bytes from every cache it knows; later checkouts say why
 
-Versions are named by id, a unique id prefix, @ (latest) or @~N. Data bytes live in .labnote/cache (never in git).`;
+Versions are named by id, a unique id prefix, @ (latest) or @~N. Data bytes live in .labnote/cache (never in git),
+copied there by default; LABNOTE_CACHE=link hard-links instead (faster, no extra disk, but editing a file in place
+then alters the cached copy — restores detect it). LABNOTE_AUTOSNAPSHOT=off turns the per-cell snapshots off.`;
 
 const VERSION_HINT = "V is a version id, a unique prefix, @ or @~N";
 
@@ -191,5 +193,6 @@ export async function setup(kernel: KernelServices): Promise<void> {
   const { VersionSession, setSession } = await import("./session.js");
   const session = new VersionSession({ projectDir: kernel.projectDir, kernelId: kernel.kernelId, notebookPath: kernel.notebookPath });
   setSession(session);
-  kernel.addCellHooks(session.hooks());
+  // LABNOTE_AUTOSNAPSHOT=off keeps the magics but stops snapshotting every cell (e.g. a repository you must not write).
+  if (!/^(0|off|false|no)$/i.test(process.env.LABNOTE_AUTOSNAPSHOT ?? "")) kernel.addCellHooks(session.hooks());
 }
