@@ -53,12 +53,12 @@ async function activate(tf: Tf, rung: BackendRung): Promise<string> {
   const ok = await withTimeout(tf.setBackend(rung.backend), INIT_TIMEOUT_MS, `${rung.backend} initialisation`);
   if (!ok) throw new Error(`${rung.backend} failed to initialise`);
   await tf.ready();
+  // The pure-JS backend prints a "install tfjs-node" banner on first use; %backend already says why it was chosen.
+  if (rung.backend === "cpu") Object.assign(tf.backend(), { firstUse: false });
   // Our per-op overhead fixes (training/webgpu); LABNOTE_WEBGPU_SPEEDUPS=0 turns them off.
   if (rung.backend === "webgpu") setWebGpuSpeedups(tf, process.env.LABNOTE_WEBGPU_SPEEDUPS === "0" ? NO_SPEEDUPS : ALL_SPEEDUPS);
   await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, `${rung.backend} matmul check`);
   if (rung.backend === "webgpu") watchWebgpuDevice(tf);
-  // The pure-JS backend prints a "install tfjs-node" banner on first use; %backend already says why it was chosen.
-  if (rung.backend === "cpu") Object.assign(tf.backend(), { firstUse: false });
   return detail;
 }
 

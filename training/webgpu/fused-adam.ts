@@ -66,6 +66,15 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
       pipeline ??= device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code: FUSED_ADAM_WGSL }), entryPoint: "main" } });
       constantsBuffer ??= device.createBuffer({ size: 32, usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST });
       step++;
+      // Everything that may record tfjs work (new slots, uploads) happens before our compute pass: an upload ends
+      // the backend's open pass, and a pass we hold must stay open while we dispatch.
+      const updates: { variable: tfTypes.Variable; slot: SlotState; buffers: GpuBufferLike[]; grad: tfTypes.Tensor }[] = [];
+      for (const { name, tensor: grad } of named) {
+        const variable = tf.engine().registeredVariables[name];
+        if (!variable || grad == null) continue;
+        const slot = slots.get(name) ?? createSlot(tf, backend, name, variable);
+        updates.push({ variable, slot, grad, buffers: [variable, slot.m, slot.v, grad].map((tensor) => gpuBuffer(backend, tensor)) });
+      }
       // The constants buffer is shared by all steps: submit what earlier steps recorded before rewriting it.
       if (backend.commandEncoder) {
         backend.endComputePassEncoder();
@@ -74,14 +83,10 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
       const constants = new Float32Array([settings.learningRate, beta1, beta2, epsilon, 1 / (1 - beta1 ** step), 1 / (1 - beta2 ** step), 0, 0]);
       backend.queue.writeBuffer(constantsBuffer, 0, constants);
       backend.ensureCommandEncoderReady();
-      backend.computePassEncoder ??= backend.commandEncoder!.beginComputePass();
-      const pass = backend.computePassEncoder;
+      const pass = backend.commandEncoder!.beginComputePass();
+      backend.computePassEncoder = pass; // tfjs's next ops continue in this pass
       pass.setPipeline(pipeline);
-      for (const { name, tensor: grad } of named) {
-        const variable = tf.engine().registeredVariables[name];
-        if (!variable || grad == null) continue;
-        const slot = slots.get(name) ?? createSlot(tf, backend, name, variable);
-        const buffers = [variable, slot.m, slot.v, grad].map((tensor) => gpuBuffer(backend, tensor));
+      for (const { variable, slot, buffers, grad } of updates) {
         const bindGroup = device.createBindGroup({
           layout: pipeline.getBindGroupLayout(0),
           entries: [
@@ -93,6 +98,8 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
         pass.setBindGroup(0, bindGroup);
         pass.dispatchWorkgroups(slot.groupsX, slot.groupsY);
         backend.dispatchCountInPass++;
+        // tfjs caches values read back on the host; after an in-place update those copies are stale.
+        for (const tensor of [variable, slot.m, slot.v]) backend.tensorMap.get(tensor.dataId)!.values = null;
         // The gradient may be disposed right after this call; keep its buffer until the submit that reads it.
         backend.commandQueueOwnedIds.add(grad.dataId);
       }

@@ -54,7 +54,7 @@ export interface WebGpuBackendInternals {
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
   uniformPendingDisposal: GpuBufferLike[];
-  tensorMap: { get(dataId: object): { resource?: unknown; refCount: number } | undefined };
+  tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown; refCount: number } | undefined };
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
