@@ -117,8 +117,8 @@ export function regressionBaselines(targets: ArrayLike<number>, user: Record<str
   const random = createRandom(context.seed);
   const reference = Array.from(trainTargets ?? targets);
   const mean = reference.reduce((a, b) => a + b, 0) / reference.length;
-  const low = Math.min(...reference);
-  const high = Math.max(...reference);
+  const low = reference.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY); // no spread: arrays can be huge
+  const high = reference.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
   const results: BaselineResult[] = [
     withDelta({ name: "random", kind: "random", description: `uniform in [${low}, ${high}]`, metrics: regressionMetrics(targets, Array.from({ length: n }, () => low + random() * (high - low))) }, context),
     withDelta({ name: "zero-rule", kind: "zero-rule", description: `always the mean ${mean.toPrecision(4)}`, metrics: regressionMetrics(targets, new Float64Array(n).fill(mean)) }, context),

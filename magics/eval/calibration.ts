@@ -91,20 +91,44 @@ export function calibration(top: TopLabel, options: { bins?: number; binning?: B
     const bounds = Array.from({ length: binCount }, (_, b): [number, number] => [b / binCount, (b + 1) / binCount]);
     return summarise(binning, bounds, counts, confidenceSums, correctSums, n);
   }
-  const order = Array.from(confidence.keys()).sort((a, b) => confidence[a]! - confidence[b]!);
-  const bounds: Array<[number, number]> = [];
-  for (let b = 0; b < binCount; b++) {
-    const start = Math.floor((b * n) / binCount);
-    const end = Math.floor(((b + 1) * n) / binCount);
-    for (let rank = start; rank < end; rank++) {
-      const index = order[rank]!;
-      counts[b]!++;
-      confidenceSums[b]! += confidence[index]!;
-      correctSums[b]! += correct[index]!;
+  // Bin of each example as in a stable sort by confidence, from one native sort: an example above or below every
+  // boundary value is placed by comparison; one tied with a boundary value takes the next rank among its ties
+  // (index order), so ties split across bins exactly as the stable sort would split them.
+  const sorted = Float64Array.from(confidence).sort();
+  const starts = Array.from({ length: binCount + 1 }, (_, b) => Math.floor((b * n) / binCount));
+  const boundaries: number[] = [];
+  for (let b = 1; b < binCount; b++) boundaries.push(starts[b]! < n ? sorted[starts[b]!]! : Number.POSITIVE_INFINITY);
+  const tieRank = new Map<number, number>();
+  for (const value of boundaries) if (!tieRank.has(value)) tieRank.set(value, lowerBound(sorted, value));
+  for (let i = 0; i < n; i++) {
+    const value = confidence[i]!;
+    let b = 0;
+    const rank = tieRank.get(value);
+    if (rank === undefined) {
+      while (b < boundaries.length && boundaries[b]! < value) b++;
+    } else {
+      tieRank.set(value, rank + 1);
+      while (b < binCount - 1 && rank >= starts[b + 1]!) b++;
     }
-    bounds.push(end > start ? [confidence[order[start]!]!, confidence[order[end - 1]!]!] : [Number.NaN, Number.NaN]);
+    counts[b]!++;
+    confidenceSums[b]! += value;
+    correctSums[b]! += correct[i]!;
   }
+  const bounds = Array.from({ length: binCount }, (_, b): [number, number] =>
+    starts[b + 1]! > starts[b]! ? [sorted[starts[b]!]!, sorted[starts[b + 1]! - 1]!] : [Number.NaN, Number.NaN],
+  );
   return summarise(binning, bounds, counts, confidenceSums, correctSums, n);
+}
+
+function lowerBound(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Accuracy on the examples kept when only predictions with confidence ≥ threshold are answered. */

@@ -21,7 +21,7 @@ slices (--slices { island: column, heavy: (i) => mass[i] > 4500 }; Wilson interv
 z-test (two-proportion for accuracy, Welch otherwise), Bonferroni-corrected) and CheckList tests (--tests [evaluate.mft(...), evaluate.inv(...)] --model batchFn).
 The result is data (application/json) and attaches to the current %track run. Library: import { evaluate } from "labnote".`;
 
-const ARGUMENT_TO_OPTION: Record<string, string> = { trainLabels: "train-labels", model: "model", options: "labels" };
+const ARGUMENT_TO_OPTION: Record<string, string> = { trainLabels: "train-labels" };
 
 function optionFor(argument: string): string {
   const root = argument.split(".")[0]!;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { calibration } from "../../../magics/eval/calibration.js";
 import { evaluate } from "../../../magics/eval/index.js";
 import { normalCdf, normalQuantile, twoProportionTest, wilsonInterval } from "../../../magics/eval/statistics.js";
 import { createRandom } from "../../../magics/seed/prng.js";
@@ -28,6 +29,21 @@ describe("calibration (top-label confidence, 10 bins by default)", () => {
     expect(quantile.ece).toBeLessThan(0.02);
     const overconfident = evaluate.calibration({ labels, probs: probs.map((p) => (p > 0.5 ? Math.min(1, p + 0.3) : Math.max(0, p - 0.3))) });
     expect(overconfident.ece).toBeGreaterThan(0.15);
+  });
+
+  it("quantile bins split tied confidences as a stable sort by confidence would", () => {
+    const random = createRandom(3);
+    for (const n of [7, 100, 1003]) {
+      const confidence = Float64Array.from({ length: n }, () => 0.5 + Math.round(random() * 5) / 10);
+      const correct = Uint8Array.from({ length: n }, () => (random() < 0.7 ? 1 : 0));
+      const order = Array.from(confidence.keys()).sort((a, b) => confidence[a]! - confidence[b]!);
+      const expected = Array.from({ length: 10 }, (_, b) => {
+        const ranks = order.slice(Math.floor((b * n) / 10), Math.floor(((b + 1) * n) / 10));
+        return { count: ranks.length, correct: ranks.reduce((sum, index) => sum + correct[index]!, 0) };
+      });
+      const bins = calibration({ confidence, correct }, { binning: "quantile" }).bins;
+      expect(bins.map((bin) => ({ count: bin.count, correct: bin.count === 0 ? 0 : Math.round(bin.accuracy * bin.count) }))).toEqual(expected);
+    }
   });
 
   it("the one-pass binary path agrees with the general one", () => {
