@@ -1,5 +1,5 @@
 // %%tune through its command with a fake kernel context: what the user sees and the data the cell returns.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,8 @@ import { magics } from "../../../magics/tune/command.js";
 import type { TuneCellResult } from "../../../magics/tune/cell.js";
 import { closeSharedStores, getStore } from "../../../store/index.js";
 import { tuneArgs, tuneContext } from "./fakes.js";
+import { declareData } from "../../../magics/version/api.js";
+import { setSession, VersionSession } from "../../../magics/version/session.js";
 
 const command = magics[0]!.cell!;
 let projectDir: string;
@@ -97,6 +99,20 @@ return 12345; // ignored: --metric wins`;
   it("refuses --metric on the test split, explaining why and what to use instead", async () => {
     const { ctx } = tuneContext(projectDir);
     await expect(command.run(tuneArgs({ trials: 2, metric: "test.acc" }, BODY), ctx)).rejects.toThrow(/selection bias.*unbiased estimate.*validation split.*cross-validation/s);
+  });
+
+  it("refuses a body that reads data declared test (%version data PATH --test)", async () => {
+    const session = new VersionSession({ projectDir, kernelId: "tune-test-kernel" });
+    setSession(session);
+    try {
+      writeFileSync(join(projectDir, "holdout.csv"), "x,y\n1,2\n");
+      await declareData(session, "holdout.csv", { test: true });
+      const body = `const rows = require("node:fs").readFileSync("holdout.csv", "utf8"); return trial.float("x", 0, 1) + rows.length;`;
+      const { ctx } = tuneContext(projectDir);
+      await expect(command.run(tuneArgs({ trials: 2, study: "on-test" }, body), ctx)).rejects.toThrow(/declared as test \(holdout\.csv.*selection bias.*validation split/s);
+    } finally {
+      setSession(undefined);
+    }
   });
 
   it("reports failed trials with their reason inline and keeps going", async () => {
