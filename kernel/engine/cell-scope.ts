@@ -1,0 +1,109 @@
+// Which cell an output belongs to. Every cell runs inside an AsyncLocalStorage scope, so timers and promises a
+// cell leaves behind still write to that cell (with its parent header) after it has finished, like ipykernel.
+// process.stdout/stderr writes and the `console` global are routed through the scope of the code that writes.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import type { ExecuteRequest, OutputSink } from "../types.js";
+
+/** Counts what a cell produced, for CellHooks.afterCell. */
+export interface OutputSummary {
+  streams: number;
+  displays: number;
+  errors: number;
+  mimeTypes: Set<string>;
+}
+
+export interface CellScope {
+  readonly executionCount: number;
+  readonly code: string;
+  readonly request: ExecuteRequest;
+  readonly output: OutputSink;
+  readonly summary: OutputSummary;
+  /** execute_reply payloads (e.g. the pager) collected while the cell runs. */
+  readonly payload: Record<string, unknown>[];
+}
+
+const storage = new AsyncLocalStorage<CellScope>();
+let lastScope: CellScope | undefined;
+
+export function runInCellScope<T>(scope: CellScope, fn: () => T): T {
+  lastScope = scope;
+  return storage.run(scope, fn);
+}
+
+/** The scope of the running code, else the last cell started (async leftovers of code outside any cell). */
+export function currentCellScope(): CellScope | undefined {
+  return storage.getStore() ?? lastScope;
+}
+
+/** Wraps a sink so that what goes through it is counted in `summary`. */
+export function countingSink(inner: OutputSink, summary: OutputSummary): OutputSink {
+  const noteMimes = (data: Record<string, unknown>): void => {
+    for (const mime of Object.keys(data)) summary.mimeTypes.add(mime);
+  };
+  return {
+    stream(name, text) {
+      summary.streams++;
+      inner.stream(name, text);
+    },
+    displayData(data, metadata, transient) {
+      summary.displays++;
+      noteMimes(data);
+      inner.displayData(data, metadata, transient);
+    },
+    updateDisplayData(data, metadata, transient) {
+      noteMimes(data);
+      inner.updateDisplayData(data, metadata, transient);
+    },
+    clearOutput(wait) {
+      inner.clearOutput(wait);
+    },
+  };
+}
+
+type WriteFunction = typeof process.stdout.write;
+let installed: { stdout: WriteFunction; stderr: WriteFunction; console: Console } | undefined;
+
+function routedWrite(name: "stdout" | "stderr", original: WriteFunction): WriteFunction {
+  const decoder = new TextDecoder();
+  return function write(this: unknown, chunk: unknown, encodingOrCallback?: unknown, callback?: unknown): boolean {
+    const scope = currentCellScope();
+    if (!scope) return (original as (...args: unknown[]) => boolean).call(process[name], chunk, encodingOrCallback, callback);
+    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array);
+    if (text.length > 0) scope.output.stream(name, text);
+    const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
+    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+    return true;
+  } as WriteFunction;
+}
+
+/** Routes process.stdout/stderr and the global console to the cell that writes. Idempotent. */
+export function installOutputRouting(): void {
+  if (installed) return;
+  const stdout = process.stdout.write;
+  const stderr = process.stderr.write;
+  process.stdout.write = routedWrite("stdout", stdout);
+  process.stderr.write = routedWrite("stderr", stderr);
+  const toStream = (name: "stdout" | "stderr"): Writable =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        process[name].write(chunk);
+        done();
+      },
+    });
+  const previousConsole = globalThis.console;
+  // A fresh Console: test runners replace the global console with one that bypasses process.stdout.
+  const cellConsole = new Console({ stdout: toStream("stdout"), stderr: toStream("stderr"), colorMode: false });
+  globalThis.console = cellConsole;
+  installed = { stdout, stderr, console: previousConsole };
+}
+
+export function uninstallOutputRouting(): void {
+  if (!installed) return;
+  process.stdout.write = installed.stdout;
+  process.stderr.write = installed.stderr;
+  globalThis.console = installed.console;
+  installed = undefined;
+  lastScope = undefined;
+}

@@ -1,0 +1,111 @@
+// Stopping a running cell. Three situations:
+// 1. synchronous code inside the vm call (`while (true) {}`): vm's breakOnSigint turns SIGINT into an exception;
+// 2. a never-settling `await`: the cell's promise is raced against an interrupt promise;
+// 3. synchronous code after an await (`await sleep(1); while (true) {}`) runs outside the vm call, so only
+//    V8 can stop it: a watchdog worker holds an inspector session on the main thread and calls
+//    Runtime.terminateExecution when an interrupt request is not answered by the (blocked) main thread.
+// Interrupt requests arrive as SIGINT (signal mode: cases 1 and 2) or on the BroadcastChannel
+// INTERRUPT_CHANNEL, which any thread may post to (message mode from the wire layer's io worker: all three).
+import { BroadcastChannel, Worker } from "node:worker_threads";
+
+export const INTERRUPT_CHANNEL = "labnote:interrupt";
+
+/** Asks the engine to interrupt the running cell; callable from any thread (e.g. the io worker). */
+export function requestInterrupt(): void {
+  const channel = new BroadcastChannel(INTERRUPT_CHANNEL);
+  channel.postMessage({ type: "interrupt" });
+  channel.close();
+}
+
+export class InterruptedError extends Error {
+  override readonly name = "Interrupted";
+  constructor() {
+    super("The cell was interrupted (KeyboardInterrupt). Variables defined before the interrupt are kept.");
+  }
+}
+
+const WATCHDOG_SOURCE = `
+const { workerData, BroadcastChannel } = require("node:worker_threads");
+const inspector = require("node:inspector");
+const state = new Int32Array(workerData.state);
+let session;
+const channel = new BroadcastChannel(${JSON.stringify(INTERRUPT_CHANNEL)});
+channel.onmessage = (event) => {
+  if (!event.data || event.data.type !== "interrupt") return;
+  const ackBefore = Atomics.load(state, 1);
+  setTimeout(() => {
+    // state[0]: a cell is running; state[1]: interrupts the main thread has seen itself.
+    if (Atomics.load(state, 0) !== 1 || Atomics.load(state, 1) !== ackBefore) return;
+    try {
+      if (!session) { session = new inspector.Session(); session.connectToMainThread(); }
+      session.post("Runtime.terminateExecution", () => {});
+    } catch (error) {
+      process.stderr.write("labnote: could not stop the cell: " + error.message + "\\n");
+    }
+  }, ${150});
+};
+channel.unref();
+`;
+
+export class InterruptController {
+  private readonly state = new Int32Array(new SharedArrayBuffer(8));
+  private rejectCurrent: ((error: Error) => void) | undefined;
+  private abortCurrent: AbortController | undefined;
+  private readonly channel: BroadcastChannel;
+  private watchdog: Worker | undefined;
+  private readonly onSigint = (): void => this.interrupt();
+
+  constructor() {
+    this.channel = new BroadcastChannel(INTERRUPT_CHANNEL);
+    this.channel.onmessage = (event: unknown) => {
+      const data = (event as { data?: { type?: string } }).data;
+      if (data?.type === "interrupt") this.interrupt();
+    };
+    (this.channel as unknown as { unref(): void }).unref();
+    process.on("SIGINT", this.onSigint);
+  }
+
+  /** Starts the watchdog worker (≈30 ms); done in the background after start-up. */
+  startWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: this.state.buffer } });
+    this.watchdog.unref();
+    this.watchdog.on("error", (error) => process.stderr.write(`labnote: interrupt watchdog failed: ${error.message}\n`));
+  }
+
+  /** Marks a cell as running; returns the promise that rejects on interrupt and the cell's AbortSignal. */
+  beginCell(): { interrupted: Promise<never>; signal: AbortSignal } {
+    Atomics.store(this.state, 0, 1);
+    const abort = new AbortController();
+    this.abortCurrent = abort;
+    const interrupted = new Promise<never>((_, reject) => {
+      this.rejectCurrent = reject;
+    });
+    interrupted.catch(() => undefined);
+    return { interrupted, signal: abort.signal };
+  }
+
+  endCell(): void {
+    Atomics.store(this.state, 0, 0);
+    this.rejectCurrent = undefined;
+    this.abortCurrent = undefined;
+  }
+
+  get cellRunning(): boolean {
+    return Atomics.load(this.state, 0) === 1;
+  }
+
+  /** Interrupts the running cell, if any (the main thread saw the request: no need for the watchdog). */
+  interrupt(): void {
+    Atomics.add(this.state, 1, 1);
+    const error = new InterruptedError();
+    this.abortCurrent?.abort(error);
+    this.rejectCurrent?.(error);
+  }
+
+  close(): void {
+    process.off("SIGINT", this.onSigint);
+    this.channel.close();
+    void this.watchdog?.terminate();
+  }
+}

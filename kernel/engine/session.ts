@@ -1,0 +1,169 @@
+// The TypeScript session: the notebook's scope across cells. A cell is type-checked by tslab's converter against
+// the declarations earlier cells left (`prevDecl`), its imports are loaded (modules.ts), then the emitted
+// CommonJS runs in this realm with vm (breakOnSigint) and its top-level declarations land on `exports`, the
+// object every later cell reads them from.
+import vm from "node:vm";
+import { defineTensorFlowGlobal, loadTensorFlow } from "../globals.js";
+import { InterruptedError } from "./interrupt.js";
+import { createModuleLoader, type ModuleLoader } from "./modules.js";
+import { createCellCompiler, isCompleteSource, type CellCompiler, type Completeness, type Diagnostic } from "./typescript.js";
+
+export type RunResult =
+  | { kind: "ok"; value: unknown; hasValue: boolean }
+  | { kind: "compile-error"; diagnostics: Diagnostic[]; source: string }
+  | { kind: "runtime-error"; error: unknown };
+
+export interface RunOptions {
+  /** Temporary globals (values and their TypeScript types) visible to this code only while it runs. */
+  globals?: Record<string, unknown>;
+  types?: Record<string, string>;
+  /** A name for stack traces, e.g. "cell[3]". */
+  filename: string;
+  /** Rejects when the user interrupts; raced against the cell. */
+  interrupted: Promise<never>;
+  /** Keep the declarations this code makes for later cells (false for %eval-like one-off expressions). */
+  persist?: boolean;
+}
+
+interface GlobalHandoff {
+  exports: Record<string, unknown>;
+  require: (specifier: string) => unknown;
+}
+
+const HANDOFF = "__labnote_cell__";
+const MENTIONS_TF = /(^|[^\w$.])tf\b/;
+
+/** tslab's exports proxy: defineProperty (emitted for named imports) becomes a plain rewritable property. */
+function createExportsObject(): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  return new Proxy(target, {
+    defineProperty(_target, property, attributes) {
+      if (property === "__esModule") return true;
+      target[property as string] = attributes.get ? (attributes.get as () => unknown)() : attributes.value;
+      return true;
+    },
+  });
+}
+
+function isSigintInterruption(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+}
+
+export class TypeScriptSession {
+  private compiler: CellCompiler | undefined;
+  private prevDecl = "";
+  private readonly exports = createExportsObject();
+  private readonly loader: ModuleLoader;
+
+  constructor(private readonly projectDir: string) {
+    this.loader = createModuleLoader(projectDir);
+    const handoff: GlobalHandoff = { exports: this.exports, require: this.loader.require };
+    Object.defineProperty(globalThis, HANDOFF, { value: handoff, configurable: true, enumerable: false, writable: true });
+  }
+
+  /** Creates the TypeScript compiler (≈1 s, synchronous). Called in the background after start-up. */
+  warmUp(): CellCompiler {
+    this.compiler ??= createCellCompiler(this.projectDir);
+    return this.compiler;
+  }
+
+  get ready(): boolean {
+    return this.compiler !== undefined;
+  }
+
+  /** The notebook's top-level declarations (values), by name. */
+  get locals(): Readonly<Record<string, unknown>> {
+    return this.exports;
+  }
+
+  async run(source: string, options: RunOptions): Promise<RunResult> {
+    const compiler = this.warmUp();
+    const extraTypes = options.types ?? {};
+    const hasExtras = Object.keys(extraTypes).length > 0;
+    if (hasExtras) compiler.setExtraGlobals(extraTypes);
+    let converted;
+    try {
+      converted = compiler.convert(this.prevDecl, source);
+    } finally {
+      if (hasExtras) compiler.setExtraGlobals({});
+    }
+    if (converted.diagnostics.length > 0) return { kind: "compile-error", diagnostics: converted.diagnostics, source };
+    if (converted.sideOutputs) this.loader.updateSideOutputs(converted.sideOutputs);
+    if (!converted.output) {
+      if (options.persist !== false) this.prevDecl = converted.declOutput ?? "";
+      return { kind: "ok", value: undefined, hasValue: false };
+    }
+    const output = converted.output;
+    const restoreGlobals = this.defineTemporaryGlobals(options.globals ?? {});
+    try {
+      await Promise.race([this.prepare(source, output), options.interrupted]);
+      const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename);
+      await Promise.race([completion, options.interrupted]);
+    } catch (error) {
+      if (isSigintInterruption(error)) return { kind: "runtime-error", error: new InterruptedError() };
+      return { kind: "runtime-error", error };
+    } finally {
+      restoreGlobals();
+    }
+    if (options.persist !== false) this.prevDecl = converted.declOutput ?? "";
+    const name = converted.lastExpressionVar;
+    if (name === undefined || !(name in this.exports)) return { kind: "ok", value: undefined, hasValue: false };
+    const value = this.exports[name];
+    delete this.exports[name];
+    return { kind: "ok", value, hasValue: value !== undefined };
+  }
+
+  complete(source: string, position: number) {
+    return this.warmUp().complete(this.prevDecl, source, position);
+  }
+
+  inspect(source: string, position: number) {
+    return this.warmUp().inspect(this.prevDecl, source, position);
+  }
+
+  isComplete(source: string): Completeness {
+    return isCompleteSource(source);
+  }
+
+  close(): void {
+    this.compiler?.close();
+    this.compiler = undefined;
+  }
+
+  private async prepare(source: string, output: string): Promise<void> {
+    await this.loader.prepare(output);
+    // `tf` is a lazy global: loading TensorFlow.js costs seconds, so only cells that mention it pay.
+    if (MENTIONS_TF.test(source) && !("tf" in globalThis)) defineTensorFlowGlobal(await loadTensorFlow());
+  }
+
+  /** Runs the emitted code on its own macrotask, so stopping it (terminateExecution) unwinds nothing else. */
+  private evaluate(output: string, hasTopLevelAwait: boolean, filename: string): Promise<unknown> {
+    const prefix = hasTopLevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
+    const wrapped = `${prefix}${output}\n})(${HANDOFF}.exports, ${HANDOFF}.require)`;
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint: true });
+          resolve(hasTopLevelAwait ? returned : undefined);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private defineTemporaryGlobals(globals: Record<string, unknown>): () => void {
+    const target = globalThis as Record<string, unknown>;
+    const previous = new Map<string, PropertyDescriptor | undefined>();
+    for (const [name, value] of Object.entries(globals)) {
+      previous.set(name, Object.getOwnPropertyDescriptor(target, name));
+      Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: false });
+    }
+    return () => {
+      for (const [name, descriptor] of previous) {
+        if (descriptor) Object.defineProperty(target, name, descriptor);
+        else delete target[name];
+      }
+    };
+  }
+}

@@ -1,0 +1,229 @@
+// The TypeScript side of the engine: tslab's converter (type-checks a cell against the declarations of all
+// earlier cells, emits CommonJS) wrapped so that it resolves modules from the notebook's directory, knows the
+// kernel's globals, and maps the `labnote` specifier to this package wherever the notebook lives.
+// tslab hard-codes its compiler options, so we steer it through `ts.sys` (the file system it reads through).
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve, sep } from "node:path";
+import type { CompletionInfo, Converter, ConvertResult, Diagnostic } from "tslab/dist/converter.js";
+import { PACKAGE_ROOT } from "./package-root.js";
+
+export type { ConvertResult, Diagnostic };
+
+interface TypeScriptSys {
+  getCurrentDirectory(): string;
+  readFile(path: string, encoding?: string): string | undefined;
+  fileExists(path: string): boolean;
+  directoryExists(path: string): boolean;
+  realpath?(path: string): string;
+}
+
+export interface QuickInfo {
+  displayParts?: { text: string }[];
+  documentation?: { text: string }[];
+  tags?: { name: string; text?: { text: string }[] }[];
+  textSpan?: { start: number; length: number };
+}
+
+interface TslabConverterModule {
+  createConverter(options?: { isJS?: boolean; isBrowser?: boolean }): Converter;
+  isCompleteCode(content: string): { completed: boolean; indent?: string };
+}
+
+export interface CellCompiler {
+  /** Type-checks and emits `src` against the declarations `prevDecl` left by earlier cells. */
+  convert(prevDecl: string, src: string): ConvertResult;
+  complete(prevDecl: string, src: string, position: number): CompletionInfo;
+  inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
+  /** Ambient declarations of temporary globals (e.g. `run` in %%track); replaces the previous set. */
+  setExtraGlobals(types: Record<string, string>): void;
+  close(): void;
+}
+
+const tslabRequire = createRequire(join(PACKAGE_ROOT, "node_modules", "tslab", "dist", "main.js"));
+
+/** The module name tslab gives the in-memory globals declaration file (must match /^\w+$/). */
+const GLOBALS_MODULE = "__labnote_globals__";
+
+function labnoteTypesEntry(): string {
+  return existsSync(join(PACKAGE_ROOT, "dist", "index.d.ts")) ? "./dist/index.d.ts" : "./index.ts";
+}
+
+/** Where the kernel's global types live: built .d.ts when present, else the sources (tests run from source). */
+function globalsTypesSpecifier(): string {
+  return existsSync(join(PACKAGE_ROOT, "dist", "kernel", "globals.d.ts")) ? "labnote/dist/kernel/globals.js" : "labnote/kernel/globals.js";
+}
+
+export function globalsDeclaration(extra: Record<string, string>): string {
+  const types = globalsTypesSpecifier();
+  const lines = [
+    `type __LabnoteGlobals = typeof import(${JSON.stringify(types)});`,
+    "declare global {",
+    `  const display: import(${JSON.stringify(types)}).NotebookDisplay;`,
+    `  function clearOutput(wait?: boolean): void;`,
+    `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
+    `  const tf: import(${JSON.stringify(types)}).TensorFlow;`,
+  ];
+  for (const [name, type] of Object.entries(extra)) lines.push(`  var ${name}: ${type};`);
+  lines.push("}");
+  return lines.join("\n");
+}
+
+/** The `types` entry TypeScript's Node10 resolution should use for a package that only declares `exports`. */
+function typesFromExports(pkg: Record<string, unknown>, packageDir: string): string | undefined {
+  const exportsField = pkg.exports;
+  if (exportsField === undefined || pkg.types !== undefined || pkg.typings !== undefined) return undefined;
+  let entry: unknown = exportsField;
+  if (entry !== null && typeof entry === "object" && !Array.isArray(entry) && "." in entry) entry = (entry as Record<string, unknown>)["."];
+  const pick = (value: unknown, wantTypes: boolean): string | undefined => {
+    if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.map((v) => pick(v, wantTypes)).find((v) => v !== undefined);
+    if (value === null || typeof value !== "object") return undefined;
+    const conditions = value as Record<string, unknown>;
+    for (const key of wantTypes ? ["types", "import", "node", "default", "require"] : ["import", "node", "default", "require"]) {
+      if (key in conditions) {
+        const found = pick(conditions[key], wantTypes);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  const target = pick(entry, true);
+  if (target === undefined) return undefined;
+  if (/\.d\.[cm]?ts$/.test(target)) return target;
+  const declaration = target.replace(/\.[cm]?js$/, ".d.ts");
+  return existsSync(join(packageDir, declaration)) ? declaration : target;
+}
+
+/**
+ * Patches `ts.sys` (shared by every converter in the process) so that:
+ * - `<dir>/node_modules/labnote/**` reads this package (types of `import … from "labnote"` from any directory);
+ * - packages that only declare `exports` (ESM-only) get a `types`/`main` TypeScript's resolver understands.
+ */
+function patchSystem(sys: TypeScriptSys): void {
+  const marker = sys as TypeScriptSys & { __labnotePatched?: boolean };
+  if (marker.__labnotePatched) return;
+  marker.__labnotePatched = true;
+  const labnoteSegment = `${sep}node_modules${sep}labnote`;
+  const forward = (path: string): string => {
+    const normalized = resolve(path);
+    const at = normalized.lastIndexOf(labnoteSegment);
+    if (at < 0) return path;
+    const rest = normalized.slice(at + labnoteSegment.length);
+    if (rest !== "" && !rest.startsWith(sep)) return path;
+    // A real node_modules/labnote (an installed copy) wins over the forward.
+    if (existsSync(normalized.slice(0, at + labnoteSegment.length))) return path;
+    return PACKAGE_ROOT + rest;
+  };
+  const readFile = sys.readFile.bind(sys);
+  const fileExists = sys.fileExists.bind(sys);
+  const directoryExists = sys.directoryExists.bind(sys);
+  sys.readFile = (path, encoding) => {
+    const target = forward(path);
+    const text = readFile(target, encoding);
+    if (text === undefined || !target.endsWith(`${sep}package.json`) || !target.includes(`${sep}node_modules${sep}`)) {
+      if (target !== path && target === join(PACKAGE_ROOT, "package.json") && text !== undefined) {
+        const pkg = JSON.parse(text) as Record<string, unknown>;
+        return JSON.stringify({ ...pkg, types: labnoteTypesEntry() });
+      }
+      return text;
+    }
+    try {
+      const pkg = JSON.parse(text) as Record<string, unknown>;
+      const types = typesFromExports(pkg, dirname(target));
+      if (types === undefined) return text;
+      return JSON.stringify({ ...pkg, types, main: pkg.main ?? types });
+    } catch {
+      return text;
+    }
+  };
+  sys.fileExists = (path) => fileExists(forward(path));
+  sys.directoryExists = (path) => directoryExists(forward(path));
+}
+
+/** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
+export function createCellCompiler(projectDir: string): CellCompiler {
+  const ts = tslabRequire("@tslab/typescript-for-tslab") as { sys: TypeScriptSys };
+  patchSystem(ts.sys);
+  const converterModule = tslabRequire("./converter.js") as TslabConverterModule;
+  const originalCwd = ts.sys.getCurrentDirectory;
+  ts.sys.getCurrentDirectory = () => projectDir;
+  let converter: Converter;
+  try {
+    converter = converterModule.createConverter({ isJS: false, isBrowser: false });
+  } finally {
+    ts.sys.getCurrentDirectory = originalCwd;
+  }
+  let extraGlobals: Record<string, string> = {};
+  let globalsText = "";
+  const refreshGlobals = (): void => {
+    const text = globalsDeclaration(extraGlobals);
+    if (text === globalsText) return;
+    globalsText = text;
+    const problems = converter.addModule(GLOBALS_MODULE, text);
+    if (problems.length > 0) {
+      process.stderr.write(`labnote: the kernel's global declarations do not type-check: ${problems.map((d) => d.messageText).join("; ")}\n`);
+    }
+  };
+  refreshGlobals();
+  return {
+    convert(prevDecl, src) {
+      return converter.convert(prevDecl, src);
+    },
+    complete(prevDecl, src, position) {
+      return converter.complete(prevDecl, src, position);
+    },
+    inspect(prevDecl, src, position) {
+      return (converter.inspect(prevDecl, src, position) as QuickInfo | undefined) ?? undefined;
+    },
+    setExtraGlobals(types) {
+      extraGlobals = types;
+      refreshGlobals();
+    },
+    close() {
+      converter.close();
+    },
+  };
+}
+
+interface ParseOnlyTypeScript {
+  createSourceFile(name: string, text: string, target: number, setParents?: boolean, kind?: number): { parseDiagnostics?: { start: number; length: number; messageText: unknown }[] };
+  ScriptTarget: { Latest: number };
+  ScriptKind: { TS: number };
+}
+
+export type Completeness = { status: "complete" | "incomplete" | "invalid"; indent?: string };
+
+/**
+ * is_complete for a console: incomplete while brackets are open or the code ends in an operator (the parser
+ * expects more at the very end); invalid when the syntax is broken before the end; complete otherwise.
+ */
+export function isCompleteSource(src: string): Completeness {
+  const converterModule = tslabRequire("./converter.js") as TslabConverterModule;
+  const tslabAnswer = converterModule.isCompleteCode(src);
+  if (!tslabAnswer.completed) return { status: "incomplete", indent: tslabAnswer.indent ?? "" };
+  if (/(^|\n)\s*\n\s*$/.test(src)) return { status: "complete" };
+  const ts = tslabRequire("@tslab/typescript-for-tslab") as ParseOnlyTypeScript;
+  const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const problems = file.parseDiagnostics ?? [];
+  if (problems.length === 0) return { status: "complete" };
+  const trimmedEnd = src.trimEnd().length;
+  // Errors only at the very end mean "keep typing"; anything earlier cannot be fixed by typing more.
+  return problems.every((d) => d.start >= trimmedEnd) ? { status: "incomplete", indent: "" } : { status: "invalid" };
+}
+
+/** Renders TypeScript quick info (hover) as plain text, like tslab's inspect. */
+export function quickInfoText(info: QuickInfo): string {
+  const parts = (info.displayParts ?? []).map((p) => p.text).join("");
+  const docs = (info.documentation ?? []).map((d) => d.text).join("\n");
+  const tags = (info.tags ?? []).map((t) => `@${t.name} ${(t.text ?? []).map((x) => x.text).join("")}`.trim());
+  return [parts, docs, ...tags].filter((s) => s !== "").join("\n\n");
+}
+
+export function readPackageJson(dir: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
