@@ -42,7 +42,8 @@ const MIGRATIONS: string[] = [
     value double precision NOT NULL,
     wall_time double precision NOT NULL
   );
-  CREATE INDEX labnote_metrics_by_series ON labnote_metrics (run_id, key, split, seq);
+  -- (run_id, seq): a run's points in append order without a sort; key/split filters scan only that run.
+  CREATE INDEX labnote_metrics_by_run ON labnote_metrics (run_id, seq);
 
   CREATE TABLE labnote_samples (
     run_id text NOT NULL,

