@@ -12,6 +12,11 @@ function workDir(name: string): string {
   return dir;
 }
 
+/** nbformat stores multi-line text as a list of lines. */
+function text(value: unknown): string {
+  return Array.isArray(value) ? value.join("") : String(value);
+}
+
 function codeCellIndex(nb: NotebookJSON, startsWith: string): number {
   const index = nb.cells.findIndex((cell) => cell.cell_type === "code" && (Array.isArray(cell.source) ? cell.source.join("") : cell.source).startsWith(startsWith));
   expect(index, `a cell starting with ${startsWith}`).toBeGreaterThanOrEqual(0);
@@ -46,7 +51,7 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
     expect(outputs.filter((output) => output.output_type === "error")).toEqual([]);
 
     expect(resultOf(outputs, codeCellIndex(nb, "%seed"))["application/json"]).toMatchObject({ seed: 7 });
-    const split = resultOf(outputs, codeCellIndex(nb, "import"))["text/plain"] as string;
+    const split = text(resultOf(outputs, codeCellIndex(nb, "import"))["text/plain"]);
     expect(split).toMatch(/train: 205/);
     expect(split).toMatch(/test: 137/);
 
@@ -73,11 +78,11 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
 
     expect(report.tests.map((test) => [test.kind, test.pass])).toEqual([["mft", true], ["inv", true], ["dir", true], ["robustness", true]]);
 
-    expect(bundle["text/plain"]).toMatch(/zero-rule/);
-    expect(bundle["text/html"]).toMatch(/<table class="labnote-eval">/);
+    expect(text(bundle["text/plain"])).toMatch(/zero-rule/);
+    expect(text(bundle["text/html"])).toMatch(/<table class="labnote-eval">/);
     const charts = outputs.filter((output) => output.cell === evalCell && output.output_type === "display_data" && "application/vnd.vegalite.v5+json" in (output.data as object));
     expect(charts.length).toBe(4);
-    const warnings = outputs.filter((output) => output.cell === evalCell && output.output_type === "stream").map((output) => String(output.text)).join("");
+    const warnings = outputs.filter((output) => output.cell === evalCell && output.output_type === "stream").map((output) => text(output.text)).join("");
     expect(warnings).toMatch(/island=Dream/);
   });
 
@@ -95,7 +100,7 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
     ]);
     const nb = await executeNotebook(join(dir, "seed-errors.ipynb"), { cwd: dir, allowErrors: true, timeoutSec: 120 });
     const outputs = allOutputs(nb);
-    expect(resultOf(outputs, 3)["text/plain"]).toBe("true");
+    expect(text(resultOf(outputs, 3)["text/plain"])).toBe("true");
     expect(resultOf(outputs, 4)["application/json"]).toEqual({ seed: 5 });
     const errorOf = (cell: number) => outputs.find((output) => output.cell === cell && output.output_type === "error") as { evalue: string } | undefined;
     expect(errorOf(6)?.evalue).toMatch(/--probs: element 1 is 1.4, outside \[0, 1\]/);
