@@ -60,7 +60,8 @@ describe("notebooks/tuning.ipynb", () => {
     expect(resumed.trials.slice(0, 20).map((t) => t.params)).toEqual(study.trials.map((t) => t.params));
 
     // The final, single test evaluation.
-    const final = data(results(cellIndex("testAccuracy"))[0]!)["application/json"] as { testAccuracy: number; trials: number };
+    const finalOutput = outputs.find((o) => o.cell === cellIndex("testAccuracy") && data(o)["application/json"])!;
+    const final = data(finalOutput)["application/json"] as { testAccuracy: number; trials: number };
     expect(final.trials).toBe(26);
     expect(final.testAccuracy).toBeGreaterThan(0.85);
   });
