@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { CellRecord } from "../kernel/types.js";
-import { hashData } from "../magics/version/data.js";
+import { hashData, waitForCacheCopies } from "../magics/version/data.js";
 import { HashPool } from "../magics/version/hash-pool.js";
 import { VersionSession } from "../magics/version/session.js";
 import { StateCache } from "../magics/version/state-cache.js";
@@ -67,21 +67,32 @@ async function main(): Promise<void> {
 
   const pool = new HashPool();
   const results: Record<string, number> = {};
-  for (const mode of ["none", "link", "copy"] as const) {
+  const labels = {
+    none: "hash only (no cache)",
+    "link-then-copy": "hash + hard link into cache (default; independent copy follows in the background)",
+    link: "hash + hard link into cache (LABNOTE_CACHE=link)",
+    copy: "hash + copy into cache while hashing (LABNOTE_CACHE=copy)",
+  } as const;
+  for (const mode of ["none", "link-then-copy", "link", "copy"] as const) {
     rmSync(join(project, ".labnote"), { recursive: true, force: true });
     const start = performance.now();
     const manifest = await hashData(project, ["data"], { pool, cacheMode: mode, stateCache: new StateCache(join(project, ".labnote", "state-cache.json")) });
     results[mode] = seconds(start);
     if (manifest.files.length !== FILES) throw new Error(`expected ${FILES} files, got ${manifest.files.length}: ${JSON.stringify(manifest.problems.slice(0, 3))}`);
-    const label = mode === "none" ? "hash only" : mode === "link" ? "hash + hard link into cache (LABNOTE_CACHE=link)" : "hash + copy into cache (default)";
-    console.log(`cold snapshot, ${label}: ${results[mode]!.toFixed(2)} s = ${(totalGB / results[mode]!).toFixed(2)} GB/s = ${(single / results[mode]!).toFixed(2)}x single-thread`);
+    console.log(`cold snapshot, ${labels[mode]}: ${results[mode]!.toFixed(2)} s = ${(totalGB / results[mode]!).toFixed(2)} GB/s = ${(single / results[mode]!).toFixed(2)}x single-thread`);
+    if (mode === "link-then-copy") {
+      const copyStart = performance.now();
+      const lost = await waitForCacheCopies();
+      console.log(`  background copy of the linked cache objects: ${seconds(copyStart).toFixed(2)} s more (${lost.length} lost)`);
+    }
   }
-  // Warm: the state cache from the last (copy) run answers everything; a fresh StateCache as a new kernel would load it.
+  const cold = results["link-then-copy"]!;
+  // Warm: the state cache from the last run answers everything; a fresh StateCache as a new kernel would load it.
   const warmStart = performance.now();
   const warm = await hashData(project, ["data"], { pool, stateCache: StateCache.forProject(project).load() });
   const warmTime = seconds(warmStart);
   if (warm.hashedFiles !== 0) throw new Error(`warm re-snapshot re-hashed ${warm.hashedFiles} files`);
-  console.log(`warm re-snapshot (nothing changed): ${(warmTime * 1000).toFixed(1)} ms = ${((warmTime / results.copy!) * 100).toFixed(2)}% of cold (default mode)`);
+  console.log(`warm re-snapshot (nothing changed): ${(warmTime * 1000).toFixed(1)} ms = ${((warmTime / cold) * 100).toFixed(2)}% of cold (default mode)`);
 
   // The user's alternative: commit the same tree with the git CLI.
   execFileSync("git", ["init", "-q", "-b", "main"], { cwd: project });
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
   const gitStart = performance.now();
   execFileSync("sh", ["-c", "git add -A && git -c user.name=bench -c user.email=bench@example.com commit -q -m data"], { cwd: project, stdio: "ignore" });
   const gitTime = seconds(gitStart);
-  console.log(`git add -A && git commit (git CLI): ${gitTime.toFixed(2)} s; labnote cold snapshot is ${(gitTime / results.copy!).toFixed(1)}x faster (default mode), ${(gitTime / results.link!).toFixed(1)}x (link)`);
+  console.log(`git add -A && git commit (git CLI): ${gitTime.toFixed(2)} s; labnote cold snapshot is ${(gitTime / cold).toFixed(1)}x faster (default mode), ${(gitTime / results.copy!).toFixed(1)}x (copy mode)`);
   rmSync(project, { recursive: true, force: true });
 
   // 100,000 small files: cold once, then warm as a new kernel would see it.

@@ -51,13 +51,22 @@ interface Candidate {
 }
 
 /**
- * Copy by default (as DVC): a hard-linked cache entry shares the user's inode, so rewriting the file in place
- * (writeFileSync) would silently change the cached bytes. LABNOTE_CACHE=link trades that safety for speed and disk;
- * restores verify the hash either way.
+ * link-then-copy by default: a hard link makes the snapshot as fast as hashing alone, and a background copy then
+ * gives the cache its own bytes (a bare hard link shares the user's inode, so rewriting the file in place would
+ * alter the cached version). LABNOTE_CACHE=copy copies while hashing; =link keeps the links (restores verify).
  */
 export function defaultCacheMode(): CacheMode {
   const mode = process.env.LABNOTE_CACHE;
-  return mode === "link" || mode === "none" ? mode : "copy";
+  return mode === "link" || mode === "none" || mode === "copy" ? mode : "link-then-copy";
+}
+
+const pendingCacheCopies = new Set<Promise<unknown>>();
+const lostCacheObjects: string[] = [];
+
+/** Resolves when every background cache copy started so far is done; returns cache objects lost meanwhile. */
+export async function waitForCacheCopies(): Promise<string[]> {
+  while (pendingCacheCopies.size > 0) await Promise.all([...pendingCacheCopies]);
+  return lostCacheObjects.splice(0);
 }
 
 /** The hash of a directory: sha256 over its sorted manifest, so equal trees have equal hashes. */
@@ -199,6 +208,13 @@ export async function hashData(projectDir: string, paths: string[], options: Has
     if (cacheMode !== "none") stateCache.record(job.projectPath, { size: result.size, mtimeMs: result.mtimeMs, ino: result.ino, sha256: result.sha256 });
   });
   stateCache.save();
+  if (cacheMode === "link-then-copy") {
+    const linked = results.flatMap((result) => (result instanceof HashError || !result.linkedObject ? [] : [{ object: result.linkedObject, ino: result.ino, size: result.size, mtimeMs: result.mtimeMs }]));
+    if (linked.length > 0) {
+      const copying: Promise<unknown> = pool.detachLinkedObjects(linked).then(({ lost }) => void lostCacheObjects.push(...lost)).finally(() => pendingCacheCopies.delete(copying));
+      pendingCacheCopies.add(copying);
+    }
+  }
 
   const items: DataItem[] = [];
   const groupEntries = groups.map((group) => group.candidates.map((candidate) => entries.get(candidate)).filter((entry): entry is ManifestEntry => entry !== undefined).sort(byPath));

@@ -4,7 +4,12 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
-export type CacheMode = "link" | "copy" | "none";
+/**
+ * copy: bytes copied into the cache while hashing. link: a hard link (shares the user's inode: editing the file in
+ * place later alters the cached copy). link-then-copy: a hard link now, replaced by an independent copy in the
+ * background (detachLinkedObjects), so the snapshot is as fast as link and the cache ends up as safe as copy.
+ */
+export type CacheMode = "link" | "copy" | "link-then-copy" | "none";
 
 export interface HashJob {
   path: string;
@@ -21,6 +26,16 @@ export interface HashedFile {
   ino: number;
   /** How many times the file changed under us and was read again. */
   rereads: number;
+  /** The cache object this job hard-linked (link modes), when it was new. */
+  linkedObject?: string;
+}
+
+/** A hard-linked cache object to turn into an independent copy, with the state of the inode when it was hashed. */
+export interface LinkedObject {
+  object: string;
+  ino: number;
+  size: number;
+  mtimeMs: number;
 }
 
 export class HashError extends Error {
@@ -67,7 +82,7 @@ function hashOnce(file, copyTo) {
 
 function storeInCache(job, result) {
   const target = path.join(job.cacheDir, result.sha256.slice(0, 2), result.sha256.slice(2));
-  if (fs.existsSync(target)) return;
+  if (fs.existsSync(target)) return undefined;
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const temporary = target + ".tmp-" + process.pid + "-" + Math.random().toString(36).slice(2);
   try {
@@ -85,7 +100,25 @@ function storeInCache(job, result) {
     if (check.sha256 !== result.sha256) { fs.unlinkSync(temporary); return false; }
   }
   fs.renameSync(temporary, target);
-  return true;
+  return target;
+}
+
+// Replaces a hard-linked cache object by its own copy, if the shared inode is still exactly as hashed.
+function detach(job) {
+  let stat;
+  try { stat = fs.statSync(job.object); } catch { return { state: "gone" }; }
+  if (stat.nlink <= 1) return { state: "copied" };
+  const temporary = job.object + ".detach-" + process.pid + "-" + Math.random().toString(36).slice(2);
+  fs.copyFileSync(job.object, temporary);
+  const after = fs.statSync(job.object);
+  if (after.ino === job.ino && after.size === job.size && after.mtimeMs === job.mtimeMs && stat.mtimeMs === job.mtimeMs) {
+    fs.renameSync(temporary, job.object);
+    return { state: "copied" };
+  }
+  // The user's file changed before we copied it: the cached bytes are no longer the hashed ones.
+  fs.unlinkSync(temporary);
+  fs.unlinkSync(job.object);
+  return { state: "lost" };
 }
 
 function hashJob(job) {
@@ -98,8 +131,10 @@ function hashJob(job) {
       copyTo = path.join(job.cacheDir, "incoming-" + process.pid + "-" + Math.random().toString(36).slice(2));
     }
     const result = hashOnce(job.path, copyTo);
-    if (result.stable && job.cacheDir && job.cacheMode === "link" && storeInCache(job, result) === false) {
-      result.stable = false;
+    if (result.stable && job.cacheDir && (job.cacheMode === "link" || job.cacheMode === "link-then-copy")) {
+      const stored = storeInCache(job, result);
+      if (stored === false) result.stable = false;
+      else if (stored) result.linkedObject = stored;
     }
     if (copyTo !== undefined) {
       target = path.join(job.cacheDir, result.sha256.slice(0, 2), result.sha256.slice(2));
@@ -116,7 +151,7 @@ function hashJob(job) {
 
 parentPort.on("message", (message) => {
   try {
-    parentPort.postMessage({ id: message.id, result: hashJob(message.job) });
+    parentPort.postMessage({ id: message.id, result: message.job.object ? detach(message.job) : hashJob(message.job) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: String(error && error.message || error), code: error && error.code } });
   }
@@ -124,9 +159,9 @@ parentPort.on("message", (message) => {
 `;
 
 interface Pending {
-  resolve(file: HashedFile): void;
+  resolve(value: unknown): void;
   reject(error: Error): void;
-  job: HashJob;
+  path: string;
 }
 
 interface PoolWorker {
@@ -134,7 +169,7 @@ interface PoolWorker {
   busy: number;
 }
 
-type WorkerReply = { id: number; result?: HashedFile; error?: { message: string; code?: string } };
+type WorkerReply = { id: number; result?: unknown; error?: { message: string; code?: string } };
 
 /** A lazily started pool; idle workers are unref'd so they never keep the kernel or a test alive. */
 export class HashPool {
@@ -145,12 +180,33 @@ export class HashPool {
   constructor(readonly size = Math.max(1, availableParallelism())) {}
 
   hash(job: HashJob): Promise<HashedFile> {
+    return this.request<HashedFile>(job, job.path);
+  }
+
+  /** Turns hard-linked cache objects into independent copies; returns how many could not be (the file had changed). */
+  async detachLinkedObjects(objects: LinkedObject[]): Promise<{ copied: number; lost: string[] }> {
+    const lost: string[] = [];
+    let copied = 0;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < objects.length) {
+        const object = objects[next++]!;
+        const outcome = await this.request<{ state: string }>(object, object.object).catch(() => ({ state: "lost" }));
+        if (outcome.state === "lost") lost.push(object.object);
+        else copied++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(objects.length, this.size * 2) }, lane));
+    return { copied, lost };
+  }
+
+  private request<T>(job: HashJob | LinkedObject, path: string): Promise<T> {
     const target = this.pickWorker();
     const id = this.nextId++;
     target.busy++;
     if (target.busy === 1) target.worker.ref();
-    return new Promise<HashedFile>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, job, worker: target });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, path, worker: target });
       target.worker.postMessage({ id, job });
     });
   }
@@ -201,13 +257,13 @@ export class HashPool {
       entry.busy--;
       if (entry.busy === 0) worker.unref();
       if (reply.result) pending.resolve(reply.result);
-      else pending.reject(new HashError(reply.error?.message ?? "unknown error", pending.job.path, reply.error?.code));
+      else pending.reject(new HashError(reply.error?.message ?? "unknown error", pending.path, reply.error?.code));
     });
     worker.on("error", (error) => {
       for (const [id, pending] of this.pending) {
         if (pending.worker !== entry) continue;
         this.pending.delete(id);
-        pending.reject(new HashError(error.message, pending.job.path, undefined));
+        pending.reject(new HashError(error.message, pending.path, undefined));
       }
       this.workers = this.workers.filter((candidate) => candidate !== entry);
     });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { MagicError } from "../types.js";
+import { waitForCacheCopies } from "./data.js";
 import { localCache, readTombstones, remoteDataDir, removeObject, syncObjects, writeTombstones } from "./data-cache.js";
 import { compareAndSwapRef, gitFs, listRefs, loadGit, readRef } from "./git-store.js";
 import { labnoteDir } from "./paths.js";
@@ -51,6 +52,7 @@ function isHttp(remote: string): boolean {
 }
 
 async function pushDataCache(session: VersionSession, dataRemote: string): Promise<SyncResult["data"]> {
+  await waitForCacheCopies();
   const local = localCache(session.projectDir);
   const remote = remoteDataDir(dataRemote, session.projectDir);
   mkdirSync(remote, { recursive: true });

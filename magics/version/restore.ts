@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { MagicError } from "../types.js";
-import { hashData, type ManifestEntry } from "./data.js";
+import { hashData, waitForCacheCopies, type ManifestEntry } from "./data.js";
 import { copyAtomically, localCache, objectPath, readTombstones, remoteDataDir, removeObject, sha256OfFile, tombstoneMessage, writeTombstones, type Tombstone } from "./data-cache.js";
 import { codeCells, diffCells, diffData, diffRecords, type CellDiff, type DataDiff } from "./diff.js";
 import { currentBackend, currentSeedValue, environmentLock } from "./env.js";
@@ -56,6 +56,7 @@ function restoreFile(session: VersionSession, entry: ManifestEntry, tombstones: 
 
 export async function checkoutVersion(session: VersionSession, id: string, options: { data: boolean }): Promise<CheckoutResult> {
   const { gitdir } = await session.repo();
+  await waitForCacheCopies();
   const notebook = await readVersionNotebook(gitdir, id);
   const notebookPath = freshNotebookPath(session, id);
   writeFileSync(notebookPath, `${JSON.stringify(notebook, null, 1)}\n`, { flag: "wx" });
@@ -124,6 +125,7 @@ async function hashesForPath(session: VersionSession, path: string): Promise<str
 
 export async function forgetData(session: VersionSession, target: string, reason: string, now = new Date()): Promise<ForgetResult> {
   if (!reason.trim()) throw new MagicError("forget needs --reason TEXT: the reason is shown to whoever later needs these bytes.");
+  await waitForCacheCopies();
   const isHash = /^[0-9a-f]{64}$/.test(target);
   const path = isHash ? null : target.replace(/^\.\//, "");
   const hashes = isHash ? [target] : await hashesForPath(session, path!);

@@ -2,7 +2,7 @@
 // after each cell in the background (the execute path only records paths and enqueues).
 import { resolve } from "node:path";
 import type { CellHooks, CellRecord } from "../../kernel/types.js";
-import { hashData, type DataManifest } from "./data.js";
+import { hashData, waitForCacheCopies, type DataManifest } from "./data.js";
 import { findOrInitRepository, type Repository } from "./git-store.js";
 import { installReadObserver, startObserving, stopObserving } from "./observe-reads.js";
 import { isIgnoredProjectPath, isWithin, toProjectPath } from "./paths.js";
@@ -102,7 +102,7 @@ export class VersionSession {
 
   /** Resolves when every snapshot enqueued so far is written. */
   flush(): Promise<void> {
-    return this.queue;
+    return this.queue.then(() => waitForCacheCopies()).then(() => undefined);
   }
 
   private dataPathsOf(reads: Set<string>): string[] {

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { JSONValue } from "../../kernel/types.js";
 import { MagicError } from "../types.js";
-import { hashData, type DataItem, type DataManifest, type DataProblem, type ManifestEntry } from "./data.js";
+import { hashData, waitForCacheCopies, type DataItem, type DataManifest, type DataProblem, type ManifestEntry } from "./data.js";
 import { environmentLock, type EnvironmentLock } from "./env.js";
 import { appendCommit, firstParentLog, loadGit, gitFs, readRef, readTextAt, writeFilesTree } from "./git-store.js";
 import type { VersionSession } from "./session.js";
@@ -126,6 +126,9 @@ export async function commitVersion(session: VersionSession, options: CommitVers
     "runs.json": `${JSON.stringify(runs, null, 2)}\n`,
   });
   const id = await appendCommit(gitdir, session.versionsRef, tree, options.message, now);
+  // A named version is what users restore: its cache bytes must be independent copies before we return.
+  const lost = await waitForCacheCopies();
+  if (lost.length > 0) body.data.problems.push(...lost.map((object) => ({ path: object, message: `a data file changed before its bytes reached the cache (${object}): commit again once nothing writes the data.` })));
   await markRunsVersioned(session, runs, id);
   return { id, ...body };
 }

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { hashData } from "../../../magics/version/data.js";
+import { hashData, waitForCacheCopies } from "../../../magics/version/data.js";
 import { HashPool } from "../../../magics/version/hash-pool.js";
 import { StateCache } from "../../../magics/version/state-cache.js";
 import { tempProject } from "./helpers.js";
@@ -105,5 +105,28 @@ describe("data manifests", () => {
     await pool.close();
     expect(manifest.files).toHaveLength(40);
     for (const file of manifest.files) expect(file.sha256).toBe(sha(readFileSync(join(dir, file.path))));
+  });
+});
+
+describe("the data cache keeps the bytes that were hashed", () => {
+  it("link-then-copy (default): the cache gets its own copy, so rewriting the file in place leaves the version intact", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "table.csv"), "v1\n");
+    const manifest = await hashData(dir, ["table.csv"]);
+    const object = join(dir, ".labnote/cache", manifest.files[0]!.sha256.slice(0, 2), manifest.files[0]!.sha256.slice(2));
+    expect(await waitForCacheCopies()).toEqual([]);
+    expect(statSync(object).nlink).toBe(1);
+    writeFileSync(join(dir, "table.csv"), "v2 rewritten in place\n");
+    expect(readFileSync(object, "utf8")).toBe("v1\n");
+  });
+
+  it("LABNOTE_CACHE=link style hard links share the inode: an in-place rewrite is caught, never restored as the old version", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "table.csv"), "v1\n");
+    const manifest = await hashData(dir, ["table.csv"], { cacheMode: "link" });
+    const object = join(dir, ".labnote/cache", manifest.files[0]!.sha256.slice(0, 2), manifest.files[0]!.sha256.slice(2));
+    expect(statSync(object).nlink).toBe(2);
+    writeFileSync(join(dir, "table.csv"), "v2\n");
+    expect(sha(readFileSync(object))).not.toBe(manifest.files[0]!.sha256);
   });
 });
