@@ -115,6 +115,8 @@ export class Study {
     const heartbeat = setInterval(() => {
       const ids = [...this.active.values()].map((entry) => entry.id);
       if (ids.length > 0) this.track(this.store.heartbeatTrials(ids, Date.now()));
+      // Another kernel on this study may have died meanwhile: its trials must not stay "running".
+      this.track(this.store.failStaleTrials(this.record.id, Date.now() - (this.options.staleAfterMs ?? 120_000)).then(() => undefined));
     }, this.options.heartbeatMs ?? 10_000);
     heartbeat.unref?.();
     let reserving = 0;

@@ -116,6 +116,22 @@ describe("studies", () => {
     const medianRate = (trials: typeof pruned) => trials.map((t) => t.params["rate"] as number).sort((a, b) => a - b)[Math.floor(trials.length / 2)]!;
     expect(medianRate(pruned)).toBeLessThan(medianRate(result.trials.filter((t) => t.state === "complete")));
   });
+  it("--timeout stops starting trials; an interrupt (abort signal) stops the study between trials", async () => {
+    const slow = async (t: Trial) => {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return t.float("x", 0, 1);
+    };
+    const timed = await (await Study.open({ name: "timeout", sampler: "random", seed: 1 })).optimize(slow, { trials: 1000, timeoutMs: 100 });
+    expect(timed.trials.length).toBeGreaterThan(0);
+    expect(timed.trials.length).toBeLessThan(20);
+    const controller = new AbortController();
+    const aborted = await (await Study.open({ name: "abort", sampler: "random", seed: 1 })).optimize(async (t) => {
+      if (t.number === 2) controller.abort();
+      return slow(t);
+    }, { trials: 50, signal: controller.signal });
+    expect(aborted.trials).toHaveLength(3);
+    expect(aborted.trials.every((t) => t.state === "complete")).toBe(true);
+  });
   it("tune.study(...).optimize works from code with an explicit store", async () => {
     const result = await tune.study({ name: "api", store: createMemoryStore(), seed: 1 }).optimize((t) => t.float("x", 0, 1), { trials: 12 });
     expect(result).toMatchObject({ name: "api", sampler: "gp" });
