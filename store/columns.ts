@@ -1,7 +1,7 @@
 // How records map onto SQL rows; shared by the SQLite and PostgreSQL stores so both encode alike.
 import type { JSONObject, JSONValue } from "../kernel/types.js";
 import { decodeJson, encodeJson } from "./records.js";
-import type { RunRecord, RunStatus, TrialRecord, TrialState } from "./types.js";
+import type { RunRecord, RunStatus, StudyDirection, StudyRecord, TrialRecord, TrialState } from "./types.js";
 
 type Codec = "json" | "plain";
 
@@ -122,6 +122,16 @@ export function trialFromRow(row: Row, intermediate: { step: number; value: numb
     startedAt: Number(row.started_at),
     endedAt: numberOrNull(row.ended_at),
     heartbeatAt: Number(row.heartbeat_at),
+  };
+}
+
+export function studyFromRow(row: Row): StudyRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    direction: row.direction as StudyDirection,
+    config: decodeJson<JSONObject>(row.config as string, {}),
+    createdAt: Number(row.created_at),
   };
 }
 

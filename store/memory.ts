@@ -8,7 +8,10 @@ import {
   checkRunStatus,
   checkTrialState,
   copy,
+  newTrialRecord,
+  type NewTrial,
   runNotFound,
+  staleTrialError,
   studyNotFound,
   trialNotFound,
 } from "./records.js";
@@ -204,29 +207,14 @@ class MemoryStore implements Store {
 
   async createTrial(
     studyId: string,
-    init: { params?: Record<string, JSONValue>; distributions?: JSONObject; kernelId?: string } = {},
+    init: NewTrial = {},
   ): Promise<TrialRecord> {
     this.open();
     if (!this.studies.has(studyId)) throw studyNotFound(studyId);
     const number = this.trialCounters.get(studyId) ?? 0;
     this.trialCounters.set(studyId, number + 1);
     const now = Date.now();
-    const trial: TrialRecord = {
-      id: newId(now),
-      studyId,
-      number,
-      state: "running",
-      params: copy(init.params ?? {}),
-      distributions: copy(init.distributions ?? {}),
-      value: null,
-      intermediate: [],
-      runId: null,
-      error: null,
-      kernelId: init.kernelId ?? null,
-      startedAt: now,
-      endedAt: null,
-      heartbeatAt: now,
-    };
+    const trial = newTrialRecord(newId(now), studyId, number, copy(init), now);
     this.trials.set(trial.id, trial);
     return copy(trial);
   }
@@ -279,8 +267,4 @@ class MemoryStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
   }
-}
-
-export function staleTrialError(heartbeatAt: number): string {
-  return `kernel died: no heartbeat since ${new Date(heartbeatAt).toISOString()}`;
 }

@@ -2,9 +2,9 @@
 // studies. Appends are one multi-row INSERT … SELECT FROM unnest(…) per batch, inside one transaction.
 import pg from "pg";
 import type { JSONObject, JSONValue } from "../kernel/types.js";
-import { patchAssignments, RUN_COLUMNS, RUN_FIELDS, RUN_SELECT_LIST, runFromValues, runRowValues, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
+import { patchAssignments, RUN_COLUMNS, RUN_FIELDS, RUN_SELECT_LIST, runFromValues, runRowValues, studyFromRow, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
 import { newId } from "./ids.js";
-import { buildRunRecord, checkDirection, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
+import { buildRunRecord, checkDirection, newTrialRecord, type NewTrial, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
 import { migratePostgres } from "./postgres-schema.js";
 import type {
   ArtifactRecord,
@@ -306,7 +306,7 @@ export class PostgresStore implements Store {
 
   async createTrial(
     studyId: string,
-    init: { params?: Record<string, JSONValue>; distributions?: JSONObject; kernelId?: string } = {},
+    init: NewTrial = {},
   ): Promise<TrialRecord> {
     const now = Date.now();
     const id = newId(now);
@@ -322,22 +322,7 @@ export class PostgresStore implements Store {
     );
     const number = result.rows[0]?.number;
     if (number === undefined) throw studyNotFound(studyId);
-    return {
-      id,
-      studyId,
-      number,
-      state: "running",
-      params: init.params ?? {},
-      distributions: init.distributions ?? {},
-      value: null,
-      intermediate: [],
-      runId: null,
-      error: null,
-      kernelId: init.kernelId ?? null,
-      startedAt: now,
-      endedAt: null,
-      heartbeatAt: now,
-    };
+    return newTrialRecord(id, studyId, number, init, now);
   }
 
   async updateTrial(trialId: string, patch: TrialPatch): Promise<void> {
@@ -402,14 +387,4 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.pool.end();
   }
-}
-
-function studyFromRow(row: Row): StudyRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    direction: row.direction as StudyDirection,
-    config: decodeJson<JSONObject>(row.config as string, {}),
-    createdAt: Number(row.created_at),
-  };
 }

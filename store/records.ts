@@ -1,8 +1,8 @@
 // Pieces every Store implementation shares: defaults for new records, JSON columns that keep NaN/±Infinity, and
 // the errors a caller sees when a record is missing.
-import type { JSONValue } from "../kernel/types.js";
 import { newId } from "./ids.js";
-import type { NewRun, RunRecord, RunStatus, StudyDirection, TrialState } from "./types.js";
+import type { JSONObject, JSONValue } from "../kernel/types.js";
+import type { NewRun, RunRecord, RunStatus, StudyDirection, TrialRecord, TrialState } from "./types.js";
 
 export const RUN_STATUSES: readonly RunStatus[] = ["running", "finished", "failed", "crashed"];
 export const TRIAL_STATES: readonly TrialState[] = ["running", "complete", "pruned", "failed"];
@@ -34,6 +34,36 @@ export function buildRunRecord(run: NewRun, now: number = Date.now()): RunRecord
     endedAt: run.endedAt ?? null,
     heartbeatAt: run.heartbeatAt ?? startedAt,
   };
+}
+
+export interface NewTrial {
+  params?: Record<string, JSONValue>;
+  distributions?: JSONObject;
+  kernelId?: string;
+}
+
+/** The record of a trial just allocated `number`: running, no value yet. */
+export function newTrialRecord(id: string, studyId: string, number: number, init: NewTrial, now: number): TrialRecord {
+  return {
+    id,
+    studyId,
+    number,
+    state: "running",
+    params: init.params ?? {},
+    distributions: init.distributions ?? {},
+    value: null,
+    intermediate: [],
+    runId: null,
+    error: null,
+    kernelId: init.kernelId ?? null,
+    startedAt: now,
+    endedAt: null,
+    heartbeatAt: now,
+  };
+}
+
+export function staleTrialError(heartbeatAt: number): string {
+  return `kernel died: no heartbeat since ${new Date(heartbeatAt).toISOString()}`;
 }
 
 export function checkRunStatus(status: string): RunStatus {

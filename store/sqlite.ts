@@ -11,11 +11,11 @@ import {
   runFromValues,
   runRowValues,
   TRIAL_PATCH_COLUMNS,
+  studyFromRow,
   trialFromRow,
 } from "./columns.js";
 import { newId } from "./ids.js";
-import { staleTrialError } from "./memory.js";
-import { buildRunRecord, checkDirection, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
+import { buildRunRecord, checkDirection, newTrialRecord, type NewTrial, staleTrialError, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import type {
   ArtifactRecord,
@@ -307,7 +307,7 @@ export class SqliteStore implements Store {
 
   async createTrial(
     studyId: string,
-    init: { params?: Record<string, JSONValue>; distributions?: JSONObject; kernelId?: string } = {},
+    init: NewTrial = {},
   ): Promise<TrialRecord> {
     const now = Date.now();
     const id = newId(now);
@@ -323,22 +323,7 @@ export class SqliteStore implements Store {
       ).run(id, studyId, allocated, encodeJson(init.params ?? {}), encodeJson(init.distributions ?? {}), init.kernelId ?? null, now, now);
       return allocated;
     }).immediate();
-    return {
-      id,
-      studyId,
-      number,
-      state: "running",
-      params: init.params ?? {},
-      distributions: init.distributions ?? {},
-      value: null,
-      intermediate: [],
-      runId: null,
-      error: null,
-      kernelId: init.kernelId ?? null,
-      startedAt: now,
-      endedAt: null,
-      heartbeatAt: now,
-    };
+    return newTrialRecord(id, studyId, number, init, now);
   }
 
   async updateTrial(trialId: string, patch: TrialPatch): Promise<void> {
@@ -407,15 +392,6 @@ export class SqliteStore implements Store {
   }
 }
 
-function studyFromRow(row: Row): StudyRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    direction: row.direction as StudyDirection,
-    config: decodeJson<JSONObject>(row.config as string, {}),
-    createdAt: Number(row.created_at),
-  };
-}
 
 function withRealValue(trial: TrialRecord, value: unknown): TrialRecord {
   trial.value = value === null || value === undefined ? null : decodeReal(value);
