@@ -22,6 +22,17 @@ function expectEveryStep(points: MetricPoint[], key: string, total: number): voi
 }
 
 describe("many processes, one store", () => {
+  it("four processes opening a brand-new SQLite file at once create its schema once and keep every run", async () => {
+    const path = join(root, "brand-new.db");
+    await runWorkers(4, (worker) => ["create-runs", `sqlite:${path}`, `kernel${worker}`, "25"]);
+    const store = await openStore(root, { location: `sqlite:${path}` });
+    const runs = await store.findRuns();
+    expect(runs.length).toBe(100);
+    for (let worker = 0; worker < 4; worker++) expect(runs.filter((run) => run.name === `kernel${worker}`).length).toBe(25);
+    expect(new Set(runs.map((run) => run.id)).size).toBe(100);
+    await store.close();
+  });
+
   it("two processes appending into one SQLite file at once lose no point", async () => {
     const location = `sqlite:${join(root, "two-writers.db")}`;
     const store = await openStore(root, { location });

@@ -2,6 +2,7 @@
 //   store-worker.ts create-trials LOCATION STUDY_NAME COUNT KERNEL_ID   → prints the numbers it got, as JSON
 //   store-worker.ts append-metrics LOCATION RUN_ID KEY BATCHES BATCH_SIZE → appends BATCHES×BATCH_SIZE points
 //   store-worker.ts append-forever LOCATION RUN_ID BATCH_SIZE          → appends until killed, printing "committed N"
+//   store-worker.ts create-runs LOCATION NAME COUNT                    → creates COUNT runs named NAME
 //   store-worker.ts shared-then-exit LOCATION RUN_NAME                 → creates a run through getStore, exits without closing
 import { getStore, openStore } from "../../../store/index.js";
 import type { MetricPoint } from "../../../store/types.js";
@@ -31,6 +32,12 @@ switch (command) {
     const concurrent = await Promise.all(Array.from({ length: total - numbers.length }, () => store.createTrial(study.id, { kernelId })));
     numbers.push(...concurrent.map((trial) => trial.number));
     process.stdout.write(JSON.stringify(numbers));
+    break;
+  }
+  case "create-runs": {
+    const [name, count] = rest as [string, string];
+    for (let index = 0; index < Number(count); index++) await store.createRun({ name });
+    process.stdout.write("done");
     break;
   }
   case "append-metrics": {
