@@ -5,9 +5,15 @@ import type { SliceResult } from "./slices.js";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
-/** Reliability diagram: accuracy vs mean confidence per bin, the diagonal for perfect calibration, bin counts as size. */
+/**
+ * Reliability diagram: a bar per bin spanning its confidence range up to its accuracy, a dot at (mean confidence,
+ * accuracy) sized by the bin's count, and the diagonal of perfect calibration.
+ */
 export function reliabilityDiagramSpec(summary: CalibrationSummary, options: { title?: string } = {}): object {
-  const values = summary.bins.filter((bin) => bin.count > 0).map((bin) => ({ confidence: bin.confidence, accuracy: bin.accuracy, count: bin.count, lower: bin.lower, upper: bin.upper }));
+  const values = summary.bins
+    .filter((bin) => bin.count > 0)
+    .map((bin) => ({ lower: bin.lower, upper: bin.upper, confidence: bin.confidence, accuracy: bin.accuracy, count: bin.count, gap: bin.gap }));
+  const axis = { type: "quantitative", scale: { domain: [0, 1] } };
   return {
     $schema: SCHEMA,
     title: options.title ?? `Reliability diagram (${summary.binning} bins) — ECE ${summary.ece.toFixed(4)}, MCE ${summary.mce.toFixed(4)}`,
@@ -15,18 +21,23 @@ export function reliabilityDiagramSpec(summary: CalibrationSummary, options: { t
     height: 320,
     layer: [
       {
+        data: { values },
+        mark: { type: "rect", opacity: 0.35, color: "#4c78a8", stroke: "white" },
+        encoding: { x: { field: "lower", ...axis, title: null }, x2: { field: "upper" }, y: { field: "accuracy", ...axis }, y2: { datum: 0 } },
+      },
+      {
         data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
         mark: { type: "line", strokeDash: [4, 4], color: "gray" },
-        encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+        encoding: { x: { field: "x", ...axis }, y: { field: "y", ...axis } },
       },
       {
         data: { values },
-        mark: { type: "line", point: true },
+        mark: { type: "circle", color: "#e45756", opacity: 0.9 },
         encoding: {
-          x: { field: "confidence", type: "quantitative", title: "mean confidence", scale: { domain: [0, 1] } },
-          y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: [0, 1] } },
-          size: { field: "count", type: "quantitative" },
-          tooltip: [{ field: "lower" }, { field: "upper" }, { field: "count" }, { field: "confidence", format: ".3f" }, { field: "accuracy", format: ".3f" }],
+          x: { field: "confidence", ...axis, title: "mean confidence" },
+          y: { field: "accuracy", ...axis, title: "accuracy" },
+          size: { field: "count", type: "quantitative", scale: { range: [30, 400] }, title: "examples" },
+          tooltip: [{ field: "lower" }, { field: "upper" }, { field: "count" }, { field: "confidence", format: ".3f" }, { field: "accuracy", format: ".3f" }, { field: "gap", format: ".3f" }],
         },
       },
     ],
@@ -82,9 +93,13 @@ export function sliceBarsSpec(slices: SliceResult[]): object {
 export function confusionMatrixSpec(matrix: number[][], classes: Label[]): object {
   const values = matrix.flatMap((row, i) => row.map((count, j) => ({ actual: String(classes[i]), predicted: String(classes[j]), count })));
   const order = classes.map(String);
+  const largest = values.reduce((max, cell) => Math.max(max, cell.count), 0);
+  const side = Math.max(160, 48 * classes.length);
   return {
     $schema: SCHEMA,
     title: "Confusion matrix",
+    width: side,
+    height: side,
     data: { values },
     encoding: {
       x: { field: "predicted", type: "nominal", sort: order },
@@ -92,7 +107,13 @@ export function confusionMatrixSpec(matrix: number[][], classes: Label[]): objec
     },
     layer: [
       { mark: "rect", encoding: { color: { field: "count", type: "quantitative", scale: { scheme: "blues" } } } },
-      { mark: { type: "text" }, encoding: { text: { field: "count", type: "quantitative" } } },
+      {
+        mark: { type: "text" },
+        encoding: {
+          text: { field: "count", type: "quantitative" },
+          color: { condition: { test: `datum.count > ${largest / 2}`, value: "white" }, value: "black" },
+        },
+      },
     ],
   };
 }

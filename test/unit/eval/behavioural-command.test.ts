@@ -1,3 +1,5 @@
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { magics } from "../../../magics/eval/command.js";
 import { evaluate } from "../../../magics/eval/index.js";
@@ -69,6 +71,11 @@ describe("charts are pure Vega-Lite specs", () => {
       { actual: "c", predicted: "c", count: 1 },
     ]);
     expect(specs.every((spec) => spec.$schema === "https://vega.github.io/schema/vega-lite/v5.json")).toBe(true);
+    // every spec compiles with Vega-Lite 5 and renders to SVG headlessly
+    for (const spec of specs) {
+      const view = new vega.View(vega.parse(compile(spec as TopLevelSpec).spec), { renderer: "none" });
+      expect(await view.toSVG()).toMatch(/^<svg/);
+    }
   });
 });
 
