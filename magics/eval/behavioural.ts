@@ -55,6 +55,29 @@ export function defaultToLabel(output: unknown): unknown {
   return output;
 }
 
+const MAX_ITEMS_SHOWN = 50;
+
+/** A JSON-safe copy of an example for the report (tensors, class instances and functions become short text). */
+export function jsonSafe(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "function") return "[function]";
+  if (typeof value !== "object") return String(value);
+  if (depth > 4) return "[…]";
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) value = Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ITEMS_SHOWN).map((item) => jsonSafe(item, depth + 1));
+    return value.length > MAX_ITEMS_SHOWN ? [...items, `… ${value.length - MAX_ITEMS_SHOWN} more`] : items;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) {
+    const text = String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, jsonSafe(item, depth + 1)]));
+}
+
 function same(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
@@ -105,10 +128,10 @@ export async function runBehaviouralTest<I, O>(test: BehaviouralTest<I, O>, mode
     else if (failures.length < MAX_FAILURES_SHOWN) {
       failures.push({
         index,
-        input,
-        output,
-        ...(perturbedInputs ? { perturbed: perturbedInputs[index], perturbedOutput: perturbedOutputs![index] } : {}),
-        ...(expected !== undefined ? { expected } : {}),
+        input: jsonSafe(input),
+        output: jsonSafe(output),
+        ...(perturbedInputs ? { perturbed: jsonSafe(perturbedInputs[index]), perturbedOutput: jsonSafe(perturbedOutputs![index]) } : {}),
+        ...(expected !== undefined ? { expected: jsonSafe(expected) } : {}),
       });
     }
   });

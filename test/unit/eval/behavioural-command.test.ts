@@ -45,6 +45,18 @@ describe("behavioural tests (CheckList)", () => {
     expect(result.failures.map((failure) => failure.perturbed)).toEqual(["GOOD", "GOOD DAY", "SO GOOD"]);
   });
 
+  it("failing examples are JSON-safe: typed arrays become arrays, class instances and functions short text", async () => {
+    class Tensorish {
+      toString() {
+        return "Tensor [1, 2]";
+      }
+    }
+    const inputs = [{ pixels: new Float32Array([0.5, 1]), tensor: new Tensorish(), hook: () => 1 }];
+    const result = await evaluate.runTest(evaluate.mft({ name: "odd inputs", inputs, expected: ["pos"] }), () => ["neg"]);
+    expect(result.failures[0]!.input).toEqual({ pixels: [0.5, 1], tensor: "Tensor [1, 2]", hook: "[function]" });
+    expect(() => JSON.stringify(result)).not.toThrow();
+  });
+
   it("a model returning the wrong number of outputs is an error naming the test", async () => {
     await expect(evaluate.runTest(evaluate.mft({ name: "broken", inputs: ["a", "b"], expected: ["pos", "neg"] }), () => ["pos"])).rejects.toThrow(/^tests.broken: the model returned 1 outputs for a batch of 2/);
   });
