@@ -4,7 +4,19 @@ import pg from "pg";
 import type { JSONObject, JSONValue } from "../kernel/types.js";
 import { patchAssignments, RUN_COLUMNS, RUN_FIELDS, RUN_SELECT_LIST, runFromValues, runRowValues, studyFromRow, TRIAL_PATCH_COLUMNS, trialFromRow } from "./columns.js";
 import { newId } from "./ids.js";
-import { buildRunRecord, checkDirection, newTrialRecord, type NewTrial, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
+import {
+  buildRunRecord,
+  checkDirection,
+  checkRunStatus,
+  checkTrialState,
+  decodeJson,
+  encodeJson,
+  type NewTrial,
+  newTrialRecord,
+  runNotFound,
+  studyNotFound,
+  trialNotFound,
+} from "./records.js";
 import { migratePostgres } from "./postgres-schema.js";
 import type {
   ArtifactRecord,

@@ -15,7 +15,20 @@ import {
   trialFromRow,
 } from "./columns.js";
 import { newId } from "./ids.js";
-import { buildRunRecord, checkDirection, newTrialRecord, type NewTrial, staleTrialError, checkRunStatus, checkTrialState, decodeJson, encodeJson, runNotFound, studyNotFound, trialNotFound } from "./records.js";
+import {
+  buildRunRecord,
+  checkDirection,
+  checkRunStatus,
+  checkTrialState,
+  decodeJson,
+  encodeJson,
+  type NewTrial,
+  newTrialRecord,
+  runNotFound,
+  staleTrialError,
+  studyNotFound,
+  trialNotFound,
+} from "./records.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import type {
   ArtifactRecord,
