@@ -105,7 +105,11 @@ export async function report(options: ReportOptions): Promise<EvalReport> {
     const baselines = userBaselines ? regressionBaselines(targets, userBaselines, { seed, inputs: options.inputs, primaryMetric: "mae", modelMetrics: metrics }, trainTargets) : [];
     const absoluteErrors = Float64Array.from({ length: targets.length }, (_, i) => Math.abs(targets[i]! - predictions[i]!));
     const slices = options.slices ? sliceMetrics(options.slices, { name: "mae", scores: absoluteErrors, higherIsBetter: false, isProportion: false }, sliceOptions) : [];
-    const warnings = [...baselineWarnings(baselines, "mae", metrics.mae!, " Predicting the mean does as well: check features and target leakage."), ...sliceWarnings(slices), ...testWarnings];
+    const integerLabels = Array.from(targets).every((value) => Number.isInteger(value));
+    const inferred = options.task === undefined && integerLabels
+      ? ["Treated as regression because preds are not whole numbers while labels are; for class probabilities pass probs (--probs), or set task: \"classification\"."]
+      : [];
+    const warnings = [...inferred, ...baselineWarnings(baselines, "mae", metrics.mae!, " Predicting the mean does as well: check features and target leakage."), ...sliceWarnings(slices), ...testWarnings];
     return { task, count: targets.length, metrics, baselines, slices, tests, warnings };
   }
 

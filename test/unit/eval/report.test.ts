@@ -59,6 +59,12 @@ describe("evaluate.report: metrics beside baselines", () => {
     expect(evaluate.text(report)).toMatch(/legacy/);
   });
 
+  it("says so when probabilities passed as preds made the task regression", async () => {
+    const report = await evaluate.report({ labels: [0, 1, 1, 0], preds: [0.2, 0.7, 0.9, 0.4] });
+    expect(report.task).toBe("regression");
+    expect(report.warnings[0]).toMatch(/Treated as regression .* pass probs \(--probs\)/);
+  });
+
   it("handles regression (mean zero-rule) and language models (perplexity vs uniform)", async () => {
     const labels = [1.5, 2.5, 3.5, 4.5, 10.25];
     const regression = await evaluate.report({ labels, preds: [1.4, 2.7, 3.1, 4.9, 9.0] });
