@@ -105,9 +105,11 @@ function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: numb
   const size = Math.min(batchSize, rows);
   let start = 0;
   for (let step = 0; step < totalSteps; step++) {
-    if (start + size > rows) start = 0;
-    yield { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
-    start += size;
+    if (start >= rows) start = 0;
+    // The last batch of an epoch is the remainder, so every row is trained on (as model.fit does).
+    const take = Math.min(size, rows - start);
+    yield { x: tf.slice(data.x, start, take), y: tf.slice(data.y, start, take) };
+    start += take;
   }
 }
 

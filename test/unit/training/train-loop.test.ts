@@ -82,6 +82,21 @@ describe("trainLoop", () => {
     expect(tf.memory().numTensors).toBe(before); // every yielded batch was disposed
   });
 
+  it("covers every row each epoch: the last batch is the remainder", async () => {
+    const w = tf.variable(tf.scalar(1), true, "cover_w");
+    const seen: number[][] = [];
+    const x = tf.tensor2d([...Array(10).keys()].map((i) => [i]));
+    await trainLoop({
+      params: [w],
+      lossFn: (input, target) => {
+        seen.push(Array.from(input.dataSync()));
+        return tf.mul(tf.sum(tf.sub(input, target)), w);
+      },
+      optimizer: tf.train.sgd(0), data: { x, y: x }, batchSize: 4, epochs: 2, run: null,
+    });
+    expect(seen).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9], [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  });
+
   it("says what to do when the model has no loss", async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
     const data = regressionData(8);
