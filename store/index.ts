@@ -104,7 +104,6 @@ export async function closeSharedStores(): Promise<void> {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once("beforeExit", () => void closeSharedStores());
   // 'exit' handlers must be synchronous: SQLite closes synchronously (checkpointing its WAL); PostgreSQL sockets die with us.
   process.once("exit", () => {
     for (const store of openedSharedStores) (store as Store & { closeSync?: () => void }).closeSync?.();

@@ -56,7 +56,8 @@ export function redactUrl(url: string): string {
 }
 
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4 });
+  // allowExitOnIdle: idle connections must not keep a finished script alive (the kernel lives on anyway).
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4, allowExitOnIdle: true });
   // An idle connection dropped by the server must not crash the kernel; the next query reconnects.
   pool.on("error", () => undefined);
   try {
