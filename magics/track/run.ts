@@ -3,7 +3,8 @@
 // the store is asynchronous, batched and tracked so `end()` can wait for it; nothing awaits inside `log`.
 import type { JSONObject, JSONValue } from "../../kernel/types.js";
 import type { Display } from "../types.js";
-import type { ArtifactRecord, MetricPoint, RunRecord, RunStatus, SampleRow, Store } from "../../store/types.js";
+import type { ArtifactRecord, RunRecord, RunStatus, SampleRow, Store } from "../../store/types.js";
+import { storeSink, workerSink, type MetricChunk, type MetricSink } from "./metric-sink.js";
 import { newId } from "../../store/ids.js";
 import { SeriesTable, type MetricSeries } from "./series.js";
 import { RunMonitor } from "./monitor.js";
@@ -71,6 +72,8 @@ export class Run {
   status: RunStatus = "running";
 
   private store: Store | undefined;
+  private sink: MetricSink | undefined;
+  private lastFlushAt = Date.now();
   private autoStep = 0;
   /** Highest step logged so far (throughput). */
   lastStep = -1;
@@ -81,7 +84,7 @@ export class Run {
   private closed = false;
   private ending: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
-  private failedPoints: MetricPoint[] = [];
+  private failedChunks: MetricChunk[] = [];
   private readonly listeners: LogListener[] = [];
   private readonly warned = new Set<string>();
   private readonly userSummary: Record<string, JSONValue> = {};
@@ -245,32 +248,36 @@ export class Run {
   }
 
   /**
-   * Periodic work; runs from log (when due) and from the background timer. Only the timer flushes: turning points
-   * into store rows costs ~1 µs each, which a tight loop must not pay (it is flushed when it yields, and at end).
+   * Periodic work; runs from log (when due) and from the background timer. With a background writer thread a flush
+   * is only a copy of new typed-array slices, so it happens from inside the loop too (durable even if the loop never
+   * yields); otherwise only the timer flushes, since turning points into rows here costs ~1 µs each.
    */
   private periodic(now: number, fromTimer = false): void {
     this.nextCheckAt = now + this.checkEveryMs;
-    if (fromTimer) this.flush(now);
+    if (fromTimer || (this.sink?.offThread === true && now - this.lastFlushAt >= this.flushIntervalMs)) this.flush(now);
     this.monitor.tick(now);
   }
 
   /** Hands every unflushed point to the store (one batched transaction). Synchronous start; tracked completion. */
   flush(now: number = Date.now()): void {
+    this.lastFlushAt = now;
     const store = this.store;
-    if (store === undefined) return; // not registered yet: points wait in the buffers
-    const points: MetricPoint[] = this.failedPoints;
-    this.failedPoints = [];
+    const sink = this.sink;
+    if (store === undefined || sink === undefined) return; // not registered yet: points wait in the buffers
+    const chunks: MetricChunk[] = this.failedChunks;
+    this.failedChunks = [];
     for (const series of this.series.all) {
-      for (let i = series.flushed; i < series.length; i++) {
-        points.push({ runId: this.id, key: series.key, split: series.split, step: series.steps[i], value: series.values[i], wallTime: series.wallTimes[i] });
-      }
-      series.flushed = series.length;
+      if (series.flushed === series.length) continue;
+      const from = series.flushed;
+      const to = series.length;
+      chunks.push({ key: series.key, split: series.split, steps: series.steps.slice(from, to), values: series.values.slice(from, to), wallTimes: series.wallTimes.slice(from, to) });
+      series.flushed = to;
     }
-    if (points.length > 0) {
+    if (chunks.length > 0) {
       this.trackPromise(
-        store.appendMetrics(points).catch((error: unknown) => {
-          this.failedPoints.push(...points); // retried on the next flush; nothing is dropped
-          this.warnOnce("store-write", `labnote: could not save ${points.length} points of run "${this.name}" (${errorText(error)}); retrying at the next flush.`);
+        sink.write(this.id, chunks).catch((error: unknown) => {
+          this.failedChunks.push(...chunks); // retried on the next flush; nothing is dropped
+          this.warnOnce("store-write", `labnote: could not save points of run "${this.name}" (${errorText(error)}); retrying at the next flush.`);
         }),
       );
     }
@@ -304,6 +311,7 @@ export class Run {
       heartbeatAt: Date.now(),
       summary: { ...this.userSummary },
     });
+    this.sink = this.options.store ? storeSink(store) : await projectSink(this.projectDir, store);
     this.store = store;
     this.lastHeartbeatAt = Date.now();
     if (this.options.captureEnvironment !== false) this.trackPromise(this.monitor.captureContext(store));
@@ -329,7 +337,7 @@ export class Run {
     this.monitor.tick(Date.now(), true);
     this.flush();
     while (this.pending.size > 0) await Promise.all([...this.pending]);
-    if (this.failedPoints.length > 0) {
+    if (this.failedChunks.length > 0) {
       this.flush();
       while (this.pending.size > 0) await Promise.all([...this.pending]);
     }
@@ -339,10 +347,16 @@ export class Run {
     const context = await this.monitor.contextForEnd();
     await this.store!.updateRun(this.id, { status, endedAt, heartbeatAt: endedAt, params: this.params, summary, ...context });
     await this.monitor.finalChart();
-    if (this.failedPoints.length > 0) {
-      throw new Error(`run "${this.name}": ${this.failedPoints.length} points could not be saved to the store; check the store (LABNOTE_STORE) and that the disk is not full.`);
+    if (this.failedChunks.length > 0) {
+      throw new Error(`run "${this.name}": ${this.failedChunks.reduce((sum, chunk) => sum + chunk.steps.length, 0)} points could not be saved to the store; check the store (LABNOTE_STORE) and that the disk is not full.`);
     }
   }
+}
+
+/** The project's store writes through a background thread when it is SQLite or PostgreSQL. */
+async function projectSink(projectDir: string, store: Store): Promise<MetricSink> {
+  if (store.kind === "memory" || process.env.LABNOTE_TRACK_WRITER === "inline") return storeSink(store);
+  return workerSink(projectDir, process.env.LABNOTE_STORE ?? "") ?? storeSink(store);
 }
 
 function badValue(key: string, value: unknown, runName: string): Error {

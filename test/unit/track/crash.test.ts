@@ -10,16 +10,15 @@ import { openStore } from "../../../store/index.js";
 
 const CHILD = join(import.meta.dirname, "crash-child.ts");
 
-function startChild(projectDir: string, name: string, steps: number, pauseMs = 250) {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, projectDir, name, String(steps), String(pauseMs)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LABNOTE_STORE: "" } });
+function startChild(projectDir: string, name: string, steps: number, pauseMs = 250, mode = "async") {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, projectDir, name, String(steps), String(pauseMs), mode], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LABNOTE_STORE: "" } });
   const lines = createInterface({ input: child.stdout! });
   return { child, lines };
 }
 
-describe("tracking durability", () => {
-  it("kill -9 mid-run keeps every point older than the flush interval; the run is then marked crashed", async () => {
+async function killAfterDurable(mode: "async" | "sync", atLeast: number): Promise<void> {
     const projectDir = mkdtempSync(join(tmpdir(), "labnote-crash-"));
-    const { child, lines } = startChild(projectDir, "doomed", 0);
+    const { child, lines } = startChild(projectDir, "doomed", 0, 250, mode);
     let runId = "";
     let durable = -1;
     await new Promise<void>((resolve) => {
@@ -27,7 +26,7 @@ describe("tracking durability", () => {
         if (line.startsWith("run ")) runId = line.slice(4);
         if (line.startsWith("durable ")) {
           durable = Number(line.slice(8));
-          if (durable >= 2999) {
+          if (durable >= atLeast) {
             child.kill("SIGKILL");
             resolve();
           }
@@ -46,6 +45,15 @@ describe("tracking durability", () => {
     } finally {
       await store.close();
     }
+}
+
+describe("tracking durability", () => {
+  it("kill -9 mid-run keeps every point older than the flush interval; the run is then marked crashed", async () => {
+    await killAfterDurable("async", 2999);
+  });
+
+  it("kill -9 during a loop that never yields still keeps the points logged 2 s before (background writer thread)", async () => {
+    await killAfterDurable("sync", 1000);
   });
 
   it("two processes logging into one SQLite store lose no point", async () => {
