@@ -152,6 +152,11 @@ export interface KernelServices {
   readonly notebookPath: string | undefined;
   readonly comms: CommManager;
   addCellHooks(hooks: CellHooks): void;
+  /**
+   * Optional: `task` runs when the kernel shuts down, awaited (within the shutdown grace period) before the process
+   * exits — e.g. %version writing the last cells' background snapshots. Engines without it simply skip the tasks.
+   */
+  onShutdown?(task: () => Promise<void>): void;
 }
 
 /** Every magics/<dir>/command.ts exports `magics: MagicModule["magics"]` and optionally `setup`. */

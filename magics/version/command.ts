@@ -27,6 +27,8 @@ const VERSION_HINT = "V is a version id, a unique prefix, @ or @~N";
 
 async function library() {
   const [{ versionApi }, { currentSession }, render, progress] = await Promise.all([import("./api.js"), import("./session.js"), import("./render.js"), import("../../widgets/progress.js")]);
+  // Every command sees the snapshots of the cells before it.
+  await currentSession().flush();
   return { api: versionApi(currentSession), session: currentSession(), render, createProgress: progress.createProgress };
 }
 
@@ -195,4 +197,6 @@ export async function setup(kernel: KernelServices): Promise<void> {
   setSession(session);
   // LABNOTE_AUTOSNAPSHOT=off keeps the magics but stops snapshotting every cell (e.g. a repository you must not write).
   if (!/^(0|off|false|no)$/i.test(process.env.LABNOTE_AUTOSNAPSHOT ?? "")) kernel.addCellHooks(session.hooks());
+  // The last cells' snapshots are still being written in the background when the user shuts the kernel down.
+  kernel.onShutdown?.(() => session.flush());
 }
