@@ -55,11 +55,25 @@ async function activate(tf: Tf, rung: BackendRung): Promise<string> {
   await tf.ready();
   // The pure-JS backend prints a "install tfjs-node" banner on first use; %backend already says why it was chosen.
   if (rung.backend === "cpu") Object.assign(tf.backend(), { firstUse: false });
-  // Our per-op overhead fixes (training/webgpu); LABNOTE_WEBGPU_SPEEDUPS=0 turns them off.
-  if (rung.backend === "webgpu") setWebGpuSpeedups(tf, process.env.LABNOTE_WEBGPU_SPEEDUPS === "0" ? NO_SPEEDUPS : ALL_SPEEDUPS);
   await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, `${rung.backend} matmul check`);
-  if (rung.backend === "webgpu") watchWebgpuDevice(tf);
+  if (rung.backend === "webgpu") {
+    watchWebgpuDevice(tf);
+    return `${detail}${await enableWebGpuSpeedups(tf)}`;
+  }
   return detail;
+}
+
+/** Our per-op overhead fixes (training/webgpu), kept only if the matmul check still passes with them on. */
+async function enableWebGpuSpeedups(tf: Tf): Promise<string> {
+  if (process.env.LABNOTE_WEBGPU_SPEEDUPS === "0") return "; labnote speed-ups off (LABNOTE_WEBGPU_SPEEDUPS=0)";
+  setWebGpuSpeedups(tf, ALL_SPEEDUPS);
+  try {
+    await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, "webgpu matmul check with speed-ups");
+    return "; labnote speed-ups on (uniform arena, submit batching)";
+  } catch (error) {
+    setWebGpuSpeedups(tf, NO_SPEEDUPS);
+    return `; labnote speed-ups off (${errorText(error)})`;
+  }
 }
 
 function describe(name: string, label: string, detail: string, skipped: SkippedBackend[]): string {

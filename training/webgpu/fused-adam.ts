@@ -7,6 +7,7 @@ import type { GpuBufferLike, GpuDeviceLike, GpuPipelineLike, WebGpuBackendIntern
 import { BUFFER_USAGE } from "./gpu-types.js";
 
 const WORKGROUP = 256;
+let optimizerCount = 0;
 
 export const FUSED_ADAM_WGSL = /* wgsl */ `
 struct StepConstants { lr: f32, beta1: f32, beta2: f32, epsilon: f32, correction1: f32, correction2: f32, pad0: f32, pad1: f32 }
@@ -51,6 +52,7 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
   const epsilon = settings.epsilon ?? tf.backend().epsilon();
   const fallback = tf.train.adam(settings.learningRate, beta1, beta2, epsilon);
   const slots = new Map<string, SlotState>();
+  const instance = ++optimizerCount; // slot variable names must be unique across optimizers
   let pipeline: GpuPipelineLike | undefined;
   let constantsBuffer: GpuBufferLike | undefined;
   let step = 0;
@@ -129,8 +131,8 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
   function createSlot(tfModule: Tf, backend: WebGpuBackendInternals, name: string, variable: tfTypes.Variable): SlotState {
     // In-place updates must not show through another tensor sharing this buffer: give the variable its own copy.
     if (backend.tensorMap.get(variable.dataId)!.refCount > 1) variable.assign(tfModule.tidy(() => tfModule.add(variable, 0)));
-    const m = tfModule.variable(tfModule.zerosLike(variable), false, `${name}/labnote_adam_m`);
-    const v = tfModule.variable(tfModule.zerosLike(variable), false, `${name}/labnote_adam_v`);
+    const m = tfModule.variable(tfModule.zerosLike(variable), false, `${name}/labnote_adam${instance}_m`);
+    const v = tfModule.variable(tfModule.zerosLike(variable), false, `${name}/labnote_adam${instance}_v`);
     const count = variable.size;
     const groups = Math.ceil(count / WORKGROUP);
     const maxPerDimension = backend.device.limits.maxComputeWorkgroupsPerDimension || 65535;
