@@ -85,7 +85,7 @@ describe("charts are pure Vega-Lite specs", () => {
     expect(specs.every((spec) => spec.$schema === "https://vega.github.io/schema/vega-lite/v5.json")).toBe(true);
     // every spec compiles with Vega-Lite 5 and renders to SVG headlessly
     for (const spec of specs) {
-      const view = new vega.View(vega.parse(compile(spec as TopLevelSpec).spec), { renderer: "none" });
+      const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
       expect(await view.toSVG()).toMatch(/^<svg/);
     }
   });
