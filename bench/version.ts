@@ -6,6 +6,7 @@
 //    background snapshot it schedules).
 // Generated files live under /tmp and are deleted at the end. LABNOTE_BENCH_VERSION_MB scales the data (default 2048).
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { createHash, randomFillSync } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { HashPool } from "../magics/version/hash-pool.js";
 import { VersionSession } from "../magics/version/session.js";
 import { StateCache } from "../magics/version/state-cache.js";
 
+const require = createRequire(import.meta.url);
 const TOTAL_MB = Number(process.env.LABNOTE_BENCH_VERSION_MB ?? 2048);
 const FILES = Number(process.env.LABNOTE_BENCH_VERSION_FILES ?? 2000);
 const SMALL_FILES = Number(process.env.LABNOTE_BENCH_VERSION_SMALL ?? 100_000);
@@ -52,6 +54,67 @@ function singleThreadSha256(files: string[]): number {
     closeSync(fd);
   }
   return seconds(start);
+}
+
+const ROUND_TRIP_SCRIPT = `
+import json, os, statistics, subprocess, sys, time
+from jupyter_client.manager import KernelManager
+project = sys.argv[1]
+n = int(sys.argv[2])
+managers, clients = {}, {}
+for mode in ("off", "on"):
+    cwd = os.path.join(project, mode)
+    os.makedirs(cwd)
+    subprocess.run(["git", "init", "-q", cwd], check=True)
+    env = dict(os.environ, LABNOTE_AUTOSNAPSHOT=mode)
+    km = KernelManager(kernel_name="labnote")
+    km.start_kernel(cwd=cwd, env=env)
+    kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=120)
+    managers[mode], clients[mode] = km, kc
+def round_trip(kc, code):
+    start = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        reply = kc.get_shell_msg(timeout=60)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    return (time.perf_counter() - start) * 1000
+for mode in ("off", "on"):
+    for _ in range(10):
+        round_trip(clients[mode], "1 + 1")
+    round_trip(clients[mode], "%version log")
+times = {"off": [], "on": []}
+for i in range(n):
+    for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):
+        times[mode].append(round_trip(clients[mode], "1 + 1"))
+count = subprocess.run(["git", "-C", os.path.join(project, "on"), "rev-list", "--count", "--all"], capture_output=True, text=True).stdout.strip()
+for mode in ("off", "on"):
+    clients[mode].stop_channels(); managers[mode].shutdown_kernel(now=True)
+print(json.dumps({m: {"median": statistics.median(t), "mean": statistics.mean(t)} for m, t in times.items()} | {"snapshots": count}))
+sys.stdout.flush()
+os._exit(0)
+`;
+
+function kernelRoundTrips(project: string): void {
+  let ensureKernelspec: () => void;
+  let kernelEnv: (extra?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+  try {
+    // Test helpers install the kernelspec from dist/ into test-artifacts (needs `npm run build`).
+    const helpers = require("../test/helpers/jupyter.ts") as { ensureKernelspec(): void; kernelEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv };
+    ensureKernelspec = helpers.ensureKernelspec;
+    kernelEnv = helpers.kernelEnv;
+    ensureKernelspec();
+  } catch (error) {
+    console.log(`auto-snapshot through the kernel: not measured (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+    return;
+  }
+  mkdirSync(project, { recursive: true });
+  const cells = Number(process.env.LABNOTE_BENCH_VERSION_CELLS ?? 100);
+  const output = execFileSync("/usr/bin/python3", ["-c", ROUND_TRIP_SCRIPT, project, String(cells)], { env: kernelEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const result = JSON.parse(output.trim().split("\n").at(-1)!) as Record<"on" | "off", { median: number; mean: number }> & { snapshots: string };
+  console.log(
+    `auto-snapshot through the kernel, execute round trip of "1 + 1" (${cells} each, interleaved): off median ${result.off.median.toFixed(2)} ms / mean ${result.off.mean.toFixed(2)} ms; on median ${result.on.median.toFixed(2)} ms / mean ${result.on.mean.toFixed(2)} ms; added median ${(result.on.median - result.off.median).toFixed(2)} ms (snapshot commits written by the \"on\" kernel: ${result.snapshots})`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -116,7 +179,7 @@ async function main(): Promise<void> {
   console.log(`${SMALL_FILES}-file tree: cold ${coldTree.toFixed(2)} s, warm ${(warmTreeTime * 1000).toFixed(0)} ms (state cache load + walk + stat)`);
   rmSync(tree, { recursive: true, force: true });
 
-  // Auto-snapshot on a cell that reads no data: the synchronous cost the execute path pays, and the background commit.
+  // Auto-snapshot on a cell that reads no data: in-process (the hooks' synchronous cost and the background commit)…
   const hookProject = join(root, "hooks");
   mkdirSync(hookProject);
   const session = new VersionSession({ projectDir: hookProject, kernelId: "bench" });
@@ -135,7 +198,10 @@ async function main(): Promise<void> {
   }
   await session.flush();
   const background = seconds(backgroundStart) / cellCount;
-  console.log(`auto-snapshot, no-data cell: ${((hookTime / cellCount) * 1000).toFixed(1)} µs on the execute path (hooks), ${(background * 1000).toFixed(2)} ms per snapshot commit in the background (in-process measurement)`);
+  console.log(`auto-snapshot, no-data cell, in-process: ${((hookTime / cellCount) * 1000).toFixed(1)} µs on the execute path (hooks), ${(background * 1000).toFixed(2)} ms per snapshot commit in the background`);
+  // …and through the real kernel: execute round trips with auto-snapshot on and off, two kernels interleaved so both
+  // see the same machine load.
+  kernelRoundTrips(join(root, "kernel"));
   await pool.close();
 }
 
