@@ -4,7 +4,7 @@ import { MagicError, type MagicContext, type MagicResult, type MagicSpec, type P
 
 const USAGE =
   "%eval report --labels EXPR (--preds EXPR | --probs EXPR) [--probs EXPR] [--task classification|regression|lm] " +
-  "[--classes EXPR] [--slices EXPR] [--baselines EXPR] [--train-labels EXPR] [--inputs EXPR] [--tests EXPR --model EXPR] [--bins N] [--seed N] [--no-charts]";
+  "[--classes EXPR] [--slices EXPR] [--baselines EXPR] [--train-labels EXPR] [--inputs EXPR] [--tests EXPR --model EXPR] [--interval wilson|bootstrap] [--bins N] [--seed N] [--no-charts]";
 
 const EXPRESSION_OPTIONS = ["labels", "preds", "probs", "classes", "slices", "baselines", "train-labels", "inputs", "tests", "model"] as const;
 
@@ -53,6 +53,7 @@ async function runReport(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     model: values.model,
     task: args.options.task,
     bins: args.options.bins,
+    sliceOptions: args.options.interval === "bootstrap" ? { interval: "bootstrap" } : undefined,
     seed: args.options.seed,
   } as Parameters<typeof evaluate.report>[0];
   let result;
@@ -90,6 +91,7 @@ export const magics: MagicSpec[] = [
           { name: "inputs", type: "expression", description: "the examples, passed to heuristic baselines" },
           { name: "tests", type: "expression", description: "behavioural tests (evaluate.mft / inv / dir / robustness)" },
           { name: "model", type: "expression", description: "batched model function for --tests: (inputs) => outputs" },
+          { name: "interval", type: "string", choices: ["wilson", "bootstrap"], description: "slice intervals: Wilson (accuracy) or percentile bootstrap" },
           { name: "bins", type: "integer", description: "calibration bins (default 10)" },
           { name: "seed", type: "integer", description: "seed for random baselines and bootstrap (default: %seed)" },
           { name: "no-charts", type: "boolean", description: "skip the Vega-Lite charts" },

@@ -107,6 +107,14 @@ describe("%eval report", () => {
     expect(ctx.charts).toHaveLength(4);
   });
 
+  it("--interval bootstrap gives bootstrap slice intervals; --no-charts skips the charts", async () => {
+    const ctx = fakeContext(scope);
+    const result = await command.run(parsed({ labels: "y", probs: "q", slices: "({ group })", interval: "bootstrap", "no-charts": true }), ctx);
+    const data = result!.data as { slices: Array<{ interval: { method: string } }> };
+    expect(data.slices.map((slice) => slice.interval.method)).toEqual(["bootstrap", "bootstrap"]);
+    expect(ctx.charts).toHaveLength(0);
+  });
+
   it("turns bad input into an error naming the option", async () => {
     const ctx = fakeContext({ ...scope, bad: [0.1, 1.8] });
     await expect(command.run(parsed({ labels: "y", probs: "bad" }), ctx)).rejects.toThrow(MagicError);
