@@ -4,9 +4,12 @@ import { currentSession, peekSession } from "./session.js";
 
 export const version = versionApi();
 
-/** path → sha256 of the data files read or declared in this kernel session (no I/O: what the session has seen). */
+/**
+ * path → sha256 of the data files read or declared in this kernel session (no I/O: what the session has seen).
+ * Files read by the cell still running show "pending" until the cell's snapshot has hashed them.
+ */
 export function sessionDataHashes(): Record<string, string> {
-  return Object.fromEntries(peekSession()?.dataHashes ?? []);
+  return peekSession()?.hashesSoFar() ?? {};
 }
 
 /** True when `path` is, or lies inside, data declared with `%version data PATH --test` (the %tune guard). */

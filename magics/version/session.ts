@@ -95,6 +95,16 @@ export class VersionSession {
     for (const file of manifest.files) this.dataHashes.set(file.path, file.sha256);
   }
 
+  /**
+   * path → sha256 of data read or declared this session, no I/O. Files read by the cell still running are hashed
+   * after it ends: until then they appear as "pending" (so guards such as %tune's see the read at once).
+   */
+  hashesSoFar(): Record<string, string> {
+    const out = Object.fromEntries(this.dataHashes);
+    for (const path of this.dataPathsOf(this.readsThisCell)) out[path] ??= "pending";
+    return out;
+  }
+
   /** Data paths this session used: read by cells or declared. */
   usedDataPaths(): string[] {
     return [...new Set([...this.declared.keys(), ...this.dataHashes.keys()])].sort();

@@ -60,14 +60,21 @@ describe("%version as a user drives it", () => {
       await new Promise<void>((resolve) => createReadStream(join(dir, "notes.md")).on("close", () => resolve()).resume());
       fs.readFileSync(join(dir, ".labnote-not-data.ts"), { flag: "a+" });
     });
+    await cell("readFileSync(heldout) inside a cell", () => {
+      readFileSync(join(dir, "heldout/test.csv"));
+      // Guards (%tune) see a read while the cell still runs, before its hash is known.
+      expect(sessionDataHashes()["heldout/test.csv"]).toBe("pending");
+    });
+    await currentSession().flush();
+    expect(sessionDataHashes()["heldout/test.csv"]).toBe(sha("x,y\n9,9\n"));
     await cell("1 + 1");
     await currentSession().flush();
     const log = git(dir, "log", "--format=%s", "refs/labnote/notebook/cells").trim().split("\n");
-    expect(log).toEqual(["cell [3] ok: 1 + 1", "cell [2] ok: await fs.promises.readFile(...)", 'cell [1] ok: const rows = readFileSync("data/train.csv", "utf8");']);
-    const first = JSON.parse(git(dir, "show", "refs/labnote/notebook/cells~2:cell.json")) as { data: { files: unknown[] }; executionCount: number };
+    expect(log).toEqual(["cell [4] ok: 1 + 1", "cell [3] ok: readFileSync(heldout) inside a cell", "cell [2] ok: await fs.promises.readFile(...)", 'cell [1] ok: const rows = readFileSync("data/train.csv", "utf8");']);
+    const first = JSON.parse(git(dir, "show", "refs/labnote/notebook/cells~3:cell.json")) as { data: { files: unknown[] }; executionCount: number };
     expect(first.executionCount).toBe(1);
     expect(first.data.files).toEqual([{ path: "data/train.csv", size: 8, sha256: sha("x,y\n1,2\n") }]);
-    const second = JSON.parse(git(dir, "show", "refs/labnote/notebook/cells~1:cell.json")) as { data: { files: { path: string }[] } };
+    const second = JSON.parse(git(dir, "show", "refs/labnote/notebook/cells~2:cell.json")) as { data: { files: { path: string }[] } };
     expect(second.data.files.map((file) => file.path)).toEqual(["data/extra.csv", "notes.md"]);
     expect(git(dir, "show", "refs/labnote/notebook/cells:cell.ts")).toBe("1 + 1");
     expect(sessionDataHashes()["data/train.csv"]).toBe(sha("x,y\n1,2\n"));
@@ -126,7 +133,7 @@ describe("%version as a user drives it", () => {
   it("diffs two versions: per-cell code, data with sizes, metrics", async () => {
     const result = await run("diff", {}, { A: "@~1", B: "@" });
     const diff = result.data as { cells: { cell: number; change: string; diff: string }[]; data: { modified: { path: string }[] }; metrics: { metric: string; before: unknown; after: unknown }[] };
-    expect(diff.cells.map((cell) => [cell.cell, cell.change])).toEqual([[4, "added"], [5, "added"]]);
+    expect(diff.cells.map((cell) => [cell.cell, cell.change])).toEqual([[5, "added"], [6, "added"]]);
     expect(diff.cells[0]!.diff).toContain("+const lr = 0.01;");
     expect(diff.data.modified.map((entry) => entry.path)).toEqual(["data/train.csv"]);
     expect(diff.metrics).toEqual([{ run: "mlp", metric: "val.acc", before: 0.8, after: 0.9 }]);
