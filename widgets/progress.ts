@@ -1,13 +1,19 @@
-// A progress bar for long work (training epochs, tune trials, data hashing). This version renders an HTML
-// <progress> element plus a text line, updated in place; widgets/ may upgrade it to an ipywidgets IntProgress
-// when the frontend has a widget manager. Updates are throttled so a tight loop does not flood iopub.
+// A progress bar for long work (training epochs, tune trials, data hashing). When the frontend has a widget
+// manager (see ipywidgets/manager.ts for the rule) it is an ipywidgets IntProgress updated over its comm;
+// otherwise an HTML <progress> element plus a text line, updated in place. Updates are throttled so a tight
+// loop does not flood iopub; the final update is always sent.
+import type { CommManager } from "../kernel/types.js";
 import type { Display } from "../magics/types.js";
+import { intProgress } from "./ipywidgets/controls.js";
+import { currentWidgetManager, widgetManagerFor, type WidgetManager } from "./ipywidgets/manager.js";
 
 export interface ProgressOptions {
   total: number;
   description: string;
   /** Minimum milliseconds between two updates on the wire (the final update is always sent). */
   throttleMs?: number;
+  /** The kernel's comms (MagicContext.comms); without it the kernel's installed widget manager is used, if any. */
+  comms?: CommManager;
 }
 
 export interface ProgressBar {
@@ -25,19 +31,36 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+function progressHtml(value: number, total: number, description: string): string {
+  return `<div class="labnote-progress"><span>${escapeHtml(description)}</span> <progress value="${value}" max="${total}"></progress> <span>${value}/${total}</span></div>`;
+}
+
+function widgetManagerFrom(options: ProgressOptions): WidgetManager | undefined {
+  const manager = options.comms ? widgetManagerFor(options.comms) : currentWidgetManager();
+  return manager?.frontendHasWidgetManager ? manager : undefined;
+}
+
 export function createProgress(display: Display, options: ProgressOptions): ProgressBar {
   const handle = display.handle();
   const throttleMs = options.throttleMs ?? 250;
+  const total = options.total;
   let description = options.description;
   let lastSent = 0;
-  const render = (value: number): void => {
-    const text = textProgressLine(value, options.total, description);
-    handle.bundle({
-      "text/plain": text,
-      "text/html": `<div class="labnote-progress"><span>${escapeHtml(description)}</span> <progress value="${value}" max="${options.total}"></progress> <span>${value}/${options.total}</span></div>`,
-    });
+  const manager = widgetManagerFrom(options);
+  const widget = manager ? intProgress(manager, { max: total, description }) : undefined;
+
+  const render = (value: number, final = false): void => {
+    const text = textProgressLine(value, total, description);
+    if (widget) {
+      widget.model.set({ value: Math.round(value), description, ...(final ? { bar_style: "success" } : {}) });
+      // The text line is what a saved notebook shows where no widget manager renders the view.
+      if (final) handle.bundle(widget.bundle(text));
+      return;
+    }
+    handle.bundle({ "text/plain": text, "text/html": progressHtml(value, total, description) });
   };
-  render(0);
+  if (widget) handle.bundle(widget.bundle(textProgressLine(0, total, description)));
+  else render(0);
   return {
     update(value, newDescription) {
       if (newDescription !== undefined) description = newDescription;
@@ -48,7 +71,7 @@ export function createProgress(display: Display, options: ProgressOptions): Prog
     },
     done(finalDescription) {
       if (finalDescription !== undefined) description = finalDescription;
-      render(options.total);
+      render(total, true);
     },
   };
 }
