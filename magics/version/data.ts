@@ -75,7 +75,8 @@ export function directoryHash(entries: ManifestEntry[]): string {
   return createHash("sha256").update(canonical).digest("hex");
 }
 
-function problemFor(path: string, error: unknown): DataProblem {
+/** The message a user sees for a file that could not be hashed. */
+export function problemFor(path: string, error: unknown): DataProblem {
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof OutsideProjectError) return { path, message: error.message };
   if (code === "EACCES" || code === "EPERM") return { path, message: `${path} cannot be read (permission denied): fix its permissions (chmod u+r) or stop declaring it.` };

@@ -13,6 +13,8 @@ export type CacheMode = "link" | "copy" | "link-then-copy" | "none";
 
 export interface HashJob {
   path: string;
+  /** Tests only: append one byte to the file right after each of the first N read passes (a concurrent writer). */
+  simulateWritesDuringRead?: number;
   /** Content-addressed cache directory to store the bytes in, or undefined to only hash. */
   cacheDir?: string;
   cacheMode?: CacheMode;
@@ -53,8 +55,9 @@ const path = require("node:path");
 const crypto = require("node:crypto");
 const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 const MAX_REREADS = 3;
+// (a file rewritten more often than that is reported as busy rather than hashed forever)
 
-function hashOnce(file, copyTo) {
+function hashOnce(file, copyTo, simulateWrite) {
   const fd = fs.openSync(file, "r");
   let out;
   try {
@@ -71,6 +74,7 @@ function hashOnce(file, copyTo) {
       if (out !== undefined) fs.writeSync(out, chunk);
       position += read;
     }
+    if (simulateWrite) fs.appendFileSync(file, "+");
     const after = fs.fstatSync(fd);
     const stable = after.size === before.size && after.mtimeMs === before.mtimeMs && position === after.size;
     return { stable, sha256: hash.digest("hex"), size: position, mtimeMs: after.mtimeMs, ino: after.ino };
@@ -109,8 +113,15 @@ function detach(job) {
   try { stat = fs.statSync(job.object); } catch { return { state: "gone" }; }
   if (stat.nlink <= 1) return { state: "copied" };
   const temporary = job.object + ".detach-" + process.pid + "-" + Math.random().toString(36).slice(2);
-  fs.copyFileSync(job.object, temporary);
-  const after = fs.statSync(job.object);
+  let after;
+  try {
+    fs.copyFileSync(job.object, temporary);
+    after = fs.statSync(job.object);
+  } catch (error) {
+    try { fs.unlinkSync(temporary); } catch {}
+    if (error && error.code === "ENOENT") return { state: "gone" };
+    throw error;
+  }
   if (after.ino === job.ino && after.size === job.size && after.mtimeMs === job.mtimeMs && stat.mtimeMs === job.mtimeMs) {
     fs.renameSync(temporary, job.object);
     return { state: "copied" };
@@ -130,7 +141,7 @@ function hashJob(job) {
       fs.mkdirSync(job.cacheDir, { recursive: true });
       copyTo = path.join(job.cacheDir, "incoming-" + process.pid + "-" + Math.random().toString(36).slice(2));
     }
-    const result = hashOnce(job.path, copyTo);
+    const result = hashOnce(job.path, copyTo, rereads < (job.simulateWritesDuringRead || 0));
     if (result.stable && job.cacheDir && (job.cacheMode === "link" || job.cacheMode === "link-then-copy")) {
       const stored = storeInCache(job, result);
       if (stored === false) result.stable = false;

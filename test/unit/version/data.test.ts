@@ -1,17 +1,19 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { hashData, waitForCacheCopies } from "../../../magics/version/data.js";
-import { HashPool } from "../../../magics/version/hash-pool.js";
+import { hashData, problemFor, waitForCacheCopies } from "../../../magics/version/data.js";
+import { HashError, HashPool } from "../../../magics/version/hash-pool.js";
 import { StateCache } from "../../../magics/version/state-cache.js";
 import { tempProject } from "./helpers.js";
 
 const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+afterEach(async () => {
+  await waitForCacheCopies();
+  cleanups.splice(0).forEach((cleanup) => cleanup());
+});
 
 function project() {
   const temp = tempProject();
@@ -73,27 +75,25 @@ describe("data manifests", () => {
     expect(messages).toMatch(/outside the project/);
   });
 
-  it("detects a file that changes while it is hashed and refuses to record a torn hash", async () => {
+  it("detects a file that changes while it is hashed: re-reads it, and gives up with a clear message if it never settles", async () => {
     const dir = project();
     const path = join(dir, "growing.bin");
-    writeFileSync(path, Buffer.alloc(96 * 1024 * 1024, 7));
-    const writer = spawn(process.execPath, ["-e", `const fs=require("fs");for(;;){fs.appendFileSync(${JSON.stringify(path)},"x")}`], { stdio: "ignore" });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const pool = new HashPool(1);
-      const manifest = await hashData(dir, ["growing.bin"], { pool, cacheMode: "none" });
-      await pool.close();
-      expect(manifest.files).toEqual([]);
-      expect(manifest.problems[0]!.message).toMatch(/growing.bin kept changing while it was hashed: wait until whatever writes it has finished/);
-    } finally {
-      writer.kill("SIGKILL");
-    }
-    // Once the writer is gone the same file hashes to exactly its bytes.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    writeFileSync(path, Buffer.alloc(4 * 1024 * 1024 + 17, 7));
     const pool = new HashPool(1);
-    const settled = await hashData(dir, ["growing.bin"], { pool, cacheMode: "none" });
-    await pool.close();
-    expect(settled.files[0]!.sha256).toBe(sha(readFileSync(path)));
+    try {
+      // Written once during the first read: read again, and the hash is of the final bytes.
+      const settled = await pool.hash({ path, simulateWritesDuringRead: 1 });
+      expect(settled.rereads).toBe(1);
+      expect(settled.sha256).toBe(sha(readFileSync(path)));
+      expect(settled.size).toBe(4 * 1024 * 1024 + 18);
+      // Written during every read: no torn hash is ever recorded.
+      const busy = await pool.hash({ path, simulateWritesDuringRead: 100 }).catch((error: unknown) => error);
+      expect(busy).toBeInstanceOf(HashError);
+      expect((busy as HashError).code).toBe("EBUSY");
+      expect(problemFor("growing.bin", busy).message).toBe("growing.bin kept changing while it was hashed: wait until whatever writes it has finished, then snapshot again.");
+    } finally {
+      await pool.close();
+    }
   });
 
   it("spreads work over a pool and gives the same hashes as a single thread", async () => {
