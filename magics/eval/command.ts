@@ -64,7 +64,7 @@ async function runReport(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
     throw error;
   }
   for (const warning of result.warnings) ctx.warn(warning);
-  if (args.options["no-charts"] !== true) {
+  if (args.options.charts !== false) {
     for (const spec of evaluate.reportCharts(result)) await ctx.display.vegaLite(spec);
   }
   return { data: result, text: evaluate.text(result), html: evaluate.html(result) };
@@ -94,7 +94,7 @@ export const magics: MagicSpec[] = [
           { name: "interval", type: "string", choices: ["wilson", "bootstrap"], description: "slice intervals: Wilson (accuracy) or percentile bootstrap" },
           { name: "bins", type: "integer", description: "calibration bins (default 10)" },
           { name: "seed", type: "integer", description: "seed for random baselines and bootstrap (default: %seed)" },
-          { name: "no-charts", type: "boolean", description: "skip the Vega-Lite charts" },
+          { name: "charts", type: "boolean", default: true, description: "Vega-Lite charts (--no-charts skips them)" },
         ],
         run: runReport,
       },

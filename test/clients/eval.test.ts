@@ -97,6 +97,7 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
       "const y = [0, 1, 1];\nconst q = [0.2, 1.4, 0.9];",
       "%eval report --labels y --probs q",
       "%eval report --labels y --preds y.slice(1)",
+      "%eval report --labels [0,1,1,0] --preds [0,1,0,0] --no-charts --interval bootstrap --slices {first:(i:number)=>i<2}",
     ]);
     const nb = await executeNotebook(join(dir, "seed-errors.ipynb"), { cwd: dir, allowErrors: true, timeoutSec: 120 });
     const outputs = allOutputs(nb);
@@ -105,5 +106,9 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
     const errorOf = (cell: number) => outputs.find((output) => output.cell === cell && output.output_type === "error") as { evalue: string } | undefined;
     expect(errorOf(6)?.evalue).toMatch(/--probs: element 1 is 1.4, outside \[0, 1\]/);
     expect(errorOf(7)?.evalue).toMatch(/--preds: has 2 elements but labels has 3; mismatched lengths/);
+    const small = resultOf(outputs, 8)["application/json"] as { metrics: { accuracy: number }; slices: Array<{ name: string; interval: { method: string } }> };
+    expect(small.metrics.accuracy).toBe(0.75);
+    expect(small.slices.map((slice) => [slice.name, slice.interval.method])).toEqual([["first", "bootstrap"]]);
+    expect(outputs.filter((output) => output.cell === 8 && output.output_type === "display_data")).toEqual([]);
   });
 });

@@ -109,7 +109,7 @@ describe("%eval report", () => {
 
   it("--interval bootstrap gives bootstrap slice intervals; --no-charts skips the charts", async () => {
     const ctx = fakeContext(scope);
-    const result = await command.run(parsed({ labels: "y", probs: "q", slices: "({ group })", interval: "bootstrap", "no-charts": true }), ctx);
+    const result = await command.run(parsed({ labels: "y", probs: "q", slices: "({ group })", interval: "bootstrap", charts: false }), ctx);
     const data = result!.data as { slices: Array<{ interval: { method: string } }> };
     expect(data.slices.map((slice) => slice.interval.method)).toEqual(["bootstrap", "bootstrap"]);
     expect(ctx.charts).toHaveLength(0);
