@@ -16,8 +16,9 @@ export function unifiedDiff(before: string, after: string, labels: { from: strin
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ kind: " ", text: a[i]!, aLine: i++, bLine: j++ });
-    else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ kind: "+", text: b[j]!, aLine: i, bLine: j++ });
-    else ops.push({ kind: "-", text: a[i]!, aLine: i++, bLine: j });
+    // Deletions first on ties, as git and diff -u print them.
+    else if (i < a.length && (j === b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ kind: "-", text: a[i]!, aLine: i++, bLine: j });
+    else ops.push({ kind: "+", text: b[j]!, aLine: i, bLine: j++ });
   }
   const lines = [`--- ${labels.from}`, `+++ ${labels.to}`];
   let index = 0;
