@@ -12,12 +12,13 @@ const HELP = `%eval report — offline evaluation beyond one number
 
   ${USAGE}
 
-Every value is a TypeScript expression evaluated in the notebook, e.g. --labels yTest --probs model.predict(xTest).arraySync().
+Every value is a TypeScript expression evaluated in the notebook, e.g. --labels yTest --probs probsTest. Arguments split
+on spaces like a shell: quote an expression that contains spaces ('…'), or define it in a cell and pass its name.
 Shows task metrics (classification: accuracy, precision/recall/F1 per class, macro, micro, weighted, confusion matrix,
 ROC-AUC, PR-AUC, log loss, Brier; regression: MAE, RMSE, R²; lm: perplexity from token log-likelihoods given as --preds)
 beside baselines (random, zero-rule, stratified, plus --baselines { name: predictions | heuristic fn | human score }),
 calibration (top-label ECE/MCE, uniform and quantile bins, 10 by default; reliability diagram; accuracy vs coverage),
-slices (--slices { island: column, heavy: (i) => mass[i] > 4500 }; Wilson intervals; worst slices flagged by a
+slices (--slices '{ island: column, heavy: (i: number) => mass[i] > 4500 }'; Wilson intervals; worst slices flagged by a
 z-test (two-proportion for accuracy, Welch otherwise), Bonferroni-corrected) and CheckList tests (--tests [evaluate.mft(...), evaluate.inv(...)] --model batchFn).
 The result is data (application/json) and attaches to the current %track run. Library: import { evaluate } from "labnote".`;
 
