@@ -25,7 +25,7 @@ describe("notebooks/versioning.ipynb", () => {
     const notebook = join(projectDir, "versioning.ipynb");
     copyFileSync(join(REPO_ROOT, "notebooks", "versioning.ipynb"), notebook);
 
-    const nb = await executeNotebook(notebook, { cwd: projectDir, timeoutSec: 240 });
+    const nb = await executeNotebook(notebook, { cwd: projectDir, timeoutSec: 240, env: { LABNOTE_AUTOSNAPSHOT: "on" } });
     const outputs = allOutputs(nb);
     expect(outputs.filter((output) => output.output_type === "error")).toEqual([]);
     const cellIndex = (needle: string): number => nb.cells.findIndex((cell) => [cell.source].flat().join("").includes(needle));
