@@ -110,7 +110,14 @@ export function createEngine(options: EngineOptions): Engine {
   async function runCode(
     scope: CellScope,
     code: string,
-    run: { globals?: Record<string, unknown>; types?: Record<string, string>; persist: boolean; firstLine: number; interrupted: Promise<never> },
+    run: {
+      globals?: Record<string, unknown>;
+      types?: Record<string, string>;
+      persist: boolean;
+      firstLine: number;
+      interrupted: Promise<never>;
+      signal: AbortSignal;
+    },
   ): Promise<{ value: unknown; hasValue: boolean }> {
     const result = await typescript.run(code, {
       globals: run.globals,
@@ -118,6 +125,7 @@ export function createEngine(options: EngineOptions): Engine {
       persist: run.persist,
       filename: `cell[${scope.executionCount}]`,
       interrupted: run.interrupted,
+      signal: run.signal,
     });
     if (result.kind === "compile-error") throw compileError(result.diagnostics, result.source, run.firstLine);
     if (result.kind === "runtime-error") throw result.error;
@@ -181,7 +189,7 @@ export function createEngine(options: EngineOptions): Engine {
         comms: options.comms,
         signal,
         scope: {
-          runCode: async (code, run) => (await runCode(scope, code, { ...run, interrupted })).value,
+          runCode: async (code, run) => (await runCode(scope, code, { ...run, interrupted, signal })).value,
         },
         addPayload: (payload) => scope.payload.push(payload),
       });
@@ -195,15 +203,20 @@ export function createEngine(options: EngineOptions): Engine {
       for (const bundle of shownAsDisplay) scope.output.displayData(bundle, {});
       if (!hasCode) return ok(results.at(-1));
     }
-    const { value, hasValue } = await runCode(scope, parsed.code, { persist: true, firstLine: parsed.codeLine, interrupted });
+    const { value, hasValue } = await runCode(scope, parsed.code, { persist: true, firstLine: parsed.codeLine, interrupted, signal });
     return ok(hasValue ? bundleForValue(value) : undefined);
   }
 
-  async function evaluateUserExpressions(scope: CellScope, expressions: Record<string, string>, interrupted: Promise<never>): Promise<Record<string, JSONObject>> {
+  async function evaluateUserExpressions(
+    scope: CellScope,
+    expressions: Record<string, string>,
+    interrupted: Promise<never>,
+    signal: AbortSignal,
+  ): Promise<Record<string, JSONObject>> {
     const answers: Record<string, JSONObject> = {};
     for (const [name, expression] of Object.entries(expressions)) {
       try {
-        const { value } = await runCode(scope, `(\n${expression}\n)`, { persist: false, firstLine: -1, interrupted });
+        const { value } = await runCode(scope, `(\n${expression}\n)`, { persist: false, firstLine: -1, interrupted, signal });
         answers[name] = { status: "ok", data: bundleForValue(value) as JSONObject, metadata: {} };
       } catch (error) {
         const { ename, evalue, traceback } = reportError(error);
@@ -242,7 +255,7 @@ export function createEngine(options: EngineOptions): Engine {
         try {
           outcome = await Promise.race([executeCell(request, scope, interrupted, signal), interrupted]);
           if (outcome.status === "ok" && Object.keys(request.userExpressions).length > 0) {
-            outcome.userExpressions = await evaluateUserExpressions(scope, request.userExpressions, interrupted);
+            outcome.userExpressions = await evaluateUserExpressions(scope, request.userExpressions, interrupted, signal);
           }
         } catch (error) {
           outcome = { status: "error", ...reportError(error instanceof InterruptedError ? new InterruptedError() : error) };

@@ -32,6 +32,26 @@ export function runInCellScope<T>(scope: CellScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
+/**
+ * Stopping code with V8's terminateExecution skips the async-hook bookkeeping AsyncLocalStorage relies on, and
+ * Node then aborts on its async-id stack check. So: tracking is switched off just before terminating (called on
+ * the paused main thread by the interrupt watchdog), and the stack is cleared before it is switched back on.
+ */
+export function suspendScopeTracking(): void {
+  storage.disable();
+}
+
+export function resetAsyncIdStackAfterTermination(): void {
+  try {
+    const binding = (process as unknown as { binding(name: string): { clearAsyncIdStack?: () => void } }).binding("async_wrap");
+    binding.clearAsyncIdStack?.();
+  } catch {
+    // Without the binding the stack keeps stale ids; Node only checks it while hooks are on.
+  }
+}
+
+Object.defineProperty(globalThis, Symbol.for("labnote.beforeTerminate"), { value: suspendScopeTracking, configurable: true });
+
 /** The scope of the running code, else the last cell started (async leftovers of code outside any cell). */
 export function currentCellScope(): CellScope | undefined {
   return storage.getStore() ?? lastScope;

@@ -59,6 +59,9 @@ export function reportError(error: unknown): ReportedError {
     const evalue = error.usage ? `${error.message}\nUsage: ${error.usage}` : error.message;
     return { ename: "UsageError", evalue, traceback: [`UsageError: ${evalue}`] };
   }
+  if (error instanceof Error && (error.name === "Interrupted" || error.name === "MagicError")) {
+    return { ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] };
+  }
   if (error instanceof Error) {
     const ename = error.name || "Error";
     const frames = error.stack ? userFrames(error.stack) : [];

@@ -7,6 +7,7 @@
 // Interrupt requests arrive as SIGINT (signal mode: cases 1 and 2) or on the BroadcastChannel
 // INTERRUPT_CHANNEL, which any thread may post to (message mode from the wire layer's io worker: all three).
 import { BroadcastChannel, Worker } from "node:worker_threads";
+import { resetAsyncIdStackAfterTermination } from "./cell-scope.js";
 
 export const INTERRUPT_CHANNEL = "labnote:interrupt";
 
@@ -24,31 +25,44 @@ export class InterruptedError extends Error {
   }
 }
 
+// state[0]: a cell is running; state[1]: interrupts the main thread has seen; state[2]: the watchdog terminated.
 const WATCHDOG_SOURCE = `
 const { workerData, BroadcastChannel } = require("node:worker_threads");
 const inspector = require("node:inspector");
 const state = new Int32Array(workerData.state);
 let session;
+let stopping = false;
+const post = (method, params) => new Promise((resolve, reject) =>
+  session.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))));
+async function stopMainThread() {
+  if (!session) { session = new inspector.Session(); session.connectToMainThread(); }
+  // Pause the main thread to run one call on it (switch async tracking off), then terminate the running code.
+  const paused = new Promise((resolve) => session.once("Debugger.paused", resolve));
+  await post("Debugger.enable");
+  await post("Debugger.pause");
+  await paused;
+  await post("Runtime.evaluate", { expression: 'globalThis[Symbol.for("labnote.beforeTerminate")]?.()' });
+  Atomics.store(state, 2, 1);
+  await post("Debugger.resume");
+  await post("Debugger.disable");
+  await post("Runtime.terminateExecution");
+}
 const channel = new BroadcastChannel(${JSON.stringify(INTERRUPT_CHANNEL)});
 channel.onmessage = (event) => {
-  if (!event.data || event.data.type !== "interrupt") return;
+  if (!event.data || event.data.type !== "interrupt" || stopping) return;
   const ackBefore = Atomics.load(state, 1);
   setTimeout(() => {
-    // state[0]: a cell is running; state[1]: interrupts the main thread has seen itself.
     if (Atomics.load(state, 0) !== 1 || Atomics.load(state, 1) !== ackBefore) return;
-    try {
-      if (!session) { session = new inspector.Session(); session.connectToMainThread(); }
-      session.post("Runtime.terminateExecution", () => {});
-    } catch (error) {
-      process.stderr.write("labnote: could not stop the cell: " + error.message + "\\n");
-    }
-  }, ${150});
+    stopping = true;
+    stopMainThread()
+      .catch((error) => process.stderr.write("labnote: could not stop the cell: " + error.message + "\\n"))
+      .finally(() => { stopping = false; });
+  }, 150);
 };
-channel.unref();
 `;
 
 export class InterruptController {
-  private readonly state = new Int32Array(new SharedArrayBuffer(8));
+  private readonly state = new Int32Array(new SharedArrayBuffer(12));
   private rejectCurrent: ((error: Error) => void) | undefined;
   private abortCurrent: AbortController | undefined;
   private readonly channel: BroadcastChannel;
@@ -98,6 +112,7 @@ export class InterruptController {
   /** Interrupts the running cell, if any (the main thread saw the request: no need for the watchdog). */
   interrupt(): void {
     Atomics.add(this.state, 1, 1);
+    if (Atomics.exchange(this.state, 2, 0) === 1) resetAsyncIdStackAfterTermination();
     const error = new InterruptedError();
     this.abortCurrent?.abort(error);
     this.rejectCurrent?.(error);

@@ -21,6 +21,8 @@ export interface RunOptions {
   filename: string;
   /** Rejects when the user interrupts; raced against the cell. */
   interrupted: Promise<never>;
+  /** Aborted on interrupt: code whose cell was interrupted while it compiled or loaded imports never starts. */
+  signal?: AbortSignal;
   /** Keep the declarations this code makes for later cells (false for %eval-like one-off expressions). */
   persist?: boolean;
 }
@@ -97,7 +99,8 @@ export class TypeScriptSession {
     const restoreGlobals = this.defineTemporaryGlobals(options.globals ?? {});
     try {
       await Promise.race([this.prepare(source, output), options.interrupted]);
-      const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename);
+      if (options.signal?.aborted) throw new InterruptedError();
+      const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename, options.signal);
       await Promise.race([completion, options.interrupted]);
     } catch (error) {
       if (isSigintInterruption(error)) return { kind: "runtime-error", error: new InterruptedError() };
@@ -137,11 +140,15 @@ export class TypeScriptSession {
   }
 
   /** Runs the emitted code on its own macrotask, so stopping it (terminateExecution) unwinds nothing else. */
-  private evaluate(output: string, hasTopLevelAwait: boolean, filename: string): Promise<unknown> {
+  private evaluate(output: string, hasTopLevelAwait: boolean, filename: string, signal: AbortSignal | undefined): Promise<unknown> {
     const prefix = hasTopLevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
     const wrapped = `${prefix}${output}\n})(${HANDOFF}.exports, ${HANDOFF}.require)`;
     return new Promise((resolve, reject) => {
       setImmediate(() => {
+        if (signal?.aborted) {
+          reject(new InterruptedError());
+          return;
+        }
         try {
           const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint: true });
           resolve(hasTopLevelAwait ? returned : undefined);

@@ -26,7 +26,10 @@ const noComms: CommManager = {
 
 export interface Harness {
   engine: Engine;
-  run(code: string, options?: { allowStdin?: boolean; inputs?: string[]; userExpressions?: Record<string, string> }): Promise<CellRun>;
+  run(
+    code: string,
+    options?: { allowStdin?: boolean; inputs?: string[]; userExpressions?: Record<string, string>; onOutput?: (output: RecordedOutput) => void },
+  ): Promise<CellRun>;
   /** Outputs that arrived after the cell ended (timers), by execution count. */
   late: Map<number, RecordedOutput[]>;
 }
@@ -43,6 +46,7 @@ export function createHarness(projectDir: string): Harness {
       const outputs: RecordedOutput[] = [];
       let finished = false;
       const record = (output: RecordedOutput): void => {
+        options.onOutput?.(output);
         if (finished) {
           const list = late.get(executionCount) ?? [];
           list.push(output);
