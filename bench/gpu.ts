@@ -115,6 +115,35 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
   }
 }
 
+/** The same MLP as a layers model: model.fit (one epoch = one step here) against trainLoop on that model. */
+async function measureLayers(tf: Tf, backend: string, shape: Shape, how: "fit" | "trainLoop", seconds: number): Promise<Measurement> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [INPUTS], units: shape.hidden, activation: "relu" }),
+      tf.layers.dense({ units: shape.hidden, activation: "relu" }),
+      tf.layers.dense({ units: CLASSES, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
+  const { x, y, dispose } = buildMlp(tf, shape);
+  try {
+    const run = async (steps: number): Promise<number> => {
+      const started = performance.now();
+      if (how === "fit") await model.fit(x, y, { batchSize: shape.batch, epochs: steps, verbose: 0, shuffle: false });
+      else await trainLoop({ model, loss: "categoricalCrossentropy", optimizer: model.optimizer, data: { x, y }, batchSize: shape.batch, steps, readEvery: Math.min(steps, 100), run: null });
+      return (performance.now() - started) / 1000;
+    };
+    const perStep = (await run(3)) / 3;
+    const steps = Math.max(1, Math.min(5000, Math.round(seconds / Math.max(perStep, 1e-4))));
+    const stepsPerSecond = steps / (await run(steps));
+    const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
+    return { backend, shape: shape.id, variant: `layers model ${how === "fit" ? "model.fit" : "+ trainLoop"}`, steps, stepsPerSecond, tflops, firstLosses: [], check: "" };
+  } finally {
+    dispose();
+    model.dispose();
+  }
+}
+
 function compareLosses(result: Measurement, reference: Measurement | undefined): string {
   if (!reference || reference === result) return "reference";
   const worst = Math.max(...result.firstLosses.map((loss, i) => Math.abs(loss - reference.firstLosses[i]!) / Math.max(1e-6, Math.abs(reference.firstLosses[i]!))));
@@ -180,6 +209,20 @@ async function main(): Promise<void> {
           console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})`);
         } catch (error) {
           console.log(`${backend} ${shape.id} ${variant.name}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      // model.fit vs trainLoop on a layers model: small MLP, fast backends only.
+      if (shape.id === "small" && backend !== "cpu") {
+        setWebGpuSpeedups(tf, { uniformArena: true, submitBatching: true });
+        for (const how of ["fit", "trainLoop"] as const) {
+          try {
+            const result = await measureLayers(tf, backend, shape, how, seconds);
+            result.check = "layers";
+            results.push(result);
+            console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${result.variant.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps)`);
+          } catch (error) {
+            console.log(`${backend} ${shape.id} layers ${how}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
       }
     }

@@ -66,6 +66,10 @@ NODE=${NODE:-/tmp/node}
 OUT=${OUT:-/tmp}
 DAWN=$HERE/node_modules/webgpu/dist/linux-x64/dawn.node
 [ -f "$DAWN" ] || xz -dc "$DAWN.xz" > "$DAWN"
+if [ -n "${VK_DRIVER_FILES:-}" ] && [ ! -f "$VK_DRIVER_FILES" ]; then
+  echo "VK_DRIVER_FILES=$VK_DRIVER_FILES does not exist; letting the Vulkan loader search (ICDs: $(ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>/dev/null | tr '\n' ' '))"
+  unset VK_DRIVER_FILES
+fi
 echo "node $($NODE --version); $(ldconfig -p | grep -c libvulkan) libvulkan entries; VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 cd "$HERE"
