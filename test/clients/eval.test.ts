@@ -84,6 +84,10 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
     expect(charts.length).toBe(4);
     const warnings = outputs.filter((output) => output.cell === evalCell && output.output_type === "stream").map((output) => text(output.text)).join("");
     expect(warnings).toMatch(/island=Dream/);
+
+    // overfitOneBatch (imported from "labnote") on a tfjs MLP and one batch of penguins
+    const verdict = text(resultOf(outputs, codeCellIndex(nb, 'import { overfitOneBatch }'))["text/plain"]);
+    expect(verdict).toMatch(/can fit: loss [\d.]+ → [\d.e-]+ in \d+ steps/);
   });
 
   it("%seed reseeds Math.random in cells; %eval errors name the option and the problem", async () => {
