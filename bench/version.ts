@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { createHash, randomFillSync } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { CellRecord } from "../kernel/types.js";
@@ -21,6 +21,7 @@ import { StateCache } from "../magics/version/state-cache.js";
 const require = createRequire(import.meta.url);
 const TOTAL_MB = Number(process.env.LABNOTE_BENCH_VERSION_MB ?? 2048);
 const FILES = Number(process.env.LABNOTE_BENCH_VERSION_FILES ?? 2000);
+const REPEATS = Number(process.env.LABNOTE_BENCH_VERSION_REPEATS ?? 3);
 const SMALL_FILES = Number(process.env.LABNOTE_BENCH_VERSION_SMALL ?? 100_000);
 const root = mkdtempSync(join(tmpdir(), "labnote-bench-version-"));
 
@@ -121,11 +122,11 @@ async function main(): Promise<void> {
   const project = join(root, "project");
   const bytesPerFile = Math.floor((TOTAL_MB * 1024 * 1024) / FILES);
   const totalGB = (bytesPerFile * FILES) / 1e9;
-  console.log(`labnote bench:version — ${FILES} files, ${totalGB.toFixed(2)} GB, ${availableParallelism()} cores, node ${process.version}`);
+  console.log(`labnote bench:version — ${FILES} files, ${totalGB.toFixed(2)} GB, ${availableParallelism()} cores, node ${process.version}, best of ${REPEATS}, load average ${loadavg()[0]!.toFixed(1)}`);
   generate(join(project, "data"), FILES, bytesPerFile);
   const files = listFiles(join(project, "data"));
   singleThreadSha256(files); // both sides read from the page cache
-  const single = Math.min(singleThreadSha256(files), singleThreadSha256(files));
+  const single = Math.min(...Array.from({ length: REPEATS }, () => singleThreadSha256(files)));
   console.log(`anchor  single-thread Node SHA-256: ${single.toFixed(2)} s = ${(totalGB / single).toFixed(2)} GB/s`);
 
   const pool = new HashPool();
@@ -137,23 +138,38 @@ async function main(): Promise<void> {
     copy: "hash + copy into cache while hashing (LABNOTE_CACHE=copy)",
   } as const;
   for (const mode of ["none", "link-then-copy", "link", "copy"] as const) {
-    rmSync(join(project, ".labnote"), { recursive: true, force: true });
-    const start = performance.now();
-    const manifest = await hashData(project, ["data"], { pool, cacheMode: mode, stateCache: new StateCache(join(project, ".labnote", "state-cache.json")) });
-    results[mode] = seconds(start);
-    if (manifest.files.length !== FILES) throw new Error(`expected ${FILES} files, got ${manifest.files.length}: ${JSON.stringify(manifest.problems.slice(0, 3))}`);
-    console.log(`cold snapshot, ${labels[mode]}: ${results[mode]!.toFixed(2)} s = ${(totalGB / results[mode]!).toFixed(2)} GB/s = ${(single / results[mode]!).toFixed(2)}x single-thread`);
-    if (mode === "link-then-copy") {
+    let best = Infinity;
+    let copyTime = 0;
+    // Best of REPEATS on a shared machine; dirty pages are written back between tries so they do not bill the next.
+    for (let attempt = 0; attempt < (mode === "copy" ? 1 : REPEATS); attempt++) {
+      rmSync(join(project, ".labnote"), { recursive: true, force: true });
+      execFileSync("sync");
+      const start = performance.now();
+      const manifest = await hashData(project, ["data"], { pool, cacheMode: mode, stateCache: new StateCache(join(project, ".labnote", "state-cache.json")) });
+      const elapsed = seconds(start);
+      if (manifest.files.length !== FILES) throw new Error(`expected ${FILES} files, got ${manifest.files.length}: ${JSON.stringify(manifest.problems.slice(0, 3))}`);
       const copyStart = performance.now();
       const lost = await waitForCacheCopies();
-      console.log(`  background copy of the linked cache objects: ${seconds(copyStart).toFixed(2)} s more (${lost.length} lost)`);
+      if (lost.length > 0) throw new Error(`${lost.length} cache objects lost`);
+      if (elapsed < best) {
+        best = elapsed;
+        copyTime = seconds(copyStart);
+      }
     }
+    results[mode] = best;
+    console.log(`cold snapshot, ${labels[mode]}: ${best.toFixed(2)} s = ${(totalGB / best).toFixed(2)} GB/s = ${(single / best).toFixed(2)}x single-thread`);
+    if (mode === "link-then-copy") console.log(`  background copy of the linked cache objects afterwards: ${copyTime.toFixed(2)} s`);
   }
   const cold = results["link-then-copy"]!;
   // Warm: the state cache from the last run answers everything; a fresh StateCache as a new kernel would load it.
-  const warmStart = performance.now();
-  const warm = await hashData(project, ["data"], { pool, stateCache: StateCache.forProject(project).load() });
-  const warmTime = seconds(warmStart);
+  let warmTime = Infinity;
+  let warm;
+  for (let attempt = 0; attempt < REPEATS; attempt++) {
+    const warmStart = performance.now();
+    warm = await hashData(project, ["data"], { pool, stateCache: StateCache.forProject(project).load() });
+    warmTime = Math.min(warmTime, seconds(warmStart));
+  }
+  warm = warm!;
   if (warm.hashedFiles !== 0) throw new Error(`warm re-snapshot re-hashed ${warm.hashedFiles} files`);
   console.log(`warm re-snapshot (nothing changed): ${(warmTime * 1000).toFixed(1)} ms = ${((warmTime / cold) * 100).toFixed(2)}% of cold (default mode)`);
 
@@ -172,10 +188,16 @@ async function main(): Promise<void> {
   const coldTreeStart = performance.now();
   await hashData(tree, ["data"], { pool });
   const coldTree = seconds(coldTreeStart);
-  const warmTreeStart = performance.now();
-  const warmTree = await hashData(tree, ["data"], { pool, stateCache: StateCache.forProject(tree).load() });
-  const warmTreeTime = seconds(warmTreeStart);
+  let warmTreeTime = Infinity;
+  let warmTree;
+  for (let attempt = 0; attempt < REPEATS; attempt++) {
+    const warmTreeStart = performance.now();
+    warmTree = await hashData(tree, ["data"], { pool, stateCache: StateCache.forProject(tree).load() });
+    warmTreeTime = Math.min(warmTreeTime, seconds(warmTreeStart));
+  }
+  warmTree = warmTree!;
   if (warmTree.hashedFiles !== 0 || warmTree.files.length !== SMALL_FILES) throw new Error("warm tree re-hashed files");
+  console.log(`load average now ${loadavg()[0]!.toFixed(1)}`);
   console.log(`${SMALL_FILES}-file tree: cold ${coldTree.toFixed(2)} s, warm ${(warmTreeTime * 1000).toFixed(0)} ms (state cache load + walk + stat)`);
   rmSync(tree, { recursive: true, force: true });
 

@@ -2,7 +2,7 @@
 // answers unchanged files from the state cache, hashes the rest over the worker pool and stores their bytes in the
 // content-addressed cache (.labnote/cache/<aa>/<rest>) in the same pass.
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import { HashError, sharedHashPool, type CacheMode, type HashPool } from "./hash-pool.js";
 import { OutsideProjectError, cacheDir, isWithin, resolveInsideProject, toProjectPath } from "./paths.js";
@@ -47,7 +47,14 @@ export interface HashDataOptions {
 interface Candidate {
   absolute: string;
   projectPath: string;
-  stat: Stats;
+  /** Filled by a batch stat (workers) for files found by the walk; symlinked files are stat'ed where found. */
+  stat: FileStat | undefined;
+}
+
+interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
 }
 
 /**
@@ -111,11 +118,7 @@ function walk(state: WalkState, absolute: string, projectPath: string): void {
     const child = `${absolute}${sep}${name}`;
     const childPath = prefix + name;
     if (entry.isFile()) {
-      try {
-        state.out.push({ absolute: child, projectPath: childPath, stat: lstatSync(child) });
-      } catch (error) {
-        state.problems.push(problemFor(childPath, error));
-      }
+      state.out.push({ absolute: child, projectPath: childPath, stat: undefined });
     } else if (entry.isDirectory()) walk(state, child, childPath);
     else if (entry.isSymbolicLink()) addFollowingSymlink(state, child, childPath);
     else state.problems.push(problemFor(childPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
@@ -147,6 +150,38 @@ function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+// Below this many files a batch stat in the main thread is cheaper than a round trip to the workers.
+const WORKER_STAT_THRESHOLD = Number(process.env.LABNOTE_WORKER_STAT_THRESHOLD ?? 2000);
+
+/** lstat of every walked file; big trees go to the worker pool (Node 20 builds Dates per Stats: GC-heavy). */
+async function statCandidates(pool: HashPool, candidates: Candidate[], problems: DataProblem[]): Promise<void> {
+  const pending = candidates.filter((candidate) => candidate.stat === undefined);
+  const fail = (candidate: Candidate, code: string | undefined): void => void problems.push(problemFor(candidate.projectPath, Object.assign(new Error(code ?? "stat failed"), { code })));
+  if (pending.length < WORKER_STAT_THRESHOLD) {
+    for (const candidate of pending) {
+      try {
+        const stat = lstatSync(candidate.absolute);
+        candidate.stat = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+      } catch (error) {
+        fail(candidate, (error as NodeJS.ErrnoException).code);
+      }
+    }
+    return;
+  }
+  const chunk = Math.ceil(pending.length / (pool.size * 4));
+  const batches: Candidate[][] = [];
+  for (let start = 0; start < pending.length; start += chunk) batches.push(pending.slice(start, start + chunk));
+  await Promise.all(
+    batches.map(async (batch) => {
+      const result = await pool.statMany(batch.map((candidate) => candidate.absolute));
+      batch.forEach((candidate, index) => {
+        if (result.errors[index]) fail(candidate, result.errors[index] ?? undefined);
+        else candidate.stat = { size: result.stats[index * 3]!, mtimeMs: result.stats[index * 3 + 1]!, ino: result.stats[index * 3 + 2]! };
+      });
+    }),
+  );
+}
+
 /** Hashes the given files and directories (paths relative to the project or absolute inside it). */
 export async function hashData(projectDir: string, paths: string[], options: HashDataOptions = {}): Promise<DataManifest> {
   projectDir = resolve(projectDir);
@@ -165,7 +200,7 @@ export async function hashData(projectDir: string, paths: string[], options: Has
       const state: WalkState = { projectDir, realProject, out: [], problems, linkedDirs: new Set() };
       if (stat.isDirectory()) walk(state, absolute, display);
       else if (lstatSync(absolute).isSymbolicLink()) addFollowingSymlink(state, absolute, display);
-      else if (stat.isFile()) state.out.push({ absolute, projectPath: display, stat });
+      else if (stat.isFile()) state.out.push({ absolute, projectPath: display, stat: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino } });
       else throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
       groups.push({ item: { path: display, kind: stat.isDirectory() ? "dir" : "file" }, candidates: state.out });
     } catch (error) {
@@ -173,20 +208,23 @@ export async function hashData(projectDir: string, paths: string[], options: Has
     }
   }
 
+  await statCandidates(pool, groups.flatMap((group) => group.candidates), problems);
+  for (const group of groups) group.candidates = group.candidates.filter((candidate) => candidate.stat !== undefined);
+
   // One entry per candidate, answered by the state cache where the file is provably unchanged.
   const entries = new Map<Candidate, ManifestEntry>();
   const toHash: Candidate[] = [];
   for (const group of groups) {
     for (const candidate of group.candidates) {
-      const cached = stateCache.lookup(candidate.projectPath, candidate.stat);
-      if (cached) entries.set(candidate, { path: candidate.projectPath, size: candidate.stat.size, sha256: cached });
+      const cached = stateCache.lookup(candidate.projectPath, candidate.stat!);
+      if (cached) entries.set(candidate, { path: candidate.projectPath, size: candidate.stat!.size, sha256: cached });
       else toHash.push(candidate);
     }
   }
 
   // Largest first keeps every worker busy until the end instead of one finishing a big file alone.
-  const jobs = toHash.sort((a, b) => b.stat.size - a.stat.size);
-  const totalBytes = jobs.reduce((sum, job) => sum + job.stat.size, 0);
+  const jobs = toHash.sort((a, b) => b.stat!.size - a.stat!.size);
+  const totalBytes = jobs.reduce((sum, job) => sum + job.stat!.size, 0);
   let doneBytes = 0;
   const results = await pool.hashAll(
     jobs.map((job) => ({ path: job.absolute, cacheDir: cacheMode === "none" ? undefined : cacheDir(projectDir), cacheMode })),

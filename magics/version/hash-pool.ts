@@ -160,9 +160,27 @@ function hashJob(job) {
   }
 }
 
+// lstat of many paths: [size, mtimeMs, ino] triples in one Float64Array, an error code (or null) per path.
+function statMany(paths) {
+  const stats = new Float64Array(paths.length * 3);
+  const errors = new Array(paths.length).fill(null);
+  paths.forEach((file, index) => {
+    try {
+      const stat = fs.lstatSync(file);
+      stats[index * 3] = stat.size;
+      stats[index * 3 + 1] = stat.mtimeMs;
+      stats[index * 3 + 2] = stat.ino;
+    } catch (error) {
+      errors[index] = (error && error.code) || "EIO";
+    }
+  });
+  return { stats, errors };
+}
+
 parentPort.on("message", (message) => {
   try {
-    parentPort.postMessage({ id: message.id, result: message.job.object ? detach(message.job) : hashJob(message.job) });
+    const job = message.job;
+    parentPort.postMessage({ id: message.id, result: job.statPaths ? statMany(job.statPaths) : job.object ? detach(job) : hashJob(job) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: String(error && error.message || error), code: error && error.code } });
   }
@@ -211,7 +229,12 @@ export class HashPool {
     return { copied, lost };
   }
 
-  private request<T>(job: HashJob | LinkedObject, path: string): Promise<T> {
+  /** lstat of many files in a worker: [size, mtimeMs, ino] per path, or an error code. */
+  statMany(paths: string[]): Promise<{ stats: Float64Array; errors: (string | null)[] }> {
+    return this.request({ statPaths: paths }, paths[0] ?? "");
+  }
+
+  private request<T>(job: HashJob | LinkedObject | { statPaths: string[] }, path: string): Promise<T> {
     const target = this.pickWorker();
     const id = this.nextId++;
     target.busy++;
