@@ -58,7 +58,12 @@ function isMagicResult(value: unknown): value is MagicResult {
   return value !== null && typeof value === "object" && "data" in value && typeof (value as MagicResult).text === "string";
 }
 
-export function createEngine(options: EngineOptions): Engine {
+/** Extras for tests and embedders: magics registered beside the discovered ones. */
+export interface EngineExtras {
+  magics?: MagicSpec[];
+}
+
+export function createEngine(options: EngineOptions, extras: EngineExtras = {}): Engine {
   installOutputRouting();
   installNotebookGlobals();
   const interrupts = new InterruptController();
@@ -74,6 +79,7 @@ export function createEngine(options: EngineOptions): Engine {
   let registryPromise: Promise<MagicRegistry> | undefined;
   const registry = (): Promise<MagicRegistry> => {
     registryPromise ??= loadMagicRegistry(services).then((loaded) => {
+      for (const spec of extras.magics ?? []) loaded.register(spec);
       for (const problem of loaded.problems) process.stderr.write(`labnote: magic module ${problem.module}: ${problem.message}\n`);
       return loaded;
     });
@@ -192,6 +198,7 @@ export function createEngine(options: EngineOptions): Engine {
           runCode: async (code, run) => (await runCode(scope, code, { ...run, interrupted, signal })).value,
         },
         addPayload: (payload) => scope.payload.push(payload),
+        ...(parsed.cellMagic ? { cellBody: { text: parsed.cellMagic.body, firstLine: parsed.cellMagic.line + 1 } } : {}),
       });
       for (const magic of planned) {
         const returned = await Promise.race([Promise.resolve(magic.command.run(magic.args, context)), interrupted]);

@@ -15,6 +15,8 @@ export interface MagicContextOptions {
   comms: CommManager;
   signal: AbortSignal;
   scope: NotebookScopeAccess;
+  /** A cell magic's body and the cell line it starts on: errors in it are reported at the cell's own lines. */
+  cellBody?: { text: string; firstLine: number };
   /** Adds an execute_reply payload (the pager). */
   addPayload(payload: { source: string; data: Record<string, string>; start: number }): void;
 }
@@ -29,6 +31,13 @@ function parameterList(params: { name: string; type: string }[]): string {
 
 export function createMagicContext(options: MagicContextOptions): MagicContext {
   const { scope } = options;
+  // Line offset of `code` in the cell when it is the cell magic's body (or part of it), else 0.
+  const lineOf = (code: string): number => {
+    const body = options.cellBody;
+    if (!body) return 0;
+    const at = body.text.indexOf(code);
+    return at < 0 ? 0 : body.firstLine + (body.text.slice(0, at).match(/\n/g)?.length ?? 0);
+  };
   return {
     session: options.session,
     display: options.display,
@@ -40,11 +49,11 @@ export function createMagicContext(options: MagicContextOptions): MagicContext {
       return scope.runCode(`(\n${expression}\n)`, { persist: false, firstLine: -1 });
     },
     execute(code, extra) {
-      return scope.runCode(code, { globals: extra?.globals, types: extra?.types, persist: true, firstLine: 0 });
+      return scope.runCode(code, { globals: extra?.globals, types: extra?.types, persist: true, firstLine: lineOf(code) });
     },
     async compileFunction(body, params) {
       const source = `(async (${parameterList(params)}) => {\n${body}\n})`;
-      const compiled = await scope.runCode(source, { persist: false, firstLine: -1 });
+      const compiled = await scope.runCode(source, { persist: false, firstLine: body.trim() === "" ? -1 : lineOf(body) - 1 });
       if (typeof compiled !== "function") throw new Error("compileFunction: the body did not compile to a function");
       return compiled as (...args: unknown[]) => Promise<unknown>;
     },

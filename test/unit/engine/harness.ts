@@ -1,5 +1,5 @@
 // A labnote engine driven in-process, recording every output the wire layer would send.
-import { createEngine } from "../../../kernel/engine.js";
+import { createEngine, type EngineExtras } from "../../../kernel/engine.js";
 import type { Comm, CommManager, Engine, ExecuteOutcome, JSONObject, MimeBundle } from "../../../kernel/types.js";
 
 export type RecordedOutput =
@@ -34,8 +34,9 @@ export interface Harness {
   late: Map<number, RecordedOutput[]>;
 }
 
-export function createHarness(projectDir: string): Harness {
-  const engine = createEngine({ projectDir, kernelId: "test-kernel", notebookPath: undefined, comms: noComms });
+export function createHarness(projectDir: string, extras: EngineExtras = {}): Harness {
+  process.env.LABNOTE_AUTOSNAPSHOT = "off";
+  const engine = createEngine({ projectDir, kernelId: "test-kernel", notebookPath: undefined, comms: noComms }, extras);
   let count = 0;
   const late = new Map<number, RecordedOutput[]>();
   return {
