@@ -87,8 +87,16 @@ function checkNumericRange(name: string, kind: string, low: number, high: number
   if (log && low <= 0) throw new SearchSpaceError(`${call}: a log range needs low > 0; use a positive lower bound such as 1e-5, or drop log.`);
 }
 
-export function sameDistribution(a: Distribution, b: Distribution): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Field-by-field equality (hot: samplers compare every stored trial's distributions on every trial). */
+export function sameDistribution(a: Distribution | undefined, b: Distribution | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.type !== b.type) return false;
+  if (a.type === "choice") {
+    const other = (b as ChoiceDistribution).choices;
+    return a.choices.length === other.length && a.choices.every((choice, i) => choice === other[i]);
+  }
+  const n = b as NumericDistribution;
+  return a.low === n.low && a.high === n.high && a.log === n.log && a.step === n.step;
 }
 
 /** Number of distinct values (Infinity for a continuous float). */
@@ -140,6 +148,8 @@ function unitBounds(distribution: NumericDistribution): [number, number] {
 }
 
 export function choiceIndex(distribution: ChoiceDistribution, value: ParamValue): number {
+  const direct = distribution.choices.indexOf(value as ChoiceValue);
+  if (direct >= 0) return direct;
   const key = JSON.stringify(value);
   return distribution.choices.findIndex((choice) => JSON.stringify(choice) === key);
 }

@@ -6,7 +6,7 @@ import type { Pruner, PrunerTrial } from "./pruners/types.js";
 import { createPruner, createSampler, DEFAULT_SAMPLER } from "./registry.js";
 import type { Sampler, SamplingContext, TrialHistory } from "./samplers/types.js";
 import { intersectionSearchSpace } from "./samplers/types.js";
-import { distributionFromJSON, distributionToJSON, SearchSpaceError, type Distribution, type ParamValue } from "./space.js";
+import { distributionFromJSON, distributionToJSON, sameDistribution, SearchSpaceError, type Distribution, type ParamValue } from "./space.js";
 import { Trial, TrialPruned, type TrialHost } from "./trial.js";
 
 export type Mode = "min" | "max";
@@ -168,7 +168,7 @@ export class Study {
     const host: TrialHost = {
       sample: (_trial, name, distribution) => {
         const proposed = relative[name];
-        if (proposed !== undefined && relativeSpace[name] && JSON.stringify(relativeSpace[name]) === JSON.stringify(distribution)) return proposed;
+        if (proposed !== undefined && sameDistribution(relativeSpace[name], distribution)) return proposed;
         const begin = performance.now();
         const value = this.sampler.sampleIndependent(context, name, distribution);
         this.samplerMs += performance.now() - begin;

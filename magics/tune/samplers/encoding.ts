@@ -14,6 +14,8 @@ export interface EncodedAxis {
 export class SpaceEncoding {
   readonly axes: EncodedAxis[] = [];
   readonly dimension: number;
+  /** False when every axis is a continuous float: then every point of the cube is already a real point. */
+  readonly discrete: boolean;
 
   constructor(space: Record<string, Distribution>) {
     let offset = 0;
@@ -24,6 +26,7 @@ export class SpaceEncoding {
       offset += width;
     }
     this.dimension = offset;
+    this.discrete = this.axes.some((axis) => axis.distribution.type !== "float" || axis.distribution.step !== null);
   }
 
   encode(params: Record<string, ParamValue>, out: Float64Array<ArrayBufferLike> = new Float64Array(this.dimension)): Float64Array<ArrayBufferLike> {
@@ -55,6 +58,6 @@ export class SpaceEncoding {
 
   /** Snaps a point to what decode would return (rounded ints/steps, exact one-hot), so the model sees real points. */
   canonical(point: Float64Array<ArrayBufferLike>): Float64Array<ArrayBufferLike> {
-    return this.encode(this.decode(point), point);
+    return this.discrete ? this.encode(this.decode(point), point) : point;
   }
 }

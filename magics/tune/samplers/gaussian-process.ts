@@ -24,14 +24,17 @@ function matern52(squaredScaledDistance: number, signalVariance: number): number
 export class GaussianProcess {
   private readonly lower: Float64Array;
   private readonly alpha: Float64Array;
-  private readonly inverseSquaredLengthscales: Float64Array;
+  private readonly inverseLengthscales: Float64Array;
+  private readonly scaledInputs: Float64Array;
+  private readonly scaledPoint: Float64Array;
+  private readonly inverseDiagonal: Float64Array;
   private readonly signalVariance: number;
   private readonly scratch: Float64Array;
   private readonly kernelColumn: Float64Array;
   readonly logMarginalLikelihood: number;
 
   private constructor(
-    private readonly inputs: Float64Array,
+    inputs: Float64Array,
     readonly count: number,
     readonly dimension: number,
     hyperparameters: KernelHyperparameters,
@@ -41,7 +44,12 @@ export class GaussianProcess {
   ) {
     this.lower = lower;
     this.alpha = alpha;
-    this.inverseSquaredLengthscales = hyperparameters.logLengthscales.map((l) => Math.exp(-2 * l));
+    this.inverseLengthscales = hyperparameters.logLengthscales.map((l) => Math.exp(-l));
+    this.scaledInputs = new Float64Array(count * dimension);
+    for (let i = 0; i < count; i++) for (let d = 0; d < dimension; d++) this.scaledInputs[i * dimension + d] = inputs[i * dimension + d]! * this.inverseLengthscales[d]!;
+    this.scaledPoint = new Float64Array(dimension);
+    this.inverseDiagonal = new Float64Array(count);
+    for (let i = 0; i < count; i++) this.inverseDiagonal[i] = 1 / lower[i * count + i]!;
     this.signalVariance = Math.exp(hyperparameters.logSignalVariance);
     this.scratch = new Float64Array(count);
     this.kernelColumn = new Float64Array(count);
@@ -90,24 +98,41 @@ export class GaussianProcess {
 
   /** Posterior mean and standard deviation at one point. */
   predict(point: Float64Array): { mean: number; sd: number } {
-    const { count, dimension, inputs, kernelColumn } = this;
+    const mean = this.predictMean(point);
+    return { mean, sd: this.lastSd };
+  }
+
+  /** Standard deviation of the last predictMean call (avoids an allocation per candidate in the hot loop). */
+  lastSd = 0;
+
+  /** Posterior mean at `point`; its standard deviation is left in `lastSd`. Hot path of the acquisition search. */
+  predictMean(point: Float64Array): number {
+    const { count, dimension, scaledInputs, kernelColumn, lower, inverseDiagonal, scratch, scaledPoint } = this;
+    const signal = this.signalVariance;
+    for (let d = 0; d < dimension; d++) scaledPoint[d] = point[d]! * this.inverseLengthscales[d]!;
     let mean = 0;
+    let explained = 0;
     for (let i = 0; i < count; i++) {
       let squared = 0;
       const row = i * dimension;
       for (let d = 0; d < dimension; d++) {
-        const diff = inputs[row + d]! - point[d]!;
-        squared += diff * diff * this.inverseSquaredLengthscales[d]!;
+        const diff = scaledInputs[row + d]! - scaledPoint[d]!;
+        squared += diff * diff;
       }
-      const k = matern52(squared, this.signalVariance);
+      const r = Math.sqrt(squared);
+      const k = signal * (1 + SQRT5 * r + (5 / 3) * squared) * Math.exp(-SQRT5 * r);
       kernelColumn[i] = k;
       mean += k * this.alpha[i]!;
+      // Forward substitution L v = k, fused: v_i needs only k_i and earlier v.
+      const lowerRow = i * count;
+      let sum = k;
+      for (let j = 0; j < i; j++) sum -= lower[lowerRow + j]! * scratch[j]!;
+      const v = sum * inverseDiagonal[i]!;
+      scratch[i] = v;
+      explained += v * v;
     }
-    const v = solveLower(this.lower, count, kernelColumn, this.scratch);
-    let explained = 0;
-    for (let i = 0; i < count; i++) explained += v[i]! * v[i]!;
-    const variance = Math.max(this.signalVariance - explained, 1e-12);
-    return { mean, sd: Math.sqrt(variance) };
+    this.lastSd = Math.sqrt(Math.max(signal - explained, 1e-12));
+    return mean;
   }
 }
 

@@ -1,7 +1,7 @@
 // Gaussian-process Bayesian optimisation with (log) expected improvement. Start-up trials come from a Latin
 // hypercube; then a GP (Matérn-5/2, ARD) on the unit-cube encoding (log parameters log-scaled, choices one-hot)
-// proposes the point maximising log-EI, found by scoring random and near-incumbent candidates and refining the
-// best few by local search. Cost stays bounded: hyperparameters are refitted on a geometric schedule (warm-started),
+// proposes the point maximising log-EI, found by scoring random candidates, perturbed incumbents and incumbents with
+// one or two coordinates redrawn, then refining the best few by local search. Cost stays bounded: hyperparameters are refitted on a geometric schedule (warm-started),
 // and at most `maxPoints` trials (the best half and the most recent) enter the model, so per-trial time stops
 // growing once a study is large.
 import { createRandom, mixSeed, type Random } from "../rng.js";
@@ -161,7 +161,8 @@ function withPendingTrials(
 const RANDOM_CANDIDATES = 64;
 const INCUMBENTS = 4;
 const PERTURBATIONS_PER_INCUMBENT = 6;
-const LOCAL_SEARCH_STARTS = 2;
+const RESAMPLED_INCUMBENTS = 32;
+const LOCAL_SEARCH_STARTS = 3;
 const LOCAL_SEARCH_STEPS = 16;
 
 function maximiseAcquisition(
@@ -175,8 +176,8 @@ function maximiseAcquisition(
 ): Float64Array {
   const dimension = encoding.dimension;
   const score = (point: Float64Array): number => {
-    const { mean, sd } = model.predict(encoding.canonical(point));
-    return logExpectedImprovement(mean, sd, best);
+    const mean = model.predictMean(encoding.canonical(point));
+    return logExpectedImprovement(mean, model.lastSd, best);
   };
   const scored: { point: Float64Array; value: number }[] = [];
   for (let c = 0; c < RANDOM_CANDIDATES; c++) {
@@ -190,6 +191,19 @@ function maximiseAcquisition(
       perturb(encoding, point, p % 2 === 0 ? 0.1 : 0.02, random);
       scored.push({ point, value: score(point) });
     }
+  }
+  // Incumbents with one or two coordinates redrawn uniformly: reaches other basins along a few axes (separable structure).
+  for (let r = 0; r < RESAMPLED_INCUMBENTS; r++) {
+    const index = incumbents[r % incumbents.length]!;
+    const point = Float64Array.from(inputs.subarray(index * dimension, (index + 1) * dimension));
+    const fresh = randomPoint(encoding, random);
+    const axes = encoding.axes;
+    const redraw = 1 + random.int(Math.min(2, axes.length));
+    for (let k = 0; k < redraw; k++) {
+      const axis = axes[random.int(axes.length)]!;
+      for (let i = 0; i < axis.width; i++) point[axis.offset + i] = fresh[axis.offset + i]!;
+    }
+    scored.push({ point, value: score(point) });
   }
   scored.sort((a, b) => b.value - a.value);
   let winner = scored[0]!;

@@ -3,7 +3,7 @@
 // l(x)/g(x) kept. Independent mode models each parameter alone (bandwidths from neighbour gaps, magic clip);
 // multivariate mode models the shared parameters jointly (Scott-like bandwidth 0.2·n^(−1/(d+4))).
 import { createRandom, mixSeed, type Random } from "../rng.js";
-import { choiceIndex, fromUnit, toUnit, type Distribution, type ParamValue } from "../space.js";
+import { choiceIndex, fromUnit, sameDistribution, toUnit, type Distribution, type ParamValue } from "../space.js";
 import { normalCdf } from "./linalg.js";
 import { sampleUniform } from "./random.js";
 import type { Sampler, SamplingContext, TrialHistory } from "./types.js";
@@ -73,7 +73,7 @@ export class TPESampler implements Sampler {
 
   private sample(context: SamplingContext, axes: [string, Distribution][], random: Random): Record<string, ParamValue> | undefined {
     const relevant = context.history.filter(
-      (trial) => (trial.state === "complete" || trial.state === "pruned") && axes.every(([name, d]) => name in trial.params && JSON.stringify(trial.distributions[name]) === JSON.stringify(d)),
+      (trial) => (trial.state === "complete" || trial.state === "pruned") && axes.every(([name, d]) => name in trial.params && sameDistribution(trial.distributions[name], d)),
     );
     const complete = relevant.filter((trial) => trial.state === "complete" && trial.value !== null && Number.isFinite(trial.value));
     if (complete.length < this.startupTrials) return undefined;
@@ -160,19 +160,28 @@ function numericKernel(mean: number, sd: number): AxisKernel {
 }
 
 function logDensity(mixture: Mixture, point: number[]): number {
+  const components = mixture.logWeights.length;
+  const terms = new Float64Array(components);
   let max = -Infinity;
-  const terms = mixture.logWeights.map((logWeight, k) => {
-    let total = logWeight;
-    mixture.kernels[k]!.forEach((kernel, axis) => {
+  for (let k = 0; k < components; k++) {
+    let total = mixture.logWeights[k]!;
+    const kernels = mixture.kernels[k]!;
+    for (let axis = 0; axis < kernels.length; axis++) {
+      const kernel = kernels[axis]!;
       const x = point[axis]!;
       if (kernel.kind === "choice") total += kernel.logProbabilities[x]!;
-      else total += kernel.logNormaliser - 0.5 * ((x - kernel.mean) / kernel.sd) ** 2;
-    });
+      else {
+        const z = (x - kernel.mean) / kernel.sd;
+        total += kernel.logNormaliser - 0.5 * z * z;
+      }
+    }
+    terms[k] = total;
     if (total > max) max = total;
-    return total;
-  });
+  }
   if (max === -Infinity) return max;
-  return max + Math.log(terms.reduce((sum, t) => sum + Math.exp(t - max), 0));
+  let sum = 0;
+  for (let k = 0; k < components; k++) sum += Math.exp(terms[k]! - max);
+  return max + Math.log(sum);
 }
 
 function drawFrom(mixture: Mixture, distributions: Distribution[], random: Random): number[] {

@@ -1,7 +1,7 @@
 // The one small interface every sampler implements (after Optuna's BaseSampler): a joint ("relative") proposal
 // over the parameters every finished trial shared, and an independent draw for anything else (new or
 // conditional parameters). Samplers always minimise; the study flips the sign for --mode max.
-import type { Distribution, ParamValue } from "../space.js";
+import { sameDistribution, type Distribution, type ParamValue } from "../space.js";
 
 export type FinishedState = "complete" | "pruned" | "failed" | "running";
 
@@ -44,7 +44,7 @@ export function intersectionSearchSpace(history: readonly TrialHistory[]): Recor
     }
     for (const [name, distribution] of Object.entries(space)) {
       const other = trial.distributions[name];
-      if (!other || JSON.stringify(other) !== JSON.stringify(distribution)) delete space[name];
+      if (!sameDistribution(other, distribution)) delete space[name];
     }
   }
   return space ?? {};

@@ -17,8 +17,11 @@ afterAll(() => directories.forEach((dir) => rmSync(dir, { recursive: true, force
 async function runWorkers(location: string, processes: number, trials: number): Promise<void> {
   const projectDir = mkdtempSync(join(tmpdir(), "labnote-tune-"));
   directories.push(projectDir);
+  const barrier = mkdtempSync(join(tmpdir(), "labnote-tune-barrier-"));
+  directories.push(barrier);
   const env = { ...process.env, LABNOTE_STORE: location };
-  await Promise.all(Array.from({ length: processes }, () => run(process.execPath, ["--import", "tsx", WORKER, projectDir, "shared", String(trials)], { env, cwd: REPO_ROOT })));
+  const args = [WORKER, projectDir, "shared", String(trials), barrier, String(processes)];
+  await Promise.all(Array.from({ length: processes }, () => run(process.execPath, ["--import", "tsx", ...args], { env, cwd: REPO_ROOT })));
   const store = await openStore(projectDir, { location });
   try {
     const study = (await store.getStudy("shared"))!;
