@@ -1,6 +1,6 @@
 // The io worker thread owns every ZeroMQ socket. The main thread runs user code and may block (a synchronous
 // training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps delivering iopub messages the main
-// thread already posted, answers kernel_info while the main thread is idle or starting, and turns a message-mode
+// thread already posted, answers kernel_info while the main thread is idle or starting, and passes a message-mode
 // interrupt_request into SIGINT for the process.
 import { parentPort, workerData } from "node:worker_threads";
 import { Publisher, Reply, Router } from "zeromq";
@@ -19,6 +19,15 @@ const control = new Router({ linger: 1000 });
 const stdin = new Router({ linger: 1000 });
 const iopub = new Publisher({ linger: 1000, sendHighWaterMark: 0 });
 const heartbeat = new Reply({ linger: 0 });
+
+/**
+ * Message-mode interrupt: the same SIGINT a signal-mode frontend would send. vm's breakOnSigint stops synchronous
+ * code inside the cell; the engine's SIGINT handler stops awaits. (Posting on the engine's BroadcastChannel as well
+ * delivered a second, late interrupt to the next cell.)
+ */
+function interruptEngine(): void {
+  process.kill(process.pid, "SIGINT");
+}
 
 function log(message: string): void {
   process.stderr.write(`[labnote io] ${message}\n`);
@@ -73,8 +82,7 @@ function answerHere(channel: "shell" | "control", identities: Uint8Array[], requ
   }
   if (type === "interrupt_request") {
     status("busy", request.header);
-    // The main thread's SIGINT handler (and vm's breakOnSigint for synchronous code) stops the cell.
-    process.kill(process.pid, "SIGINT");
+    interruptEngine();
     reply("interrupt_reply", { status: "ok" });
     status("idle", request.header);
     return true;

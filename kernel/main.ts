@@ -67,14 +67,23 @@ export async function runKernel(connectionFile: string): Promise<void> {
   });
   const activeSession = session;
 
-  process.on("unhandledRejection", (reason) => activeSession.reportBackgroundError(reason));
-  process.on("uncaughtException", (error) => activeSession.reportBackgroundError(error));
+  // Until the engine installs its own handlers, a stray error must not kill the kernel (Node exits by default).
+  const onStrayRejection = (reason: unknown): void => activeSession.reportBackgroundError(reason);
+  const onStrayException = (error: Error): void => activeSession.reportBackgroundError(error);
+  process.on("unhandledRejection", onStrayRejection);
+  process.on("uncaughtException", onStrayException);
+  const yieldStrayErrorsToEngine = (): void => {
+    // The engine attributes stray errors to the cell that left the work running; ours would report them twice.
+    if (process.listenerCount("unhandledRejection") > 1) process.off("unhandledRejection", onStrayRejection);
+    if (process.listenerCount("uncaughtException") > 1) process.off("uncaughtException", onStrayException);
+  };
 
   worker.on("message", (message: WorkerToMain) => {
     switch (message.type) {
       case "ready":
         engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms });
         activeSession.setEngine(engine);
+        engine.then(yieldStrayErrorsToEngine, () => undefined);
         // Open the history database once start-up is over, so the first cell does not pay for it.
         setTimeout(() => void history.open(), 300).unref();
         return;

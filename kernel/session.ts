@@ -78,12 +78,17 @@ export class KernelSession {
     pending.resolve(typeof message.content.value === "string" ? message.content.value : "");
   }
 
-  /** SIGINT (signal mode, or message mode via the io worker): stop the cell, and any input() it waits on. */
+  /** SIGINT (signal mode) or interrupt_request on the shell channel: stop the cell, and any input() it waits on. */
   interrupt(): void {
+    this.cancelInput();
+    void this.engine?.then((engine) => engine.interrupt(), () => undefined);
+  }
+
+  /** An interrupt while input() waits: the cell gets an error instead of waiting for ever. */
+  cancelInput(): void {
     const pending = this.pendingInput;
     this.pendingInput = undefined;
-    pending?.reject(Object.assign(new Error("Interrupted while waiting for input"), { name: "KeyboardInterrupt" }));
-    void this.engine?.then((engine) => engine.interrupt(), () => undefined);
+    pending?.reject(Object.assign(new Error("Interrupted while waiting for input()."), { name: "Interrupted" }));
   }
 
   /** An error no cell awaited (unhandled rejection, throw in a timer): shown under the last executed cell. */
@@ -204,8 +209,9 @@ export class KernelSession {
     } else {
       const { ename, evalue, traceback } = outcome;
       this.publish("error", { ename, evalue, traceback }, parent);
-      this.reply(request, "execute_reply", { status: "error", execution_count: executionCount, ename, evalue, traceback }, { status: "error" });
+      // Decided before the reply goes out: a request the client sends after seeing the error is never aborted.
       if (content.stop_on_error) await this.abortQueuedExecutes();
+      this.reply(request, "execute_reply", { status: "error", execution_count: executionCount, ename, evalue, traceback }, { status: "error" });
     }
     if (content.store_history) void this.options.history?.record(executionCount, content.code, resultText);
   }
