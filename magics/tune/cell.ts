@@ -10,9 +10,9 @@ import type { Distribution, ParamValue } from "./space.js";
 import { Study, type Mode, type StudySummary, type TrialResult } from "./study.js";
 import { assertNotTestMetric, parseMetric, TestDataError, testDataError, testPathsNamedIn } from "./test-guard.js";
 import type { Trial } from "./trial.js";
+import { TUNE_USAGE } from "./usage.js";
 
-export const TUNE_USAGE =
-  "%%tune [--trials N] [--sampler gp|tpe|tpe-multivariate|random|grid] [--metric SPLIT.KEY] [--mode min|max] [--reduce last|best] [--pruner none|median|asha] [--study NAME] [--seed N] [--parallel K] [--timeout SECONDS]";
+export { TUNE_USAGE };
 
 /** The parts of the track library a trial uses (kept structural so %tune works, untracked, without it). */
 interface TrialRun {

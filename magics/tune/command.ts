@@ -1,8 +1,8 @@
 // %%tune: hyperparameter search from a cell. Light at import time: the study, samplers and store load in `run`.
 import type { MagicSpec } from "../types.js";
+import { TUNE_USAGE } from "./usage.js";
 
-const USAGE =
-  "%%tune [--trials N] [--sampler gp|tpe|tpe-multivariate|random|grid] [--metric SPLIT.KEY] [--mode min|max] [--reduce last|best] [--pruner none|median|asha] [--study NAME] [--seed N] [--parallel K] [--timeout SECONDS]";
+const USAGE = TUNE_USAGE;
 
 const HELP = `%%tune — hyperparameter search (soft AutoML) without touching test data
 

@@ -115,6 +115,14 @@ return 12345; // ignored: --metric wins`;
     }
   });
 
+  it("rejects bad arguments with a usage error before running anything", async () => {
+    const { ctx } = tuneContext(projectDir);
+    await expect(command.run(tuneArgs({ trials: 0 }, BODY), ctx)).rejects.toMatchObject({ name: "UsageError", message: expect.stringMatching(/--trials must be a positive integer/) });
+    await expect(command.run(tuneArgs({ trials: 3, parallel: -1 }, BODY), ctx)).rejects.toMatchObject({ name: "UsageError" });
+    await expect(command.run(tuneArgs({ trials: 3 }, "   "), ctx)).rejects.toThrow(/needs a body/);
+    expect(magics[0]!.help).toMatch(/gp \(default\): Gaussian-process BO/);
+  });
+
   it("reports failed trials with their reason inline and keeps going", async () => {
     const body = `const x = trial.float("x", 0, 1); if (trial.number % 2 === 1) throw new Error("diverged"); return x;`;
     const { ctx, warnings } = tuneContext(projectDir);
