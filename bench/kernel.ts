@@ -1,0 +1,92 @@
+// npm run bench:kernel — labnote vs tslab through jupyter_client, in one run on this machine:
+// start-up to the first kernel_info_reply, execute round trip of `1 + 1` (p50/p95), declaration cells
+// (`const x${i} = ${i}`, p50/p95), completion round trip (p50). Prints a table and the labnote/tslab ratios.
+// Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PYTHON = "/usr/bin/python3";
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+
+interface Sample {
+  kernel: string;
+  startup: number;
+  first_execute: number;
+  execute: number[];
+  declare: number[];
+  complete: number[];
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+function writeKernelspec(jupyterPath: string, name: string, argv: string[]): void {
+  const directory = join(jupyterPath, "kernels", name);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, "kernel.json"), JSON.stringify({ argv, display_name: name, language: "typescript", interrupt_mode: "signal" }));
+}
+
+function main(): void {
+  const scratch = mkdtempSync(join(tmpdir(), "labnote-bench-"));
+  const jupyterPath = join(scratch, "jupyter");
+  writeKernelspec(jupyterPath, "bench-labnote", [process.execPath, join(REPO, "bin", "labnote.js"), "kernel", "-f", "{connection_file}"]);
+  writeKernelspec(jupyterPath, "bench-tslab", [process.execPath, join(REPO, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
+  const samples: Record<string, Sample[]> = { "bench-labnote": [], "bench-tslab": [] };
+  // Alternate the kernels so that background load on the shared machine hits both alike.
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    for (const kernel of Object.keys(samples)) {
+      const project = mkdtempSync(join(scratch, "project-"));
+      const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernel, project, String(ROUNDS)], {
+        cwd: project,
+        env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_PLATFORM_DIRS: "1" },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      samples[kernel]!.push(JSON.parse(stdout.trim().split("\n").at(-1)!) as Sample);
+    }
+  }
+  const summary = (kernel: string) => {
+    const runs = samples[kernel]!;
+    const all = (key: "execute" | "declare" | "complete") => runs.flatMap((run) => run[key]);
+    return {
+      startup: median(runs.map((run) => run.startup)),
+      firstExecute: median(runs.map((run) => run.first_execute)),
+      executeP50: median(all("execute")),
+      executeP95: quantile(all("execute"), 0.95),
+      declareP50: median(all("declare")),
+      declareP95: quantile(all("declare"), 0.95),
+      completeP50: median(all("complete")),
+    };
+  };
+  const labnote = summary("bench-labnote");
+  const tslab = summary("bench-tslab");
+  const rows: [string, keyof typeof labnote][] = [
+    ["start-up to first kernel_info_reply", "startup"],
+    ["first execute (engine warm-up)", "firstExecute"],
+    ["execute `1 + 1` p50", "executeP50"],
+    ["execute `1 + 1` p95", "executeP95"],
+    ["declaration cell p50", "declareP50"],
+    ["declaration cell p95", "declareP95"],
+    ["completion p50", "completeP50"],
+  ];
+  console.log(`kernel bench: ${REPEATS} kernel starts each, ${ROUNDS} rounds per measure, node ${process.versions.node}`);
+  console.log(`${"measure (ms)".padEnd(40)}${"labnote".padStart(10)}${"tslab".padStart(10)}${"labnote/tslab".padStart(15)}`);
+  for (const [label, key] of rows) {
+    console.log(`${label.padEnd(40)}${labnote[key].toFixed(1).padStart(10)}${tslab[key].toFixed(1).padStart(10)}${(labnote[key] / tslab[key]).toFixed(2).padStart(15)}`);
+  }
+  console.log(JSON.stringify({ labnote, tslab }));
+}
+
+main();
