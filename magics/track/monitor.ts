@@ -68,20 +68,27 @@ export class RunMonitor {
     const value = series.last;
     this.run.warnOnce(
       "non-finite",
-      `⚠ labnote: ${label(series)} is ${value} at step ${step} in run "${this.run.name}". Training has diverged: lower the learning rate, ` +
+      `labnote: ${label(series)} is ${value} at step ${step} in run "${this.run.name}". Training has diverged: lower the learning rate, ` +
         `clip gradients, or check the inputs for NaN/Infinity.`,
     );
   }
 
   watch(model: WatchableModel, everySteps: number): void {
-    this.watched = { model, everySteps, lastStep: -Infinity };
+    this.watched = { model, everySteps: this.epochWatch ? Infinity : everySteps, lastStep: -Infinity };
+  }
+
+  private epochWatch = false;
+  /** A model.fit callback logs weight norms at each epoch end; stop the step-based ones. */
+  watchByEpochs(): void {
+    this.epochWatch = true;
+    if (this.watched) this.watched.everySteps = Infinity;
   }
 
   tick(now: number, final = false): void {
     const stepsAdvanced = this.run.lastStep > this.throughputStep;
     this.measureThroughput(final);
     if (stepsAdvanced) this.observeTensors();
-    if (this.watched && this.run.lastStep - this.watched.lastStep >= this.watched.everySteps) {
+    if (this.watched && !final && this.run.lastStep - this.watched.lastStep >= this.watched.everySteps) {
       this.watched.lastStep = this.run.lastStep;
       try {
         this.run.record(weightNorms(this.watched.model), { step: this.run.lastStep, split: "weights" });
@@ -100,7 +107,7 @@ export class RunMonitor {
     if (verdict) {
       const step = norms.steps[norms.length - 1];
       const advice = verdict === "exploding" ? "lower the learning rate or clip gradients (tf.clipByGlobalNorm)" : "check activations (ReLU dying, sigmoid saturation), initialisation and the learning rate";
-      this.run.warnOnce(`${verdict}-gradient`, `⚠ labnote: ${verdict} gradient norm ${norms.last.toExponential(2)} at step ${step} in run "${this.run.name}": ${advice}.`);
+      this.run.warnOnce(`${verdict}-gradient`, `labnote: ${verdict} gradient norm ${norms.last.toExponential(2)} at step ${step} in run "${this.run.name}": ${advice}.`);
     }
   }
 
@@ -128,7 +135,7 @@ export class RunMonitor {
     if (rates.steps_per_sec !== undefined) {
       this.rates.push(rates.steps_per_sec);
       if (this.options.anomalies && !final && detectThroughputCollapse(this.rates)) {
-        this.run.warnOnce("throughput-collapse", `⚠ labnote: throughput fell to ${rates.steps_per_sec.toFixed(1)} steps/s at step ${this.run.lastStep} in run "${this.run.name}" (from a median of ${median(this.rates).toFixed(1)}): check for a memory leak, swapping, or another process on the machine.`);
+        this.run.warnOnce("throughput-collapse", `labnote: throughput fell to ${rates.steps_per_sec.toFixed(1)} steps/s at step ${this.run.lastStep} in run "${this.run.name}" (from a median of ${median(this.rates).toFixed(1)}): check for a memory leak, swapping, or another process on the machine.`);
       }
     }
   }
@@ -140,7 +147,7 @@ export class RunMonitor {
     this.tensorStep = this.run.lastStep;
     this.tensorCounts.push(count);
     if (this.options.anomalies && detectTensorLeak(this.tensorCounts)) {
-      this.run.warnOnce("tensor-leak", `⚠ labnote: ${count} tensors alive and growing at every check up to step ${this.run.lastStep} in run "${this.run.name}": wrap the step in tf.tidy(() => …) or dispose() tensors you create.`);
+      this.run.warnOnce("tensor-leak", `labnote: ${count} tensors alive and growing at every check up to step ${this.run.lastStep} in run "${this.run.name}": wrap the step in tf.tidy(() => …) or dispose() tensors you create.`);
     }
   }
 
@@ -150,12 +157,12 @@ export class RunMonitor {
       if (this.checkedLength.get(series) === series.length) continue;
       this.checkedLength.set(series, series.length);
       if (/loss/i.test(series.key) && detectFlat(series.values, series.length)) {
-        this.run.warnOnce(`flat-loss`, `⚠ labnote: ${label(series)} has not changed over the last 100 points (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is not learning — check the learning rate (too small, or decayed to 0), that gradients reach the weights, and that inputs are not constant.`);
+        this.run.warnOnce(`flat-loss`, `labnote: ${label(series)} has not changed over the last 100 points (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is not learning — check the learning rate (too small, or decayed to 0), that gradients reach the weights, and that inputs are not constant.`);
       }
       if (series.split === "val" && /loss/i.test(series.key)) {
         const train = this.run.series.get("train", series.key);
         if (train && detectWideningGap(train, series)) {
-          this.run.warnOnce("overfitting", `⚠ labnote: the gap between val and train ${series.key} has widened at each of the last 4 evaluations (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is overfitting — add regularisation or data, or stop earlier.`);
+          this.run.warnOnce("overfitting", `labnote: the gap between val and train ${series.key} has widened at each of the last 4 evaluations (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is overfitting — add regularisation or data, or stop earlier.`);
         }
       }
     }

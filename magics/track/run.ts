@@ -184,6 +184,7 @@ export class Run {
 
   /** A tf.CustomCallback-compatible object for model.fit: batch loss/metrics (train), epoch val_* (val), learning rate. */
   callback(options: CallbackOptions = {}): FitCallback {
+    this.monitor.watchByEpochs();
     return makeCallback(this, options);
   }
 
@@ -237,7 +238,7 @@ export class Run {
     if (this.warned.has(kind)) return;
     this.warned.add(kind);
     try {
-      (this.options.warn ?? ((text: string) => process.stderr.write(`${text}\n`)))(message);
+      (this.options.warn ?? ((text: string) => process.stderr.write(`⚠ ${text}\n`)))(message);
     } catch {
       // A warning must never break training.
     }
