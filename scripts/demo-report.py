@@ -19,8 +19,11 @@ VEGA_PREFIXES = ("application/vnd.vegalite", "application/vnd.vega.")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # nbconvert's lab template passes SVG through lxml's clean_html, which strips every SVG element but <svg>; the
-# kernel's own chart SVG is trusted, so it goes in as is.
+# kernel's own chart SVG is trusted, so it goes in as is. The report needs no JavaScript (and no network):
+# RequireJS and MathJax, which the template loads from a CDN, are left out.
 REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {% block data_svg scoped -%}
 <div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
 {{ output.data['image/svg+xml'] }}

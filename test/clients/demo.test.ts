@@ -46,6 +46,7 @@ describe("npm run demo", () => {
       expect(chart).toMatch(/<(path|rect|line)\b/); // marks survived (no HTML sanitiser stripped the SVG)
     }
     expect(html).not.toContain("application/vnd.vegalite");
+    expect(html).not.toContain("<script"); // static: no JavaScript, no CDN
     expect(html).not.toContain("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.stderr");
     expect(html).not.toMatch(/Traceback|Error:/);
     // What the tour shows, as data the report kept: the study's best trial and the evaluation against baselines.
