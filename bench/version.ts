@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { createHash, randomFillSync } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -24,6 +24,11 @@ const FILES = Number(process.env.LABNOTE_BENCH_VERSION_FILES ?? 2000);
 const REPEATS = Number(process.env.LABNOTE_BENCH_VERSION_REPEATS ?? 3);
 const SMALL_FILES = Number(process.env.LABNOTE_BENCH_VERSION_SMALL ?? 100_000);
 const root = mkdtempSync(join(tmpdir(), "labnote-bench-version-"));
+
+// rm -rf: Node 20's recursive rmSync is far slower on 300,000 entries (files, cache objects).
+function removeTree(path: string): void {
+  execFileSync("rm", ["-rf", path]);
+}
 
 function seconds(start: number): number {
   return (performance.now() - start) / 1000;
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     let copyTime = 0;
     // Best of REPEATS on a shared machine; dirty pages are written back between tries so they do not bill the next.
     for (let attempt = 0; attempt < (mode === "copy" ? 1 : REPEATS); attempt++) {
-      rmSync(join(project, ".labnote"), { recursive: true, force: true });
+      removeTree(join(project, ".labnote"));
       execFileSync("sync");
       const start = performance.now();
       const manifest = await hashData(project, ["data"], { pool, cacheMode: mode, stateCache: new StateCache(join(project, ".labnote", "state-cache.json")) });
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
   execFileSync("sh", ["-c", "git add -A && git -c user.name=bench -c user.email=bench@example.com commit -q -m data"], { cwd: project, stdio: "ignore" });
   const gitTime = seconds(gitStart);
   console.log(`git add -A && git commit (git CLI): ${gitTime.toFixed(2)} s; labnote cold snapshot is ${(gitTime / cold).toFixed(1)}x faster (default mode), ${(gitTime / results.copy!).toFixed(1)}x (copy mode)`);
-  rmSync(project, { recursive: true, force: true });
+  removeTree(project);
 
   // 100,000 small files: cold once, then warm as a new kernel would see it.
   const tree = join(root, "tree");
@@ -199,7 +204,7 @@ async function main(): Promise<void> {
   if (warmTree.hashedFiles !== 0 || warmTree.files.length !== SMALL_FILES) throw new Error("warm tree re-hashed files");
   console.log(`load average now ${loadavg()[0]!.toFixed(1)}`);
   console.log(`${SMALL_FILES}-file tree: cold ${coldTree.toFixed(2)} s, warm ${(warmTreeTime * 1000).toFixed(0)} ms (state cache load + walk + stat)`);
-  rmSync(tree, { recursive: true, force: true });
+  removeTree(tree);
 
   // Auto-snapshot on a cell that reads no data: in-process (the hooks' synchronous cost and the background commit)…
   const hookProject = join(root, "hooks");
@@ -232,4 +237,4 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => rmSync(root, { recursive: true, force: true }));
+  .finally(() => removeTree(root));
