@@ -1,9 +1,29 @@
 // kernel_info_reply content. Versions are read from package.json files, never by importing TypeScript itself.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PROTOCOL_VERSION, type KernelInfoReplyContent } from "./protocol/messages.js";
 
-function packageVersion(path: string | URL): string {
+/** The labnote package root, found from this file whether it runs from dist/ or from the sources (tests). */
+export function labnoteRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && packageName(manifest) === "labnote") return dir;
+  }
+  throw new Error(`Cannot find the labnote package above ${start}: reinstall labnote (npm ci).`);
+}
+
+function packageName(path: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path, "utf8")) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+function packageVersion(path: string): string {
   try {
     const parsed = JSON.parse(readFileSync(path, "utf8")) as { version?: unknown };
     return typeof parsed.version === "string" ? parsed.version : "unknown";
@@ -14,7 +34,7 @@ function packageVersion(path: string | URL): string {
 
 export function kernelInfo(): KernelInfoReplyContent {
   const require = createRequire(import.meta.url);
-  const labnoteVersion = packageVersion(new URL("../../package.json", import.meta.url));
+  const labnoteVersion = packageVersion(join(labnoteRoot(), "package.json"));
   let typescriptVersion = "unknown";
   try {
     typescriptVersion = packageVersion(require.resolve("typescript/package.json"));

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { labnoteRoot } from "./kernel-info.js";
 import { logoPng } from "./logo.js";
 
 export type InstallLocation = { kind: "user" } | { kind: "sys-prefix" } | { kind: "prefix"; prefix: string };
@@ -51,9 +51,9 @@ export function kernelsDir(location: InstallLocation): string {
   }
 }
 
-/** The launcher next to this module's compiled file: <repo>/bin/labnote.js. */
+/** The launcher of this installation: <package root>/bin/labnote.js. */
 export function launcherPath(): string {
-  return fileURLToPath(new URL("../../bin/labnote.js", import.meta.url));
+  return join(labnoteRoot(), "bin", "labnote.js");
 }
 
 export function kernelJson(options: Omit<KernelspecOptions, "location">): Record<string, unknown> {
