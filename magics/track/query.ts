@@ -132,39 +132,44 @@ export function parseQuery(text: string): Expression {
   return expression;
 }
 
-/** The value a path names in a run record (undefined when absent). */
-export function resolvePath(run: RunRecord, path: string): unknown {
+/** An accessor for a path, split once (queries run over thousands of runs). */
+export function pathAccessor(path: string): (run: RunRecord) => unknown {
   const [head, ...rest] = path.split(".");
   const tail = rest.join(".");
+  if (rest.length === 0) {
+    switch (head) {
+      case "name":
+      case "status":
+      case "id":
+      case "tags":
+      case "seed":
+      case "host":
+      case "code":
+      case "notebook":
+        return (run) => run[head];
+      case "study":
+        return (run) => run.studyName;
+      case "started":
+        return (run) => run.startedAt;
+      case "notes":
+        return (run) => run.summary.notes;
+    }
+  }
   switch (head) {
-    case "name":
-    case "status":
-    case "id":
-    case "tags":
-    case "seed":
-    case "host":
-    case "code":
-    case "notebook":
-      if (rest.length === 0) return run[head];
-      break;
-    case "study":
-      if (rest.length === 0) return run.studyName;
-      break;
-    case "started":
-      if (rest.length === 0) return run.startedAt;
-      break;
-    case "notes":
-      if (rest.length === 0) return run.summary.notes;
-      break;
     case "params":
-      return run.params[tail];
+      return (run) => run.params[tail];
     case "summary":
     case "metrics":
-      return run.summary[tail];
+      return (run) => run.summary[tail];
     case "env":
-      return rest.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), run.env);
+      return (run) => rest.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), run.env);
   }
-  return run.summary[path];
+  return (run) => run.summary[path];
+}
+
+/** The value a path names in a run record (undefined when absent). */
+export function resolvePath(run: RunRecord, path: string): unknown {
+  return pathAccessor(path)(run);
 }
 
 function compare(op: string, left: unknown, right: unknown): boolean {
@@ -185,23 +190,39 @@ function compare(op: string, left: unknown, right: unknown): boolean {
   return op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
 }
 
-function evaluate(expression: Expression, run: RunRecord): unknown {
+type Compiled = (run: RunRecord) => unknown;
+
+function compile(expression: Expression): Compiled {
   switch (expression.kind) {
-    case "literal":
-      return expression.value;
+    case "literal": {
+      const value = expression.value;
+      return () => value;
+    }
     case "path":
-      return resolvePath(run, expression.path);
-    case "not":
-      return !truthy(evaluate(expression.operand, run));
-    case "and":
-      return truthy(evaluate(expression.left, run)) && truthy(evaluate(expression.right, run));
-    case "or":
-      return truthy(evaluate(expression.left, run)) || truthy(evaluate(expression.right, run));
+      return pathAccessor(expression.path);
+    case "not": {
+      const operand = compile(expression.operand);
+      return (run) => !truthy(operand(run));
+    }
+    case "and": {
+      const [left, right] = [compile(expression.left), compile(expression.right)];
+      return (run) => truthy(left(run)) && truthy(right(run));
+    }
+    case "or": {
+      const [left, right] = [compile(expression.left), compile(expression.right)];
+      return (run) => truthy(left(run)) || truthy(right(run));
+    }
     case "compare": {
-      let right = evaluate(expression.right, run);
+      const left = compile(expression.left);
+      let right = compile(expression.right);
       // `tags contains baseline`: a bare word that names nothing is the word itself.
-      if (expression.op === "contains" && right === undefined && expression.right.kind === "path") right = expression.right.path;
-      return compare(expression.op, evaluate(expression.left, run), right);
+      if (expression.op === "contains" && expression.right.kind === "path") {
+        const word = expression.right.path;
+        const named = right;
+        right = (run) => named(run) ?? word;
+      }
+      const op = expression.op;
+      return (run) => compare(op, left(run), right(run));
     }
   }
 }
@@ -212,15 +233,16 @@ function truthy(value: unknown): boolean {
 
 /** A predicate over runs from --where text. */
 export function compileQuery(text: string): (run: RunRecord) => boolean {
-  const expression = parseQuery(text);
-  return (run) => truthy(evaluate(expression, run));
+  const compiled = compile(parseQuery(text));
+  return (run) => truthy(compiled(run));
 }
 
 /** Sorts runs by "[-]path" (descending with "-"); runs without the value go last. */
 export function sortRuns(runs: RunRecord[], key: string): RunRecord[] {
   const descending = key.startsWith("-");
   const path = key.replace(/^[-+]/, "");
-  const decorated = runs.map((run) => ({ run, value: resolvePath(run, path) }));
+  const accessor = pathAccessor(path);
+  const decorated = runs.map((run) => ({ run, value: accessor(run) }));
   decorated.sort((a, b) => {
     const aMissing = a.value === undefined || a.value === null || (typeof a.value === "number" && Number.isNaN(a.value));
     const bMissing = b.value === undefined || b.value === null || (typeof b.value === "number" && Number.isNaN(b.value));
