@@ -22,9 +22,12 @@ describe("labnote through Jupyter's clients", () => {
     await jupyter(["nbconvert", "--to", "notebook", "--execute", "hello.ipynb", "--output", "hello.executed.ipynb"], { cwd: project, timeoutMs: 300_000 });
     const outputs = allOutputs(readNotebook(join(project, "hello.executed.ipynb")));
     const of = (type: string) => outputs.filter((output) => output.output_type === type);
-    const data = (output: Record<string, unknown>) => output.data as Record<string, unknown>;
+    // nbformat stores multi-line strings as lists of lines.
+    const joined = (value: unknown): unknown => (Array.isArray(value) && value.every((line) => typeof line === "string") ? value.join("") : value);
+    const data = (output: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(output.data as Record<string, unknown>).map(([mime, value]) => [mime, joined(value)]));
 
-    expect(of("stream").map((output) => output.text)).toContain("hello from labnote\n");
+    expect(of("stream").map((output) => joined(output.text))).toContain("hello from labnote\n");
     const results = of("execute_result").map((output) => data(output)["text/plain"]);
     expect(results).toEqual(expect.arrayContaining(["42", "'train.csv'", "'still running: answer is 42'"]));
     const mimes = of("display_data").flatMap((output) => Object.keys(data(output)));
