@@ -113,9 +113,9 @@ describe("Run", () => {
   it("draws a live chart updated in place and a final one carrying the SVG fallback", async () => {
     const { display, events } = fakeDisplay();
     const { run } = quietRun({ display, chartIntervalMs: 1 });
-    for (let step = 0; step < 50; step++) {
+    for (let step = 0; step < 20; step++) {
       run.log({ loss: 1 / (step + 1) }, { step, split: "train" });
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await new Promise((resolve) => setTimeout(resolve, 30));
     }
     await run.end();
     const charts = events.filter((event) => event.data["application/vnd.vegalite.v5+json"]);
