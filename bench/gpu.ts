@@ -46,6 +46,8 @@ export interface Measurement {
   tflops: number;
   firstLosses: number[];
   check: string;
+  /** Steps per second of this process's CPU time (user + system): robust to other load on a shared machine. */
+  stepsPerCpuSecond?: number;
 }
 
 function argument(name: string): string | undefined {
@@ -105,10 +107,13 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
     const warm = slow ? undefined : await trainLoop({ ...common, steps: 3, readEvery: 1 });
     const perStep = warm ? warm.seconds / warm.steps : Number.POSITIVE_INFINITY;
     const steps = Math.max(1, Math.min(maxSteps, Math.round(seconds / Math.max(perStep, 1e-4))));
+    const cpuBefore = process.cpuUsage();
     const timed = await trainLoop({ ...common, steps, readEvery: Math.min(steps, 100) });
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    const stepsPerCpuSecond = steps / ((cpuUsed.user + cpuUsed.system) / 1e6);
     const stepsPerSecond = timed.stepsPerSecond;
     const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
-    return { backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses: (warm ?? timed).losses.slice(0, 3), check: "" };
+    return { backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses: (warm ?? timed).losses.slice(0, 3), check: "", stepsPerCpuSecond };
   } finally {
     optimizer.dispose();
     mlp.dispose();
@@ -236,7 +241,13 @@ async function main(): Promise<void> {
     const fastest = results.filter((r) => r.shape === shape.id).sort((a, b) => b.stepsPerSecond - a.stepsPerSecond)[0];
     const defaultRun = best(chosen.name, shape.id);
     const cpu = best("cpu", shape.id);
-    if (defaultRun && cpu) console.log(`${shape.id}: default backend ${chosen.name} / cpu = ${(defaultRun.stepsPerSecond / cpu.stepsPerSecond).toFixed(1)}x (custom loop, same run)`);
+    if (defaultRun && cpu) {
+      console.log(`${shape.id}: default backend ${chosen.name} / cpu = ${(defaultRun.stepsPerSecond / cpu.stepsPerSecond).toFixed(1)}x wall-clock (custom loop, same run)`);
+      if (defaultRun.stepsPerCpuSecond && cpu.stepsPerCpuSecond) {
+        const perCpu = defaultRun.stepsPerCpuSecond / cpu.stepsPerCpuSecond;
+        console.log(`${shape.id}: default backend ${chosen.name} / cpu = ${perCpu.toFixed(1)}x per CPU-second (${defaultRun.stepsPerCpuSecond.toFixed(2)} vs ${cpu.stepsPerCpuSecond.toFixed(3)} steps per CPU-second; both single-threaded)`);
+      }
+    }
     for (const t of torch.filter((t) => t.shape === shape.id)) {
       console.log(`${shape.id}: PyTorch ${t.device} ${t.stepsPerSecond.toFixed(1)} steps/s ${t.tflops.toFixed(2)} TFLOP/s`);
       if (fastest) console.log(`${shape.id}: tfjs best (${fastest.backend}, ${fastest.variant}) / PyTorch = ${(fastest.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
