@@ -23,10 +23,8 @@ function kernelIdFrom(connectionFile: string): string {
 }
 
 async function loadEngine(options: EngineOptions): Promise<Engine> {
-  // LABNOTE_ENGINE_MODULE swaps in another engine (a file URL or path exporting createEngine), e.g. for wire tests.
-  const override = process.env.LABNOTE_ENGINE_MODULE;
-  const module = (await import(override ? override : "./engine.js")) as { createEngine(options: EngineOptions): Engine };
-  return module.createEngine(options);
+  const { createEngine } = await import("./engine.js");
+  return createEngine(options);
 }
 
 export async function runKernel(connectionFile: string): Promise<void> {
