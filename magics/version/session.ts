@@ -9,6 +9,9 @@ import { isIgnoredProjectPath, isWithin, toProjectPath } from "./paths.js";
 import { cellsRef, notebookKey, snapshotCell, versionsRef, type CellSnapshotRecord } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
 
+// How long the kernel must have been idle (no cell running) before a background snapshot starts.
+const IDLE_BEFORE_SNAPSHOT_MS = 50;
+
 export interface SessionOptions {
   projectDir: string;
   kernelId: string;
@@ -38,6 +41,10 @@ export class VersionSession {
   private readsThisCell = new Set<string>();
   private declaredThisCell = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  private cellRunning = false;
+  private lastCellEndedAt = 0;
+  /** While > 0 (someone awaits flush), snapshots run at once instead of waiting for the kernel to be idle. */
+  private urgent = 0;
   private repository: Promise<Repository> | undefined;
   private stateCache: StateCache | undefined;
 
@@ -71,11 +78,14 @@ export class VersionSession {
     installReadObserver();
     return {
       beforeCell: () => {
+        this.cellRunning = true;
         this.readsThisCell = new Set();
         startObserving((path) => this.readsThisCell.add(path));
       },
       afterCell: (cell) => {
         stopObserving();
+        this.cellRunning = false;
+        this.lastCellEndedAt = Date.now();
         const reads = this.readsThisCell;
         const declared = this.declaredThisCell;
         this.readsThisCell = new Set();
@@ -111,8 +121,21 @@ export class VersionSession {
   }
 
   /** Resolves when every snapshot enqueued so far is written. */
-  flush(): Promise<void> {
-    return this.queue.then(() => waitForCacheCopies()).then(() => undefined);
+  async flush(): Promise<void> {
+    this.urgent++;
+    try {
+      await this.queue;
+      await waitForCacheCopies();
+    } finally {
+      this.urgent--;
+    }
+  }
+
+  /** Snapshots wait for a quiet moment, so back-to-back cells never share the main thread with git writing. */
+  private async waitForIdle(): Promise<void> {
+    while (this.urgent === 0 && (this.cellRunning || Date.now() - this.lastCellEndedAt < IDLE_BEFORE_SNAPSHOT_MS)) {
+      await new Promise<void>((resolveWait) => setTimeout(resolveWait, IDLE_BEFORE_SNAPSHOT_MS));
+    }
   }
 
   private dataPathsOf(reads: Set<string>): string[] {
@@ -127,7 +150,7 @@ export class VersionSession {
   }
 
   private enqueueSnapshot(cell: CellRecord, reads: Set<string>, declared: Set<string>): void {
-    this.queue = this.queue.then(() => new Promise<void>((resolveTurn) => setImmediate(resolveTurn))).then(async () => {
+    this.queue = this.queue.then(() => this.waitForIdle()).then(async () => {
       const report: SnapshotReport = { executionCount: cell.executionCount };
       try {
         const repo = await this.repo();
