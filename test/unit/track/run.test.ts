@@ -171,6 +171,25 @@ describe("Run", () => {
     expect(samplesPerSec.at(-1)! / stepsPerSec.at(-1)!).toBeCloseTo(32, -1);
   });
 
+  it("warns about a tensor leak when tfjs's tensor count grows at every check (without loading tfjs)", async () => {
+    let tensors = 100;
+    const global = globalThis as { _tfengine?: unknown };
+    global._tfengine = { memory: () => ({ numTensors: tensors }) };
+    try {
+      const { run, store, warnings } = quietRun({ name: "leaky", chartIntervalMs: 5, systemIntervalMs: 20 });
+      for (let step = 0; step < 15; step++) {
+        tensors += 7; // e.g. a forgotten tf.tidy
+        run.log({ loss: 1 / (step + 1) }, { step });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await run.end();
+      expect(warnings.some((warning) => /tensors alive and growing at every check up to step \d+ in run "leaky".*tf\.tidy/.test(warning))).toBe(true);
+      expect((await store.getMetrics(run.id, { split: "system", key: "tensors" })).length).toBeGreaterThan(0);
+    } finally {
+      delete global._tfengine;
+    }
+  });
+
   it("onLog listeners see each call until unsubscribed; track.current follows the live run", async () => {
     const { run } = quietRun();
     expect(track.current()).toBe(run);
