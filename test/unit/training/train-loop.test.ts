@@ -23,6 +23,12 @@ describe("trainLoop", () => {
     // Warm up once so the optimizer's own slots exist before we count.
     await trainLoop({ params: [w, b], lossFn: (x, y) => tf.square(tf.sub(tf.add(tf.mul(x, w), b), y)), optimizer, data, batchSize: 16, steps: 2, run: null });
     const before = tf.memory().numTensors;
+    // Count every device→host transfer the backend is asked for during the loop.
+    const backend = tf.backend() as unknown as { read(id: object): Promise<unknown>; readSync(id: object): unknown };
+    const transfers = { read: 0, readSync: 0 };
+    const { read, readSync } = backend;
+    backend.read = function (id) { transfers.read++; return read.call(this, id); };
+    backend.readSync = function (id) { transfers.readSync++; return readSync.call(this, id); };
     const reads: number[] = [];
     const logged: { step: number; split?: string }[] = [];
     const result = await trainLoop({
@@ -36,6 +42,10 @@ describe("trainLoop", () => {
       run: { log: (_metrics, options) => logged.push({ step: options!.step!, split: options!.split }) },
       onLosses: (chunk) => reads.push(chunk.length),
     });
+    backend.read = read;
+    backend.readSync = readSync;
+    // One async read of a stacked tensor per 50 steps, nothing else (the cpu backend's read() calls its readSync()).
+    expect(transfers).toEqual({ read: 20, readSync: 20 });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.steps).toBe(1000);
     expect(reads).toEqual(Array(20).fill(50));
