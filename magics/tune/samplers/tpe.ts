@@ -15,13 +15,14 @@ export interface TPESamplerOptions {
   priorWeight?: number;
 }
 
-/** One mixture component's parameters for one axis. */
-type AxisKernel = { kind: "numeric"; mean: number; sd: number; logNormaliser: number } | { kind: "choice"; logProbabilities: number[] };
+/** One axis of a mixture, flat over components: truncated normals on [0, 1], or per-component category log-probabilities. */
+type AxisMixture =
+  | { kind: "numeric"; means: Float64Array; sds: Float64Array; logNormalisers: Float64Array }
+  | { kind: "choice"; categories: number; logProbabilities: Float64Array /* component-major */ };
 
 interface Mixture {
-  logWeights: number[];
-  /** kernels[component][axis] */
-  kernels: AxisKernel[][];
+  logWeights: Float64Array;
+  axes: AxisMixture[];
 }
 
 interface ObservedPoint {
@@ -87,9 +88,11 @@ export class TPESampler implements Sampler {
     const g = this.mixture(above.map(encode), distributions);
     let bestPoint: number[] | undefined;
     let bestScore = -Infinity;
+    const lTerms = new Float64Array(l.logWeights.length);
+    const gTerms = new Float64Array(g.logWeights.length);
     for (let c = 0; c < this.candidates; c++) {
       const point = drawFrom(l, distributions, random);
-      const score = logDensity(l, point) - logDensity(g, point);
+      const score = logDensity(l, point, lTerms) - logDensity(g, point, gTerms);
       if (score > bestScore) {
         bestScore = score;
         bestPoint = point;
@@ -107,27 +110,33 @@ export class TPESampler implements Sampler {
     const sorted = [...points].sort((a, b) => a.number - b.number);
     const weights = [...trialWeights(sorted.length), this.priorWeight];
     const total = weights.reduce((sum, w) => sum + w, 0);
-    const logWeights = weights.map((w) => Math.log(w / total));
-    const kernels: AxisKernel[][] = weights.map(() => []);
+    const logWeights = Float64Array.from(weights, (w) => Math.log(w / total));
+    const components = weights.length;
     const dimension = distributions.length;
-    distributions.forEach((distribution, axis) => {
+    const axes = distributions.map((distribution, axis): AxisMixture => {
       if (distribution.type === "choice") {
         const k = distribution.choices.length;
+        const logProbabilities = new Float64Array(components * k).fill(-Math.log(k));
+        const observedShare = Math.log(1 + this.priorWeight);
         sorted.forEach((point, i) => {
-          const probabilities = Array<number>(k).fill(this.priorWeight / k);
-          probabilities[point.coordinates[axis]!]! += 1;
-          const sum = probabilities.reduce((a, b) => a + b, 0);
-          kernels[i]!.push({ kind: "choice", logProbabilities: probabilities.map((p) => Math.log(p / sum)) });
+          // Each observation: prior mass spread over the k options plus 1 on its own option, normalised.
+          for (let c = 0; c < k; c++) logProbabilities[i * k + c] = Math.log(this.priorWeight / k) - observedShare;
+          logProbabilities[i * k + point.coordinates[axis]!] = Math.log(this.priorWeight / k + 1) - observedShare;
         });
-        kernels[sorted.length]!.push({ kind: "choice", logProbabilities: Array<number>(k).fill(-Math.log(k)) });
-        return;
+        return { kind: "choice", categories: k, logProbabilities };
       }
-      const means = sorted.map((point) => point.coordinates[axis]!);
-      const sds = this.multivariate ? means.map(() => 0.2 * Math.max(sorted.length, 1) ** (-1 / (dimension + 4))) : neighbourBandwidths(means);
-      means.forEach((mean, i) => kernels[i]!.push(numericKernel(mean, sds[i]!)));
-      kernels[sorted.length]!.push(numericKernel(0.5, 1));
+      const means = new Float64Array(components);
+      sorted.forEach((point, i) => (means[i] = point.coordinates[axis]!));
+      means[components - 1] = 0.5;
+      const observed = Array.from(means.subarray(0, sorted.length));
+      const bandwidths = this.multivariate ? observed.map(() => 0.2 * Math.max(sorted.length, 1) ** (-1 / (dimension + 4))) : neighbourBandwidths(observed);
+      const sds = new Float64Array(components);
+      bandwidths.forEach((sd, i) => (sds[i] = sd));
+      sds[components - 1] = 1;
+      const logNormalisers = Float64Array.from(means, (mean, i) => numericLogNormaliser(mean, sds[i]!));
+      return { kind: "numeric", means, sds, logNormalisers };
     });
-    return { logWeights, kernels };
+    return { logWeights, axes };
   }
 }
 
@@ -154,33 +163,30 @@ function neighbourBandwidths(means: number[]): number[] {
   return sds.slice(0, means.length).map((sd) => Math.min(1, Math.max(minimum, sd)));
 }
 
-function numericKernel(mean: number, sd: number): AxisKernel {
+function numericLogNormaliser(mean: number, sd: number): number {
   const mass = normalCdf((1 - mean) / sd) - normalCdf((0 - mean) / sd);
-  return { kind: "numeric", mean, sd, logNormaliser: -Math.log(Math.max(mass, 1e-12)) - Math.log(sd) - SQRT2PI_LOG };
+  return -Math.log(Math.max(mass, 1e-12)) - Math.log(sd) - SQRT2PI_LOG;
 }
 
-function logDensity(mixture: Mixture, point: number[]): number {
-  const components = mixture.logWeights.length;
-  const terms = new Float64Array(components);
-  let max = -Infinity;
-  for (let k = 0; k < components; k++) {
-    let total = mixture.logWeights[k]!;
-    const kernels = mixture.kernels[k]!;
-    for (let axis = 0; axis < kernels.length; axis++) {
-      const kernel = kernels[axis]!;
-      const x = point[axis]!;
-      if (kernel.kind === "choice") total += kernel.logProbabilities[x]!;
-      else {
-        const z = (x - kernel.mean) / kernel.sd;
-        total += kernel.logNormaliser - 0.5 * z * z;
-      }
+function logDensity(mixture: Mixture, point: number[], terms: Float64Array): number {
+  terms.set(mixture.logWeights);
+  mixture.axes.forEach((axis, index) => {
+    const x = point[index]!;
+    if (axis.kind === "choice") {
+      for (let k = 0; k < terms.length; k++) terms[k]! += axis.logProbabilities[k * axis.categories + x]!;
+      return;
     }
-    terms[k] = total;
-    if (total > max) max = total;
-  }
+    const { means, sds, logNormalisers } = axis;
+    for (let k = 0; k < terms.length; k++) {
+      const z = (x - means[k]!) / sds[k]!;
+      terms[k]! += logNormalisers[k]! - 0.5 * z * z;
+    }
+  });
+  let max = -Infinity;
+  for (let k = 0; k < terms.length; k++) if (terms[k]! > max) max = terms[k]!;
   if (max === -Infinity) return max;
   let sum = 0;
-  for (let k = 0; k < components; k++) sum += Math.exp(terms[k]! - max);
+  for (let k = 0; k < terms.length; k++) sum += Math.exp(terms[k]! - max);
   return max + Math.log(sum);
 }
 
@@ -194,21 +200,23 @@ function drawFrom(mixture: Mixture, distributions: Distribution[], random: Rando
       break;
     }
   }
-  return mixture.kernels[component]!.map((kernel, axis) => {
-    if (kernel.kind === "choice") {
+  return mixture.axes.map((axis, index) => {
+    if (axis.kind === "choice") {
       let v = random.next();
-      for (let i = 0; i < kernel.logProbabilities.length; i++) {
-        v -= Math.exp(kernel.logProbabilities[i]!);
-        if (v <= 0) return i;
+      for (let c = 0; c < axis.categories; c++) {
+        v -= Math.exp(axis.logProbabilities[component * axis.categories + c]!);
+        if (v <= 0) return c;
       }
-      return kernel.logProbabilities.length - 1;
+      return axis.categories - 1;
     }
     // Truncated normal on [0, 1] by rejection (falls back to clipping when the mass inside is tiny).
+    const mean = axis.means[component]!;
+    const sd = axis.sds[component]!;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const x = kernel.mean + kernel.sd * random.normal();
-      if (x >= 0 && x <= 1) return snapUnit(distributions[axis]!, x);
+      const x = mean + sd * random.normal();
+      if (x >= 0 && x <= 1) return snapUnit(distributions[index]!, x);
     }
-    return snapUnit(distributions[axis]!, Math.min(1, Math.max(0, kernel.mean)));
+    return snapUnit(distributions[index]!, Math.min(1, Math.max(0, mean)));
   });
 }
 
