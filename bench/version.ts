@@ -94,9 +94,18 @@ for i in range(n):
     for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):
         times[mode].append(round_trip(clients[mode], "1 + 1"))
 count = subprocess.run(["git", "-C", os.path.join(project, "on"), "rev-list", "--count", "--all"], capture_output=True, text=True).stdout.strip()
+# Paced like a person (a pause between cells): each snapshot is written in the pause, before the next cell.
+paced = {"off": [], "on": []}
+for i in range(n // 2):
+    for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):
+        time.sleep(0.15)
+        paced[mode].append(round_trip(clients[mode], "1 + 1"))
+paced_count = subprocess.run(["git", "-C", os.path.join(project, "on"), "rev-list", "--count", "--all"], capture_output=True, text=True).stdout.strip()
 for mode in ("off", "on"):
     clients[mode].stop_channels(); managers[mode].shutdown_kernel(now=True)
-print(json.dumps({m: {"median": statistics.median(t), "mean": statistics.mean(t)} for m, t in times.items()} | {"snapshots": count}))
+summary = {m: {"median": statistics.median(t), "mean": statistics.mean(t)} for m, t in times.items()}
+summary["paced"] = {m: {"median": statistics.median(t), "mean": statistics.mean(t)} for m, t in paced.items()}
+print(json.dumps(summary | {"snapshots": count, "pacedSnapshots": paced_count}))
 sys.stdout.flush()
 os._exit(0)
 `;
@@ -117,9 +126,14 @@ function kernelRoundTrips(project: string): void {
   mkdirSync(project, { recursive: true });
   const cells = Number(process.env.LABNOTE_BENCH_VERSION_CELLS ?? 100);
   const output = execFileSync("/usr/bin/python3", ["-c", ROUND_TRIP_SCRIPT, project, String(cells)], { env: kernelEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const result = JSON.parse(output.trim().split("\n").at(-1)!) as Record<"on" | "off", { median: number; mean: number }> & { snapshots: string };
+  type Stats = Record<"on" | "off", { median: number; mean: number }>;
+  const result = JSON.parse(output.trim().split("\n").at(-1)!) as Stats & { paced: Stats; snapshots: string; pacedSnapshots: string };
   console.log(
-    `auto-snapshot through the kernel, execute round trip of "1 + 1" (${cells} each, interleaved): off median ${result.off.median.toFixed(2)} ms / mean ${result.off.mean.toFixed(2)} ms; on median ${result.on.median.toFixed(2)} ms / mean ${result.on.mean.toFixed(2)} ms; added median ${(result.on.median - result.off.median).toFixed(2)} ms (snapshot commits written by the \"on\" kernel: ${result.snapshots})`,
+    `auto-snapshot through the kernel, execute round trip of "1 + 1" (${cells} each, interleaved): off median ${result.off.median.toFixed(2)} ms / mean ${result.off.mean.toFixed(2)} ms; on median ${result.on.median.toFixed(2)} ms / mean ${result.on.mean.toFixed(2)} ms; added median ${(result.on.median - result.off.median).toFixed(2)} ms (snapshot commits written by the \"on\" kernel so far: ${result.snapshots})`,
+  );
+  const paced = result.paced;
+  console.log(
+    `  paced (150 ms pause before each cell, ${Math.floor(cells / 2)} each): off median ${paced.off.median.toFixed(2)} ms / mean ${paced.off.mean.toFixed(2)} ms; on median ${paced.on.median.toFixed(2)} ms / mean ${paced.on.mean.toFixed(2)} ms; added median ${(paced.on.median - paced.off.median).toFixed(2)} ms (snapshot commits by then: ${result.pacedSnapshots})`,
   );
 }
 
