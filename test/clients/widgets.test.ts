@@ -133,7 +133,8 @@ describe("ipywidgets protocol 2.1 through jupyter_client", () => {
     const display = cell.find((m) => m.type === "display_data")!;
     expect((display.content as unknown as { data: Record<string, unknown> }).data["application/vnd.jupyter.widget-view+json"]).toEqual({ version_major: 2, version_minor: 1, model_id: bar.content.comm_id });
     const updates = cell.filter((m) => m.type === "comm_msg" && m.content.comm_id === bar.content.comm_id).map((m) => m.content.data);
-    expect(updates).toEqual([1, 2, 3, 4].map((value) => ({ method: "update", state: { value }, buffer_paths: [] })).concat([{ method: "update", state: { bar_style: "success" }, buffer_paths: [] }]));
+    const expected: Record<string, unknown>[] = [1, 2, 3, 4].map((value) => ({ method: "update", state: { value }, buffer_paths: [] }));
+    expect(updates).toEqual([...expected, { method: "update", state: { bar_style: "success" }, buffer_paths: [] }]);
 
     // comm_info lists the widget and its layout and style models.
     const info = observed.info_after as { comms: Record<string, { target_name: string }> };

@@ -4,7 +4,7 @@ import type { JSONObject, JSONValue } from "../../kernel/types.js";
 
 export type BufferPath = (string | number)[];
 /** Widget state as the kernel holds it: JSON plus binary values anywhere in the tree. */
-export type StateValue = JSONValue | Uint8Array | ArrayBuffer | DataView | StateValue[] | { [key: string]: StateValue };
+export type StateValue = JSONValue | ArrayBuffer | ArrayBufferView | StateValue[] | { [key: string]: StateValue };
 export type WidgetState = { [key: string]: StateValue };
 
 function asBytes(value: unknown): Uint8Array | undefined {
