@@ -1,7 +1,7 @@
 // The content-addressed data cache (.labnote/cache/<aa>/<rest>), its remote copies (plain directories), and the
 // tombstones %version forget leaves so later checkouts explain why bytes are gone.
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheDir } from "./paths.js";
@@ -24,8 +24,17 @@ export function remoteDataDir(remote: string, projectDir: string): string {
   return resolve(projectDir, remote);
 }
 
+/** Streams the file through one buffer (data files may be far larger than memory). */
 export function sha256OfFile(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const fd = openSync(path, "r");
+  try {
+    for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
 
 /** Copies a file atomically (temp + rename) so a crash never leaves a half object or half restored file. */
