@@ -80,6 +80,7 @@ export class TypeScriptSession {
 
   async run(source: string, options: RunOptions): Promise<RunResult> {
     const compiler = this.warmUp();
+    if (MENTIONS_TF.test(source)) compiler.declareTensorFlow();
     const extraTypes = options.types ?? {};
     const hasExtras = Object.keys(extraTypes).length > 0;
     if (hasExtras) compiler.setExtraGlobals(extraTypes);

@@ -37,6 +37,8 @@ export interface CellCompiler {
   inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
   /** Ambient declarations of temporary globals (e.g. `run` in %%track); replaces the previous set. */
   setExtraGlobals(types: Record<string, string>): void;
+  /** Declares the `tf` global from now on (the first cell that mentions `tf` calls it). */
+  declareTensorFlow(): void;
   close(): void;
 }
 
@@ -54,7 +56,11 @@ function globalsTypesSpecifier(): string {
   return existsSync(join(PACKAGE_ROOT, "dist", "kernel", "globals.d.ts")) ? "labnote/dist/kernel/globals.js" : "labnote/kernel/globals.js";
 }
 
-export function globalsDeclaration(extra: Record<string, string>): string {
+/**
+ * The ambient declarations of the kernel's globals. `tf`'s type pulls TensorFlow.js's hundreds of .d.ts files
+ * into every rebuild, so it is declared only once a cell mentions `tf` (`withTensorFlow`).
+ */
+export function globalsDeclaration(extra: Record<string, string>, withTensorFlow = true): string {
   const types = globalsTypesSpecifier();
   const lines = [
     `type __LabnoteGlobals = typeof import(${JSON.stringify(types)});`,
@@ -62,8 +68,8 @@ export function globalsDeclaration(extra: Record<string, string>): string {
     `  const display: import(${JSON.stringify(types)}).NotebookDisplay;`,
     `  function clearOutput(wait?: boolean): void;`,
     `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
-    `  const tf: import(${JSON.stringify(types)}).TensorFlow;`,
   ];
+  if (withTensorFlow) lines.push(`  const tf: import(${JSON.stringify(types)}).TensorFlow;`);
   for (const [name, type] of Object.entries(extra)) lines.push(`  var ${name}: ${type};`);
   lines.push("}");
   return lines.join("\n");
@@ -155,9 +161,10 @@ export function createCellCompiler(projectDir: string): CellCompiler {
     ts.sys.getCurrentDirectory = originalCwd;
   }
   let extraGlobals: Record<string, string> = {};
+  let withTensorFlow = false;
   let globalsText = "";
   const refreshGlobals = (): void => {
-    const text = globalsDeclaration(extraGlobals);
+    const text = globalsDeclaration(extraGlobals, withTensorFlow);
     if (text === globalsText) return;
     globalsText = text;
     const problems = converter.addModule(GLOBALS_MODULE, text);
@@ -178,6 +185,11 @@ export function createCellCompiler(projectDir: string): CellCompiler {
     },
     setExtraGlobals(types) {
       extraGlobals = types;
+      refreshGlobals();
+    },
+    declareTensorFlow() {
+      if (withTensorFlow) return;
+      withTensorFlow = true;
       refreshGlobals();
     },
     close() {
