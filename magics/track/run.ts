@@ -27,8 +27,8 @@ export interface RunOptions {
   projectDir?: string;
   /** A store to use instead of the project's shared one (getStore(projectDir)). */
   store?: Store | Promise<Store>;
-  /** Live charts are drawn (and updated in place) here. */
-  display?: Display;
+  /** Live charts are drawn (and updated in place) here; `true` uses the notebook's `display` global. Default: none. */
+  display?: Display | boolean;
   /** Where anomaly and store warnings go. Default: stderr. */
   warn?: (message: string) => void;
   code?: string;
@@ -103,7 +103,7 @@ export class Run {
     this.flushIntervalMs = Math.min(1000, Math.max(10, options.flushIntervalMs ?? 500));
     this.checkEveryMs = Math.min(this.flushIntervalMs, options.chartIntervalMs ?? 250);
     if (options.notes) this.userSummary.notes = options.notes;
-    this.monitor = new RunMonitor(this, { display: options.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
+    this.monitor = new RunMonitor(this, { display: resolveDisplay(options.display), chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
     this.ready = this.register();
     this.ready.catch((error: unknown) => this.warnOnce("store-open", `labnote: run "${this.name}" is not being saved: ${errorText(error)}. Its points stay in memory; fix the store (LABNOTE_STORE) and start a new run.`));
     const timer = setInterval(() => this.periodic(Date.now(), true), this.flushIntervalMs);
@@ -358,6 +358,13 @@ export class Run {
 async function projectSink(projectDir: string, store: Store): Promise<MetricSink> {
   if (store.kind === "memory" || process.env.LABNOTE_TRACK_WRITER === "inline") return storeSink(store);
   return workerSink(projectDir, process.env.LABNOTE_STORE ?? "") ?? storeSink(store);
+}
+
+function resolveDisplay(display: Display | boolean | undefined): Display | undefined {
+  if (display !== true) return display === false ? undefined : display;
+  const global = (globalThis as { display?: unknown }).display;
+  if (typeof global === "function" && typeof (global as { handle?: unknown }).handle === "function") return global as Display;
+  throw new Error("track.start: display: true needs the notebook's display global (run inside the labnote kernel), or pass a Display.");
 }
 
 function badValue(key: string, value: unknown, runName: string): Error {

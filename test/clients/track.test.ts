@@ -56,5 +56,9 @@ describe("notebooks/tracking.ipynb", () => {
     expect(outputs.some((output) => output.cell === compareCell && data(output)["application/vnd.vegalite.v5+json"])).toBe(true);
     const comparison = data(results(compareCell)[0])["application/json"] as { params: Array<{ key: string; values: unknown[]; differs: boolean }> };
     expect(comparison.params.find((row) => row.key === "lr")).toEqual({ key: "lr", values: [0.01, 0.1], differs: true });
+
+    // track.start outside a magic, with display: true, draws its chart too and returns its result.
+    const manualCell = cellIndex("manual-schedule");
+    expect(outputs.some((output) => output.cell === manualCell && String(data(output)["image/svg+xml"] ?? "").includes("<svg"))).toBe(true);
   });
 });
