@@ -96,7 +96,7 @@ export class GPSampler implements Sampler {
         break;
       }
     }
-    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 20 : 30);
+    const fitted = fitHyperparameters(inputs, outputs, fitAt, dimension, start, fitAt <= REFIT_EVERY_TRIAL_UNTIL ? 16 : 24);
     this.fits.set(key, fitted);
     return fitted;
   }
