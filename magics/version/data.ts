@@ -151,7 +151,7 @@ function byPath(a: { path: string }, b: { path: string }): number {
 }
 
 // Below this many files a batch stat in the main thread is cheaper than a round trip to the workers.
-const WORKER_STAT_THRESHOLD = Number(process.env.LABNOTE_WORKER_STAT_THRESHOLD ?? 2000);
+const WORKER_STAT_THRESHOLD = Number(process.env.LABNOTE_WORKER_STAT_THRESHOLD ?? 20_000);
 
 /** lstat of every walked file; big trees go to the worker pool (Node 20 builds Dates per Stats: GC-heavy). */
 async function statCandidates(pool: HashPool, candidates: Candidate[], problems: DataProblem[]): Promise<void> {
