@@ -2,7 +2,7 @@
 // training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps delivering iopub messages the main
 // thread already posted, answers kernel_info while the main thread is idle or starting, and passes a message-mode
 // interrupt_request into SIGINT for the process.
-import { parentPort, workerData } from "node:worker_threads";
+import { BroadcastChannel, parentPort, workerData } from "node:worker_threads";
 import { Publisher, Reply, Router } from "zeromq";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { endpoint } from "./protocol/connection.js";
@@ -20,14 +20,28 @@ const stdin = new Router({ linger: 1000 });
 const iopub = new Publisher({ linger: 1000, sendHighWaterMark: 0 });
 const heartbeat = new Reply({ linger: 0 });
 
+/** How long SIGINT gets to stop the cell before the engine's watchdog is asked to (a loop after an await). */
+const WATCHDOG_FALLBACK_MS = 500;
+
 /**
- * Message-mode interrupt: the same SIGINT a signal-mode frontend would send. vm's breakOnSigint stops synchronous
- * code inside the cell; the engine's SIGINT handler stops awaits. (Posting on the engine's BroadcastChannel as well
- * delivered a second, late interrupt to the next cell.)
+ * Message-mode interrupt: the same SIGINT a signal-mode frontend sends (vm's breakOnSigint stops synchronous code in
+ * the cell, the engine's SIGINT handler stops awaits). Only if the main thread is still busy with the same requests
+ * afterwards is the engine's watchdog called on its BroadcastChannel: posting there at once delivered a second, late
+ * interrupt to the next cell, and its forced termination crashed a loop that SIGINT stops cleanly.
  */
 function interruptEngine(): void {
+  const busyBefore = new Set(mainThreadWork);
   process.kill(process.pid, "SIGINT");
+  setTimeout(() => {
+    if (![...mainThreadWork].some((id) => busyBefore.has(id))) return;
+    const channel = new BroadcastChannel(ENGINE_INTERRUPT_CHANNEL);
+    channel.postMessage({ type: "interrupt" });
+    channel.close();
+  }, WATCHDOG_FALLBACK_MS);
 }
+
+/** The engine's interrupt channel (kernel/engine/interrupt.ts INTERRUPT_CHANNEL); importing it would load the engine. */
+const ENGINE_INTERRUPT_CHANNEL = "labnote:interrupt";
 
 function log(message: string): void {
   process.stderr.write(`[labnote io] ${message}\n`);

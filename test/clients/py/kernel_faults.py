@@ -172,12 +172,14 @@ def interrupt_during(km, kc, code, settle=2.0):
             "error_outputs": sum(1 for m in outputs if m["msg_type"] == "error")}
 
 
-def scenario_interrupts(km, kc):
+def scenario_interrupts(km, kc, loop_after_await=False):
     run(kc, "const kept = 41")
     observations = {
         "busy_loop": interrupt_during(km, kc, "while (true) {}"),
         "never_settles": interrupt_during(km, kc, "await new Promise(() => {})"),
     }
+    if loop_after_await:  # message mode only: a signal cannot reach synchronous code outside the vm call
+        observations["loop_after_await"] = interrupt_during(km, kc, "await new Promise((r) => setTimeout(r, 10)); while (true) {}")
     reply, outputs = run(kc, "kept + 1")
     observations["kept_result"] = results(outputs)
     return observations
@@ -236,7 +238,7 @@ def main():
             km.shutdown_kernel(now=True)
     km, kc = start(message_kernel, project)
     try:
-        report["interrupt_message"] = scenario_interrupts(km, kc)
+        report["interrupt_message"] = scenario_interrupts(km, kc, loop_after_await=True)
     except Exception as error:
         report["interrupt_message"] = {"exception": repr(error)}
     finally:
