@@ -163,7 +163,9 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
   } catch (error) {
     throw new MagicError(`%%tune ${studyName} stopped: ${error instanceof Error ? error.message : String(error)}`);
   }
-  progress.done(`%%tune ${studyName} — ${summary.trials.length} trials`);
+  const interrupted = ctx.signal.aborted ? " (interrupted: no new trials were started; re-run the cell to resume)" : "";
+  progress.done(`%%tune ${studyName} — ${summary.trials.length} trials${interrupted}`);
+  if (interrupted) ctx.warn(`labnote: %%tune ${studyName} was interrupted after ${summary.trials.length} trials; re-run the cell to resume the study.`);
   await chart.vegaLite(historyChart(summary.trials, mode, `${studyName}: optimisation history`));
   return finishStudy(summary, metric ?? null, ctx);
 }
