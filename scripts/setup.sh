@@ -28,4 +28,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 echo "setup: building"
-npx tsc -p tsconfig.json
+node node_modules/typescript/bin/tsc -p tsconfig.json  # not npx tsc: tslab ships its own older tsc bin
