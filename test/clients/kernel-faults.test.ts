@@ -44,6 +44,10 @@ describe("labnote kernel under faults (jupyter_client, raw zmq)", () => {
     expect(observed.alive_result).toEqual(["4"]);
   });
 
+  it("aborts an execute queued behind a failing one (stop_on_error), then runs the next", () => {
+    expect(report.stop_on_error).toEqual({ failing: "error", queued: "aborted", after: ["'runs after'"] });
+  });
+
   it("round-trips input() over the stdin channel", () => {
     expect(report.stdin).toEqual({ prompt: "name? ", parent_is_execute: true, status: "ok", result: ["'ADA'"] });
   });

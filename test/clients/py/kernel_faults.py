@@ -152,6 +152,16 @@ def scenario_big_output(km, kc):
     }
 
 
+def scenario_stop_on_error(km, kc):
+    failing = kc.execute('throw new Error("first cell fails")')
+    queued = kc.execute('"queued behind the failure"')
+    failing_reply = shell_reply(kc, failing)
+    queued_reply = shell_reply(kc, queued)
+    drain_iopub(kc, queued)
+    reply, outputs = run(kc, '"runs after"')
+    return {"failing": failing_reply["content"]["status"], "queued": queued_reply["content"]["status"], "after": results(outputs)}
+
+
 def scenario_stdin(km, kc):
     msg_id = kc.execute('const name = await input("name? "); name.toUpperCase()', allow_stdin=True)
     request = kc.get_stdin_msg(timeout=TIMEOUT)
@@ -218,7 +228,7 @@ def main():
     try:
         for name, scenario in (("wire_faults", scenario_wire_faults), ("comm_unknown_target", scenario_comm_unknown_target),
                                ("unhandled_rejection", scenario_unhandled_rejection), ("big_output", scenario_big_output),
-                               ("stdin", scenario_stdin), ("interrupt_signal", scenario_interrupts)):
+                               ("stop_on_error", scenario_stop_on_error), ("stdin", scenario_stdin), ("interrupt_signal", scenario_interrupts)):
             try:
                 report[name] = scenario(km, kc)
             except Exception as error:  # one broken scenario must not hide the others
