@@ -27,6 +27,9 @@ port.on("message", (request: WriterRequest) => {
       if (request.type === "write") {
         await store.appendMetrics(pointsFromChunks(request.runId, request.chunks));
         reply = { type: "done", id: request.id };
+      } else if (request.type === "heartbeat") {
+        await store.heartbeat(request.runIds, request.at);
+        reply = { type: "done", id: request.id };
       } else {
         await store.close();
         reply = { type: "done", id: request.id };

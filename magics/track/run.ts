@@ -84,7 +84,8 @@ export class Run {
   private closed = false;
   private ending: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
-  private failedChunks: MetricChunk[] = [];
+  /** Ranges whose write failed; re-read from the series buffers (which keep every point) at the next flush. */
+  private failedRanges: Array<{ series: MetricSeries; from: number; to: number }> = [];
   private readonly listeners: LogListener[] = [];
   private readonly warned = new Set<string>();
   private readonly userSummary: Record<string, JSONValue> = {};
@@ -265,19 +266,19 @@ export class Run {
     const store = this.store;
     const sink = this.sink;
     if (store === undefined || sink === undefined) return; // not registered yet: points wait in the buffers
-    const chunks: MetricChunk[] = this.failedChunks;
-    this.failedChunks = [];
+    const ranges = this.failedRanges;
+    this.failedRanges = [];
     for (const series of this.series.all) {
       if (series.flushed === series.length) continue;
-      const from = series.flushed;
-      const to = series.length;
-      chunks.push({ key: series.key, split: series.split, steps: series.steps.slice(from, to), values: series.values.slice(from, to), wallTimes: series.wallTimes.slice(from, to) });
-      series.flushed = to;
+      ranges.push({ series, from: series.flushed, to: series.length });
+      series.flushed = series.length;
     }
-    if (chunks.length > 0) {
+    if (ranges.length > 0) {
+      // Views into the shared columns: flushed ranges are never written again, so no copy is needed.
+      const chunks: MetricChunk[] = ranges.map(({ series, from, to }) => ({ key: series.key, split: series.split, steps: series.steps.subarray(from, to), values: series.values.subarray(from, to), wallTimes: series.wallTimes.subarray(from, to) }));
       this.trackPromise(
         sink.write(this.id, chunks).catch((error: unknown) => {
-          this.failedChunks.push(...chunks); // retried on the next flush; nothing is dropped
+          this.failedRanges.push(...ranges); // retried on the next flush; nothing is dropped
           this.warnOnce("store-write", `labnote: could not save points of run "${this.name}" (${errorText(error)}); retrying at the next flush.`);
         }),
       );
@@ -288,7 +289,7 @@ export class Run {
     }
     if (now - this.lastHeartbeatAt >= 5000) {
       this.lastHeartbeatAt = now;
-      this.trackPromise(store.heartbeat([this.id], now).catch(() => undefined));
+      this.trackPromise(sink.heartbeat([this.id], now).catch(() => undefined));
     }
   }
 
@@ -338,7 +339,7 @@ export class Run {
     this.monitor.tick(Date.now(), true);
     this.flush();
     while (this.pending.size > 0) await Promise.all([...this.pending]);
-    if (this.failedChunks.length > 0) {
+    if (this.failedRanges.length > 0) {
       this.flush();
       while (this.pending.size > 0) await Promise.all([...this.pending]);
     }
@@ -348,8 +349,8 @@ export class Run {
     const context = await this.monitor.contextForEnd();
     await this.store!.updateRun(this.id, { status, endedAt, heartbeatAt: endedAt, params: this.params, summary, ...context });
     await this.monitor.finalChart();
-    if (this.failedChunks.length > 0) {
-      throw new Error(`run "${this.name}": ${this.failedChunks.reduce((sum, chunk) => sum + chunk.steps.length, 0)} points could not be saved to the store; check the store (LABNOTE_STORE) and that the disk is not full.`);
+    if (this.failedRanges.length > 0) {
+      throw new Error(`run "${this.name}": ${this.failedRanges.reduce((sum, range) => sum + range.to - range.from, 0)} points could not be saved to the store; check the store (LABNOTE_STORE) and that the disk is not full.`);
     }
   }
 }

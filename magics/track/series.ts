@@ -4,10 +4,15 @@
 
 const INITIAL_CAPACITY = 1024;
 
+/** Columns live in shared memory so a writer thread reads flushed ranges without any copy (they never change). */
+function sharedColumn(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
 export class MetricSeries {
-  steps = new Float64Array(INITIAL_CAPACITY);
-  values = new Float64Array(INITIAL_CAPACITY);
-  wallTimes = new Float64Array(INITIAL_CAPACITY);
+  steps = sharedColumn(INITIAL_CAPACITY);
+  values = sharedColumn(INITIAL_CAPACITY);
+  wallTimes = sharedColumn(INITIAL_CAPACITY);
   length = 0;
   /** Points [0, flushed) are handed to the store. */
   flushed = 0;
@@ -32,7 +37,7 @@ export class MetricSeries {
   private grow(): void {
     const capacity = this.steps.length * 2;
     for (const column of ["steps", "values", "wallTimes"] as const) {
-      const bigger = new Float64Array(capacity);
+      const bigger = sharedColumn(capacity);
       bigger.set(this[column]);
       this[column] = bigger;
     }
