@@ -3,7 +3,8 @@
 // content-addressed cache (.labnote/cache/<aa>/<rest>) in the same pass.
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { spawnSync } from "node:child_process";
+import { join, resolve, sep } from "node:path";
 import { HashError, sharedHashPool, type CacheMode, type HashPool } from "./hash-pool.js";
 import { OutsideProjectError, cacheDir, isWithin, resolveInsideProject, toProjectPath } from "./paths.js";
 import { StateCache } from "./state-cache.js";
@@ -125,6 +126,39 @@ function walk(state: WalkState, absolute: string, projectPath: string): void {
   }
 }
 
+/**
+ * The same walk through findutils' `find` (Linux): one C process lists and stats the whole tree, far cheaper than a
+ * Stats object (with four Dates) per file in Node 20. Returns false when find is unavailable; the JS walk then runs.
+ */
+function walkWithFind(state: WalkState, absolute: string, projectPath: string): boolean {
+  if (process.platform !== "linux") return false;
+  const prune = ["(", "-name", ".git", "-o", "-path", join(state.projectDir, ".labnote"), ")", "-prune", "-o"];
+  const listing = spawnSync("find", [absolute, "-mindepth", "1", ...prune, "-printf", "%y %s %T@ %i %P\\0"], { maxBuffer: 1 << 30 });
+  if (listing.error || listing.status === null || !listing.stdout) return false;
+  const prefix = projectPath === "" ? "" : `${projectPath}/`;
+  for (const record of listing.stdout.toString("utf8").split("\0")) {
+    if (record === "") continue;
+    const fields = record.split(" ", 4);
+    const relativePath = record.slice(fields.join(" ").length + 1);
+    const [type, size, modified, ino] = fields as [string, string, string, string];
+    const childPath = prefix + relativePath;
+    const child = `${absolute}${sep}${relativePath}`;
+    if (type === "f") {
+      const [seconds, fraction = ""] = modified.split(".");
+      // Node's mtimeMs is sec * 1e3 + nsec / 1e6: computed the same way so state-cache keys match exactly.
+      const mtimeMs = Number(seconds) * 1000 + Number(fraction.padEnd(9, "0").slice(0, 9)) / 1e6;
+      state.out.push({ absolute: child, projectPath: childPath, stat: { size: Number(size), mtimeMs, ino: Number(ino) } });
+    } else if (type === "l") addFollowingSymlink(state, child, childPath);
+    else if (type !== "d") state.problems.push(problemFor(childPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
+  }
+  // find goes on past unreadable directories and names them on stderr.
+  for (const line of listing.stderr.toString("utf8").split("\n")) {
+    const unreadable = /^find: [‘'](.+)[’']: (Permission denied|No such file or directory)/.exec(line);
+    if (unreadable) state.problems.push(problemFor(toProjectPath(state.projectDir, unreadable[1]!), Object.assign(new Error(unreadable[2]), { code: unreadable[2] === "Permission denied" ? "EACCES" : "ENOENT" })));
+  }
+  return true;
+}
+
 function addFollowingSymlink(state: WalkState, absolute: string, projectPath: string): void {
   let target: string;
   try {
@@ -198,7 +232,9 @@ export async function hashData(projectDir: string, paths: string[], options: Has
       const absolute = resolveInsideProject(projectDir, path);
       const stat = statSync(absolute);
       const state: WalkState = { projectDir, realProject, out: [], problems, linkedDirs: new Set() };
-      if (stat.isDirectory()) walk(state, absolute, display);
+      if (stat.isDirectory()) {
+        if (lstatSync(absolute).isSymbolicLink() || !walkWithFind(state, absolute, display)) walk(state, absolute, display);
+      }
       else if (lstatSync(absolute).isSymbolicLink()) addFollowingSymlink(state, absolute, display);
       else if (stat.isFile()) state.out.push({ absolute, projectPath: display, stat: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino } });
       else throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });

@@ -58,6 +58,22 @@ describe("data manifests", () => {
     expect(changed.files[1]!.sha256).toBe(sha("TWO"));
   });
 
+  it("a directory re-snapshot hashes nothing when nothing changed, and exactly the files that did", async () => {
+    const dir = project();
+    mkdirSync(join(dir, "data/deep/er"), { recursive: true });
+    for (let index = 0; index < 30; index++) writeFileSync(join(dir, "data", index % 2 ? "deep/er" : "", `f ${index}.txt`), `row ${index}\n`);
+    const cold = await hashData(dir, ["data"]);
+    expect(cold.hashedFiles).toBe(30);
+    const warm = await hashData(dir, ["data"], { stateCache: StateCache.forProject(dir).load() });
+    expect(warm.hashedFiles).toBe(0);
+    expect(warm.files).toEqual(cold.files);
+    writeFileSync(join(dir, "data/deep/er/f 3.txt"), "changed\n");
+    const changed = await hashData(dir, ["data"], { stateCache: StateCache.forProject(dir).load() });
+    expect(changed.hashedFiles).toBe(1);
+    expect(changed.files.find((file) => file.path === "data/deep/er/f 3.txt")!.sha256).toBe(sha("changed\n"));
+    expect(changed.items[0]!.sha256).not.toBe(cold.items[0]!.sha256);
+  });
+
   it("explains symlinks leaving the project, broken links, pipes, missing files and paths outside", async () => {
     const dir = project();
     mkdirSync(join(dir, "data"));
