@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo, loadTf, switchBackend, trainLoop } from "../training/index.js";
 import type { BackendName, Tf } from "../training/index.js";
-import { adam, setWebGpuSpeedups } from "../training/webgpu/index.js";
+import { adam, compileTrainStep, setWebGpuSpeedups } from "../training/webgpu/index.js";
 import type { WebGpuSpeedups } from "../training/webgpu/index.js";
 import type * as tfTypes from "@tensorflow/tfjs";
 
@@ -27,6 +27,8 @@ interface Variant {
   name: string;
   speedups: WebGpuSpeedups;
   fusedAdam: boolean;
+  /** Step capture and replay (training/webgpu/capture.ts) instead of trainLoop. */
+  capture?: boolean;
 }
 const WEBGPU_VARIANTS: Variant[] = [
   { name: "baseline (tfjs defaults)", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false },
@@ -34,6 +36,7 @@ const WEBGPU_VARIANTS: Variant[] = [
   { name: "+uniform arena", speedups: { uniformArena: true, submitBatching: false }, fusedAdam: false },
   { name: "+fused Adam", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: true },
   { name: "all fixes", speedups: { uniformArena: true, submitBatching: true }, fusedAdam: true },
+  { name: "+step capture (fused Adam)", speedups: { uniformArena: false, submitBatching: true }, fusedAdam: true, capture: true },
 ];
 const PLAIN: Variant = { name: "default", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false };
 
@@ -48,6 +51,8 @@ export interface Measurement {
   check: string;
   /** Steps per second of this process's CPU time (user + system): robust to other load on a shared machine. */
   stepsPerCpuSecond?: number;
+  /** Extra facts about the variant (e.g. whether the captured step replayed, and why not). */
+  note?: string;
 }
 
 function argument(name: string): string | undefined {
@@ -95,7 +100,52 @@ function buildMlp(tf: Tf, shape: Shape) {
   return { params, x, y, lossFn, dispose: () => tf.dispose([...params, x, y]) };
 }
 
+/** The captured step: 3 steps read one by one (warm-up, recording, first replay) for the loss check, then timed. */
+async function measureCaptured(tf: Tf, backend: string, shape: Shape, variant: Variant, seconds: number, maxSteps: number): Promise<Measurement> {
+  setWebGpuSpeedups(tf, variant.speedups);
+  const mlp = buildMlp(tf, shape);
+  const optimizer = adam(tf, { learningRate: 1e-3, fused: variant.fusedAdam });
+  const compiled = compileTrainStep(tf, {
+    lossFn: (x, y) => tf.mean(mlp.lossFn(x, y)) as tfTypes.Scalar,
+    variables: mlp.params,
+    optimizer,
+    inputs: [mlp.x, mlp.y],
+  });
+  try {
+    const firstLosses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      compiled.step();
+      firstLosses.push(await compiled.loss());
+    }
+    const probeStarted = performance.now();
+    for (let i = 0; i < 5; i++) compiled.step();
+    await compiled.loss();
+    const perStep = (performance.now() - probeStarted) / 5000;
+    const steps = Math.max(1, Math.min(maxSteps * 4, Math.round(seconds / Math.max(perStep, 1e-5))));
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < steps; i++) {
+      compiled.step();
+      if ((i + 1) % 100 === 0 && i + 1 < steps) await compiled.loss(); // as trainLoop: one read per 100 steps
+    }
+    await compiled.loss();
+    const elapsed = (performance.now() - started) / 1000;
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    const stepsPerSecond = steps / elapsed;
+    const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
+    return {
+      backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses, check: "",
+      stepsPerCpuSecond: steps / ((cpuUsed.user + cpuUsed.system) / 1e6), note: `${compiled.mode}: ${compiled.reason}`,
+    };
+  } finally {
+    compiled.dispose();
+    optimizer.dispose();
+    mlp.dispose();
+  }
+}
+
 async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, seconds: number, maxSteps: number): Promise<Measurement> {
+  if (variant.capture) return measureCaptured(tf, backend, shape, variant, seconds, maxSteps);
   setWebGpuSpeedups(tf, variant.speedups);
   const mlp = buildMlp(tf, shape);
   const optimizer = adam(tf, { learningRate: 1e-3, fused: variant.fusedAdam });
@@ -211,7 +261,7 @@ async function main(): Promise<void> {
           reference ??= result;
           result.check = compareLosses(result, reference);
           results.push(result);
-          console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})`);
+          console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})${result.note ? `  [${result.note}]` : ""}`);
         } catch (error) {
           console.log(`${backend} ${shape.id} ${variant.name}: FAILED ${error instanceof Error ? error.message : String(error)}`);
         }

@@ -17,6 +17,17 @@ export function webgpuDeviceLost(): string | undefined {
   return deviceLostReason;
 }
 
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software rasterizer|softpipe/i;
+
+/** The adapter's name when it is a CPU implementation of Vulkan/WebGPU (lavapipe, SwiftShader), else undefined. */
+export function softwareAdapterName(adapter: GpuAdapterLike): string | undefined {
+  const info = adapter.info ?? {};
+  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" ");
+  if (SOFTWARE_ADAPTER.test(text)) return text;
+  if (adapter.isFallbackAdapter || info.isFallbackAdapter) return text || "fallback adapter";
+  return undefined;
+}
+
 async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapterLike }> {
   let dawn: DawnModule;
   try {
@@ -32,6 +43,10 @@ async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapte
   const gpu = dawn.create([]);
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: "high-performance" }), ADAPTER_TIMEOUT_MS, "navigator.gpu.requestAdapter");
   if (!adapter) throw new Error("no WebGPU adapter (no GPU, or no Vulkan driver: libvulkan1 and the vendor's ICD)");
+  const software = softwareAdapterName(adapter);
+  if (software && process.env.LABNOTE_BACKEND !== "webgpu") {
+    throw new Error(`only a software WebGPU adapter (${software}), slower than wasm; set LABNOTE_BACKEND=webgpu to use it anyway`);
+  }
   const navigatorLike = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (navigatorLike && typeof navigatorLike === "object") {
     Object.defineProperty(navigatorLike, "gpu", { value: gpu, configurable: true });

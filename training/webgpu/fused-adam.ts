@@ -5,6 +5,7 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import type { Tf } from "../backends/types.js";
 import type { GpuBufferLike, GpuDeviceLike, GpuPipelineLike, WebGpuBackendInternals } from "./gpu-types.js";
 import { BUFFER_USAGE } from "./gpu-types.js";
+import { registerPerStepBuffer } from "./step-recorder.js";
 
 const WORKGROUP = 256;
 let optimizerCount = 0;
@@ -66,8 +67,14 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
         : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
       const device = backend.device;
       pipeline ??= device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code: FUSED_ADAM_WGSL }), entryPoint: "main" } });
-      constantsBuffer ??= device.createBuffer({ size: 32, usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST });
-      step++;
+      if (!constantsBuffer) {
+        constantsBuffer = device.createBuffer({ size: 32, usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST });
+        // A replayed step (capture.ts) skips applyGradients: the next step's bias correction is written here.
+        registerPerStepBuffer(constantsBuffer, () => {
+          writeStepConstants(backend);
+          this.incrementIterations();
+        });
+      }
       // Everything that may record tfjs work (new slots, uploads) happens before our compute pass: an upload ends
       // the backend's open pass, and a pass we hold must stay open while we dispatch.
       const updates: { variable: tfTypes.Variable; slot: SlotState; buffers: GpuBufferLike[]; grad: tfTypes.Tensor }[] = [];
@@ -82,8 +89,7 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
         backend.endComputePassEncoder();
         backend.submitQueue();
       }
-      const constants = new Float32Array([settings.learningRate, beta1, beta2, epsilon, 1 / (1 - beta1 ** step), 1 / (1 - beta2 ** step), 0, 0]);
-      backend.queue.writeBuffer(constantsBuffer, 0, constants);
+      writeStepConstants(backend);
       backend.ensureCommandEncoderReady();
       const pass = backend.commandEncoder!.beginComputePass();
       backend.computePassEncoder = pass; // tfjs's next ops continue in this pass
@@ -126,6 +132,12 @@ export function createFusedAdam(tf: Tf, settings: AdamSettings): tfTypes.Optimiz
     static get className(): string {
       return "LabnoteFusedAdam";
     }
+  }
+
+  function writeStepConstants(backend: WebGpuBackendInternals): void {
+    step++;
+    const constants = new Float32Array([settings.learningRate, beta1, beta2, epsilon, 1 / (1 - beta1 ** step), 1 / (1 - beta2 ** step), 0, 0]);
+    backend.queue.writeBuffer(constantsBuffer!, 0, constants);
   }
 
   function createSlot(tfModule: Tf, backend: WebGpuBackendInternals, name: string, variable: tfTypes.Variable): SlotState {

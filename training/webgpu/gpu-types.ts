@@ -12,12 +12,14 @@ export interface GpuPipelineLike {
 }
 export interface GpuComputePassLike {
   setPipeline(pipeline: GpuPipelineLike): void;
-  setBindGroup(index: number, group: GpuBindGroupLike): void;
+  setBindGroup(index: number, group: GpuBindGroupLike, dynamicOffsets?: number[]): void;
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
   end(): void;
 }
 export interface GpuCommandEncoderLike {
   beginComputePass(descriptor?: object): GpuComputePassLike;
+  copyBufferToBuffer(source: GpuBufferLike, sourceOffset: number, destination: GpuBufferLike, destinationOffset: number, size: number): void;
+  finish(): unknown;
 }
 export interface GpuQueueLike {
   writeBuffer(buffer: GpuBufferLike, offset: number, data: ArrayBuffer | ArrayBufferView, dataOffset?: number, size?: number): void;
@@ -28,12 +30,14 @@ export interface GpuDeviceLike {
   readonly limits: { minUniformBufferOffsetAlignment: number; maxComputeWorkgroupsPerDimension: number };
   readonly lost: Promise<{ reason?: string; message: string }>;
   createBuffer(descriptor: { size: number; usage: number; mappedAtCreation?: boolean }): GpuBufferLike;
+  createCommandEncoder(): GpuCommandEncoderLike;
   createShaderModule(descriptor: { code: string }): unknown;
   createComputePipeline(descriptor: { layout: "auto"; compute: { module: unknown; entryPoint: string } }): GpuPipelineLike;
   createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: { buffer: GpuBufferLike; offset?: number; size?: number } }[] }): GpuBindGroupLike;
 }
 export interface GpuAdapterLike {
-  readonly info?: { vendor?: string; architecture?: string; description?: string };
+  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  readonly isFallbackAdapter?: boolean;
 }
 export interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
@@ -54,12 +58,25 @@ export interface WebGpuBackendInternals {
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
   uniformPendingDisposal: GpuBufferLike[];
-  tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown; refCount: number } | undefined };
+  tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown; refCount: number; dtype?: string } | undefined };
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
   uploadToGPU(dataId: object): void;
   makeUniforms(programUniform: UniformField[]): { offset: number; size: number; buffer: GpuBufferLike };
+  bufferManager: GpuBufferManagerInternals;
+  read(dataId: object): Promise<unknown>;
+  readSync(dataId: object): unknown;
+}
+
+/** tfjs-backend-webgpu's buffer pool (BufferManager): buffers keyed by `${size}_${usage}`. */
+export interface GpuBufferManagerInternals {
+  freeBuffers: Map<string, GpuBufferLike[]>;
+  usedBuffers: Map<string, GpuBufferLike[]>;
+  numFreeBuffers: number;
+  numUsedBuffers: number;
+  numBytesUsed: number;
+  releaseBuffer(buffer: GpuBufferLike, reuse?: boolean): void;
 }
 export interface UniformField {
   type: string;

@@ -33,3 +33,7 @@ export function adam(tf: Tf, settings: AdamSettings & { fused?: boolean }): tfTy
 
 export { createFusedAdam, FUSED_ADAM_WGSL } from "./fused-adam.js";
 export { layoutUniforms, setUniformArena } from "./uniform-arena.js";
+export { compileTrainStep, pinBuffers } from "./capture.js";
+export type { CompiledTrainStep, TrainStepOptions, CaptureMode } from "./capture.js";
+export { recordStep, replay, registerPerStepBuffer } from "./step-recorder.js";
+export type { RecordedCommand, Recording } from "./step-recorder.js";

@@ -44,6 +44,14 @@ export function layoutUniforms(fields: UniformField[]): { offsets: number[]; siz
   return { offsets, size: alignUp(offset, maxAlignment) };
 }
 
+/** The bytes tfjs would write for `fields` (zero padding included). */
+export function packUniforms(fields: UniformField[]): ArrayBuffer {
+  const { offsets, size } = layoutUniforms(fields);
+  const bytes = new ArrayBuffer(size);
+  writeFields(bytes, 0, fields, offsets);
+  return bytes;
+}
+
 function writeFields(target: ArrayBuffer, base: number, fields: UniformField[], offsets: number[]): void {
   fields.forEach((field, index) => {
     const at = base + offsets[index]!;
