@@ -1,5 +1,5 @@
 // The Jupyter messaging protocol (5.3) as typed, discriminated unions: one module, no `any` on the wire path.
-import type { JSONObject, JSONValue, MimeBundle } from "../types.js";
+import type { JSONObject, MimeBundle } from "../types.js";
 
 export const PROTOCOL_VERSION = "5.3";
 
@@ -108,8 +108,5 @@ export type ExecuteReplyContent =
 
 export type HistoryEntry = [number, number, string | [string, string | null]];
 
-/** What the main thread asks the io worker to send. */
-export type OutgoingContent = JSONObject | { [key: string]: JSONValue | undefined };
-
 export interface StreamContent { name: "stdout" | "stderr"; text: string }
-export interface DisplayDataContent { data: MimeBundle; metadata: JSONObject; transient?: { display_id?: string } }
+export interface DisplayDataContent { data: MimeBundle; metadata: JSONObject; transient: { display_id?: string } }
