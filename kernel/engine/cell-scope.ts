@@ -32,22 +32,43 @@ export function runInCellScope<T>(scope: CellScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
+interface AsyncWrapBinding {
+  clearAsyncIdStack(): void;
+  async_hook_fields: Uint32Array;
+  constants: { kCheck: number };
+}
+
+function asyncWrapBinding(): AsyncWrapBinding | undefined {
+  try {
+    return (process as unknown as { binding(name: string): AsyncWrapBinding }).binding("async_wrap");
+  } catch {
+    return undefined;
+  }
+}
+
+let savedAsyncStackCheck: number | undefined;
+
 /**
- * Stopping code with V8's terminateExecution skips the async-hook bookkeeping AsyncLocalStorage relies on, and
- * Node then aborts on its async-id stack check. So: tracking is switched off just before terminating (called on
- * the paused main thread by the interrupt watchdog), and the stack is cleared before it is switched back on.
+ * Stopping code with V8's terminateExecution skips the async-hook bookkeeping (AsyncLocalStorage's hooks, the
+ * async-id stack), and Node aborts on its stack checks. So just before terminating (called on the paused main
+ * thread by the interrupt watchdog) tracking and the check are switched off; once the main thread is free again,
+ * the stale stack is cleared and the check restored (resetAsyncIdStackAfterTermination).
  */
 export function suspendScopeTracking(): void {
   storage.disable();
+  const binding = asyncWrapBinding();
+  if (binding && savedAsyncStackCheck === undefined) {
+    savedAsyncStackCheck = binding.async_hook_fields[binding.constants.kCheck];
+    binding.async_hook_fields[binding.constants.kCheck] = 0;
+  }
 }
 
 export function resetAsyncIdStackAfterTermination(): void {
-  try {
-    const binding = (process as unknown as { binding(name: string): { clearAsyncIdStack?: () => void } }).binding("async_wrap");
-    binding.clearAsyncIdStack?.();
-  } catch {
-    // Without the binding the stack keeps stale ids; Node only checks it while hooks are on.
-  }
+  const binding = asyncWrapBinding();
+  if (!binding) return;
+  binding.clearAsyncIdStack();
+  if (savedAsyncStackCheck !== undefined) binding.async_hook_fields[binding.constants.kCheck] = savedAsyncStackCheck;
+  savedAsyncStackCheck = undefined;
 }
 
 Object.defineProperty(globalThis, Symbol.for("labnote.beforeTerminate"), { value: suspendScopeTracking, configurable: true });

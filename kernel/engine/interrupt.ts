@@ -27,7 +27,7 @@ export class InterruptedError extends Error {
 
 // state[0]: a cell is running; state[1]: interrupts the main thread has seen; state[2]: the watchdog terminated.
 const WATCHDOG_SOURCE = `
-const { workerData, BroadcastChannel } = require("node:worker_threads");
+const { workerData, BroadcastChannel, parentPort } = require("node:worker_threads");
 const inspector = require("node:inspector");
 const state = new Int32Array(workerData.state);
 let session;
@@ -59,7 +59,18 @@ channel.onmessage = (event) => {
       .finally(() => { stopping = false; });
   }, 150);
 };
+parentPort.postMessage("ready");
 `;
+
+let markWatchdogReady: () => void = () => undefined;
+const watchdogReadyPromise = new Promise<void>((resolve) => {
+  markWatchdogReady = resolve;
+});
+
+/** Resolves once an interrupt watchdog listens (interrupts of loops after an await need it). */
+export function watchdogReady(): Promise<void> {
+  return watchdogReadyPromise;
+}
 
 export class InterruptController {
   private readonly state = new Int32Array(new SharedArrayBuffer(12));
@@ -84,6 +95,7 @@ export class InterruptController {
     if (this.watchdog) return;
     this.watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: this.state.buffer } });
     this.watchdog.unref();
+    this.watchdog.once("message", () => markWatchdogReady());
     this.watchdog.on("error", (error) => process.stderr.write(`labnote: interrupt watchdog failed: ${error.message}\n`));
   }
 

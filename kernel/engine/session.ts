@@ -140,24 +140,20 @@ export class TypeScriptSession {
     if (MENTIONS_TF.test(source) && !("tf" in globalThis)) defineTensorFlowGlobal(await loadTensorFlow());
   }
 
-  /** Runs the emitted code on its own macrotask, so stopping it (terminateExecution) unwinds nothing else. */
+  /**
+   * Runs the emitted code. It is always reached after an await, so it runs as a microtask: if the interrupt
+   * watchdog has to terminate it, V8 unwinds only the microtask queue, not a timer or immediate list.
+   */
   private evaluate(output: string, hasTopLevelAwait: boolean, filename: string, signal: AbortSignal | undefined): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(new InterruptedError());
     const prefix = hasTopLevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
     const wrapped = `${prefix}${output}\n})(${HANDOFF}.exports, ${HANDOFF}.require)`;
-    return new Promise((resolve, reject) => {
-      setImmediate(() => {
-        if (signal?.aborted) {
-          reject(new InterruptedError());
-          return;
-        }
-        try {
-          const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint: true });
-          resolve(hasTopLevelAwait ? returned : undefined);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    try {
+      const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint: true });
+      return Promise.resolve(hasTopLevelAwait ? returned : undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private defineTemporaryGlobals(globals: Record<string, unknown>): () => void {

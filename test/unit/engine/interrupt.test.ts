@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
+import { watchdogReady } from "../../../kernel/engine/interrupt.js";
 import { createHarness, resultText, type Harness } from "./harness.js";
 
 let harness: Harness;
@@ -11,6 +12,7 @@ let harness: Harness;
 beforeAll(async () => {
   harness = createHarness(mkdtempSync(join(tmpdir(), "labnote-interrupt-")));
   await harness.run("const kept = 'still here';");
+  await watchdogReady();
 });
 
 afterAll(async () => {
@@ -69,6 +71,17 @@ describe("interrupt", () => {
     expect(run.outcome).toMatchObject({ status: "error", ename: "Interrupted" });
     if (run.outcome.status === "error") expect(run.outcome.evalue).toMatch(/interrupted/i);
     expect(resultText(await harness.run("kept"))).toBe("'still here'");
+  });
+
+  it("stops a synchronous while (true) on an interrupt message from another thread", async () => {
+    const run = await runAndInterrupt("while (true) {}", "message");
+    expect(run.outcome).toMatchObject({ status: "error", ename: "Interrupted" });
+    // Stopping the loop must not break which cell later output belongs to.
+    const starter = await harness.run('setTimeout(() => console.log("late"), 20);');
+    await harness.run("await new Promise((r) => setTimeout(r, 100));");
+    const late = [...harness.late.values()].flat();
+    expect(starter.outcome.status).toBe("ok");
+    expect(late).toContainEqual({ type: "stream", name: "stdout", text: "late\n" });
   });
 
   it("stops a loop that runs after an await (message mode, from any thread)", async () => {
