@@ -1,6 +1,6 @@
 // Installing and removing the "labnote" kernelspec in the places Jupyter looks (jupyter_core's path rules).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { labnoteRoot } from "./kernel-info.js";
@@ -70,10 +70,17 @@ export function kernelJson(options: Omit<KernelspecOptions, "location">): Record
 export function installKernelspec(options: KernelspecOptions): string {
   const directory = join(kernelsDir(options.location), options.name);
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, "kernel.json"), `${JSON.stringify(kernelJson(options), null, 2)}\n`);
-  writeFileSync(join(directory, "logo-64x64.png"), logoPng(64));
-  writeFileSync(join(directory, "logo-32x32.png"), logoPng(32));
+  writeAtomically(join(directory, "kernel.json"), `${JSON.stringify(kernelJson(options), null, 2)}\n`);
+  writeAtomically(join(directory, "logo-64x64.png"), logoPng(64));
+  writeAtomically(join(directory, "logo-32x32.png"), logoPng(32));
   return directory;
+}
+
+/** A Jupyter client reading the kernelspec while it is being (re)installed never sees half a file. */
+function writeAtomically(path: string, content: string | Buffer): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
 }
 
 /** Removes the kernelspec; returns the directory removed, or undefined when it was not installed there. */
