@@ -138,16 +138,23 @@ function walkWithFind(state: WalkState, absolute: string, projectPath: string): 
   const prefix = projectPath === "" ? "" : `${projectPath}/`;
   for (const record of listing.stdout.toString("utf8").split("\0")) {
     if (record === "") continue;
-    const fields = record.split(" ", 4);
-    const relativePath = record.slice(fields.join(" ").length + 1);
-    const [type, size, modified, ino] = fields as [string, string, string, string];
+    // "%y %s %T@ %i %P": four space-free fields, then the path (which may contain spaces).
+    const sizeAt = 2;
+    const timeAt = record.indexOf(" ", sizeAt) + 1;
+    const inoAt = record.indexOf(" ", timeAt) + 1;
+    const pathAt = record.indexOf(" ", inoAt) + 1;
+    const type = record[0];
+    const relativePath = record.slice(pathAt);
     const childPath = prefix + relativePath;
     const child = `${absolute}${sep}${relativePath}`;
     if (type === "f") {
-      const [seconds, fraction = ""] = modified.split(".");
+      const dot = record.indexOf(".", timeAt);
+      const hasFraction = dot !== -1 && dot < inoAt;
+      const seconds = Number(record.slice(timeAt, hasFraction ? dot : inoAt - 1));
+      const nanoseconds = hasFraction ? Number(record.slice(dot + 1, Math.min(dot + 10, inoAt - 1)).padEnd(9, "0")) : 0;
       // Node's mtimeMs is sec * 1e3 + nsec / 1e6: computed the same way so state-cache keys match exactly.
-      const mtimeMs = Number(seconds) * 1000 + Number(fraction.padEnd(9, "0").slice(0, 9)) / 1e6;
-      state.out.push({ absolute: child, projectPath: childPath, stat: { size: Number(size), mtimeMs, ino: Number(ino) } });
+      const mtimeMs = seconds * 1000 + nanoseconds / 1e6;
+      state.out.push({ absolute: child, projectPath: childPath, stat: { size: Number(record.slice(sizeAt, timeAt - 1)), mtimeMs, ino: Number(record.slice(inoAt, pathAt - 1)) } });
     } else if (type === "l") addFollowingSymlink(state, child, childPath);
     else if (type !== "d") state.problems.push(problemFor(childPath, Object.assign(new Error("not a regular file"), { code: "ENOTFILE" })));
   }

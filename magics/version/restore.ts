@@ -1,5 +1,5 @@
 // %version checkout (code into a new notebook, data from the cache), repro (what differs now) and forget (GDPR).
-import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { MagicError } from "../types.js";
 import { hashData, waitForCacheCopies, type ManifestEntry } from "./data.js";
@@ -7,7 +7,7 @@ import { copyAtomically, localCache, objectPath, readTombstones, remoteDataDir, 
 import { codeCells, diffCells, diffData, diffRecords, type CellDiff, type DataDiff } from "./diff.js";
 import { currentBackend, currentSeedValue, environmentLock } from "./env.js";
 import { firstParentLog, readTextAt } from "./git-store.js";
-import { OutsideProjectError, labnoteDir, resolveInsideProject } from "./paths.js";
+import { OutsideProjectError, resolveInsideProject } from "./paths.js";
 import { knownDataRemotes } from "./remote.js";
 import type { VersionSession } from "./session.js";
 import { notebookAsExecuted, readVersion, readVersionNotebook, type VersionRecord } from "./versions.js";
@@ -140,11 +140,8 @@ export async function forgetData(session: VersionSession, target: string, reason
     if (existsSync(root) || root === caches[0]) writeTombstones(root, [...readTombstones(root), ...tombstones]);
   }
   // The state cache must not vouch for bytes that are gone.
-  const stateFile = join(labnoteDir(session.projectDir), "state-cache.json");
-  if (existsSync(stateFile) && hashes.some((sha256) => readFileSync(stateFile, "utf8").includes(sha256))) {
-    const parsed = JSON.parse(readFileSync(stateFile, "utf8")) as { version: number; paths: string[]; rows: [number, number, number, string][] };
-    const keep = parsed.rows.map((row, index) => [parsed.paths[index]!, row] as const).filter(([, row]) => !hashes.includes(row[3]));
-    writeFileSync(stateFile, JSON.stringify({ version: parsed.version, paths: keep.map(([p]) => p), rows: keep.map(([, row]) => row) }));
-  }
+  const states = session.states();
+  states.forget(new Set(hashes));
+  states.save();
   return { hashes, removedFrom, tombstones };
 }
