@@ -1,7 +1,8 @@
 // Tree-structured Parzen Estimator with Optuna 3.x defaults: 10 random start-up trials, γ(n) = min(⌈0.1n⌉, 25),
 // older trials down-weighted past 25, a prior component, 24 candidates drawn from l(x) and the one maximising
 // l(x)/g(x) kept. Independent mode models each parameter alone (bandwidths from neighbour gaps, magic clip);
-// multivariate mode models the shared parameters jointly (Scott-like bandwidth 0.2·n^(−1/(d+4))).
+// multivariate mode models the shared parameters jointly (Scott-like bandwidth 0.2·n^(−1/(d+4))). g(x) keeps the 250
+// most recent trials above γ, so the cost per trial stops growing in long studies.
 import { createRandom, mixSeed, type Random } from "../rng.js";
 import { choiceIndex, fromUnit, sameDistribution, toUnit, type Distribution, type ParamValue } from "../space.js";
 import { normalCdf } from "./linalg.js";
@@ -145,8 +146,13 @@ function splitTrials(trials: TrialHistory[]): { below: TrialHistory[]; above: Tr
   const complete = trials.filter((t) => t.state === "complete" && t.value !== null).sort((a, b) => a.value! - b.value! || a.number - b.number);
   const pruned = trials.filter((t) => t.state === "pruned");
   const count = gamma(complete.length + pruned.length);
-  return { below: complete.slice(0, count), above: [...complete.slice(count), ...pruned] };
+  const above = [...complete.slice(count), ...pruned].sort((a, b) => a.number - b.number);
+  // Older trials get weights ramping towards 1/n anyway; keeping the most recent ones bounds the cost per trial.
+  return { below: complete.slice(0, count), above: above.slice(Math.max(0, above.length - MAX_ABOVE)) };
 }
+
+/** Most trials in the "above γ" density g(x). */
+const MAX_ABOVE = 250;
 
 /** Optuna's univariate bandwidth: the larger gap to a neighbour (prior at 0.5 included), clipped to [1/min(100, n+2), 1]. */
 function neighbourBandwidths(means: number[]): number[] {
