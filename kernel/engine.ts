@@ -16,6 +16,7 @@ import {
   installOutputRouting,
   runInCellScope,
   uninstallOutputRouting,
+  writeKernelLog,
   type CellScope,
 } from "./engine/cell-scope.js";
 import { CellError, compileError, reportError } from "./engine/errors.js";
@@ -38,6 +39,7 @@ import type {
 
 export type { Engine, EngineOptions };
 export { requestInterrupt, INTERRUPT_CHANNEL } from "./engine/interrupt.js";
+export { writeKernelLog } from "./engine/cell-scope.js";
 
 interface PlannedMagic {
   spec: MagicSpec;
@@ -80,7 +82,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
   const registry = (): Promise<MagicRegistry> => {
     registryPromise ??= loadMagicRegistry(services).then((loaded) => {
       for (const spec of extras.magics ?? []) loaded.register(spec);
-      for (const problem of loaded.problems) process.stderr.write(`labnote: magic module ${problem.module}: ${problem.message}\n`);
+      for (const problem of loaded.problems) writeKernelLog(`labnote: magic module ${problem.module}: ${problem.message}\n`);
       return loaded;
     });
     return registryPromise;
@@ -110,7 +112,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     const text = `${what} (from code a cell left running): ${reason instanceof Error ? (reason.stack ?? reason.message) : inspect(reason)}\n`;
     const scope = currentCellScope();
     if (scope) scope.output.stream("stderr", text);
-    else process.stderr.write(text);
+    else writeKernelLog(text);
   }
 
   async function runCode(

@@ -27,9 +27,17 @@ export interface CellScope {
 const storage = new AsyncLocalStorage<CellScope>();
 let lastScope: CellScope | undefined;
 
-export function runInCellScope<T>(scope: CellScope, fn: () => T): T {
+let runningScope: CellScope | undefined;
+
+/** Runs a cell in its scope; while it runs, writes from outside any cell's context also go to it. */
+export async function runInCellScope<T>(scope: CellScope, fn: () => Promise<T>): Promise<T> {
   lastScope = scope;
-  return storage.run(scope, fn);
+  runningScope = scope;
+  try {
+    return await storage.run(scope, fn);
+  } finally {
+    if (runningScope === scope) runningScope = undefined;
+  }
 }
 
 interface AsyncWrapBinding {
@@ -109,7 +117,8 @@ let installed: { stdout: WriteFunction; stderr: WriteFunction; console: Console 
 function routedWrite(name: "stdout" | "stderr", original: WriteFunction): WriteFunction {
   const decoder = new TextDecoder();
   return function write(this: unknown, chunk: unknown, encodingOrCallback?: unknown, callback?: unknown): boolean {
-    const scope = currentCellScope();
+    // Outside any cell's context and between cells, writes are the kernel's own log: keep them on its stderr.
+    const scope = storage.getStore() ?? runningScope;
     if (!scope) return (original as (...args: unknown[]) => boolean).call(process[name], chunk, encodingOrCallback, callback);
     const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array);
     if (text.length > 0) scope.output.stream(name, text);
@@ -138,6 +147,12 @@ export function installOutputRouting(): void {
   const cellConsole = new Console({ stdout: toStream("stdout"), stderr: toStream("stderr"), colorMode: false });
   globalThis.console = cellConsole;
   installed = { stdout, stderr, console: previousConsole };
+}
+
+/** Writes to the kernel process's own stderr (its log), never to a cell. */
+export function writeKernelLog(text: string): void {
+  const write = installed?.stderr ?? process.stderr.write;
+  write.call(process.stderr, text);
 }
 
 export function uninstallOutputRouting(): void {
