@@ -36,7 +36,11 @@ const WEBGPU_VARIANTS: Variant[] = [
   { name: "+uniform arena", speedups: { uniformArena: true, submitBatching: false }, fusedAdam: false },
   { name: "+fused Adam", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: true },
   { name: "all fixes", speedups: { uniformArena: true, submitBatching: true }, fusedAdam: true },
+  { name: "+fused Adam +transposed B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: false, b: true } }, fusedAdam: true },
+  { name: "+fused Adam +transposed A,B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true } }, fusedAdam: true },
   { name: "+step capture (fused Adam)", speedups: { uniformArena: false, submitBatching: true }, fusedAdam: true, capture: true },
+  { name: "+step capture +transposed B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: false, b: true } }, fusedAdam: true, capture: true },
+  { name: "+step capture +transposed A,B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true } }, fusedAdam: true, capture: true },
 ];
 const PLAIN: Variant = { name: "default", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false };
 

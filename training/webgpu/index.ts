@@ -4,12 +4,16 @@ import type { Tf } from "../backends/types.js";
 import { createFusedAdam } from "./fused-adam.js";
 import type { AdamSettings } from "./fused-adam.js";
 import { setUniformArena } from "./uniform-arena.js";
+import { setExplicitTransposes } from "./explicit-transpose.js";
+import type { ExplicitTransposes } from "./explicit-transpose.js";
 
 export interface WebGpuSpeedups {
   /** One uniform arena per submit instead of a GPUBuffer + writeBuffer per op. */
   uniformArena: boolean;
   /** Submit every 200 dispatches instead of 15, and never forward small ops to the CPU backend (no sync). */
   submitBatching: boolean;
+  /** Transpose matmul operands explicitly so tfjs's vec4 shader applies (explicit-transpose.ts); off when absent. */
+  explicitTransposes?: ExplicitTransposes;
 }
 
 export const ALL_SPEEDUPS: WebGpuSpeedups = { uniformArena: true, submitBatching: true };
@@ -21,6 +25,7 @@ export function setWebGpuSpeedups(tf: Tf, speedups: WebGpuSpeedups): void {
   tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", speedups.submitBatching ? 200 : 15);
   tf.env().set("WEBGPU_CPU_FORWARD", !speedups.submitBatching);
   setUniformArena(tf.backend(), speedups.uniformArena);
+  setExplicitTransposes(tf, speedups.explicitTransposes ?? { a: false, b: false });
 }
 
 /** Adam for training: the fused WGSL update on webgpu (unless `fused` is false), tf.train.adam elsewhere. */
@@ -37,3 +42,5 @@ export { compileTrainStep, pinBuffers } from "./capture.js";
 export type { CompiledTrainStep, TrainStepOptions, CaptureMode } from "./capture.js";
 export { recordStep, replay, registerPerStepBuffer } from "./step-recorder.js";
 export type { RecordedCommand, Recording } from "./step-recorder.js";
+export { setExplicitTransposes } from "./explicit-transpose.js";
+export type { ExplicitTransposes } from "./explicit-transpose.js";
