@@ -63,6 +63,7 @@ function main(): void {
     return {
       startup: median(runs.map((run) => run.startup)),
       firstExecute: median(runs.map((run) => run.first_execute)),
+      firstResult: median(runs.map((run) => run.startup + run.first_execute)),
       executeP50: median(all("execute")),
       executeP95: quantile(all("execute"), 0.95),
       declareP50: median(all("declare")),
@@ -75,6 +76,7 @@ function main(): void {
   const rows: [string, keyof typeof labnote][] = [
     ["start-up to first kernel_info_reply", "startup"],
     ["first execute (engine warm-up)", "firstExecute"],
+    ["start-up + first execute", "firstResult"],
     ["execute `1 + 1` p50", "executeP50"],
     ["execute `1 + 1` p95", "executeP95"],
     ["declaration cell p50", "declareP50"],
