@@ -49,7 +49,27 @@ async function stopMainThread() {
 }
 const channel = new BroadcastChannel(${JSON.stringify(INTERRUPT_CHANNEL)});
 channel.onmessage = (event) => {
-  if (!event.data || event.data.type !== "interrupt" || stopping) return;
+  if (!event.data || event.data.type !== "interrupt") return;
+  onInterruptRequest();
+};
+// Signal mode: Jupyter sends SIGINT to the kernel's process group. The main thread may be blocked, and a worker
+// cannot listen for signals, so a tiny shell in the same group traps SIGINT and tells us through a pipe.
+// It exits when the pipe closes (the kernel is gone).
+try {
+  const relay = require("node:child_process").spawn("/bin/bash", ["-c",
+    "trap 'echo interrupt' INT; while true; do read -r _; status=$?; if [ $status -eq 0 ] || [ $status -gt 128 ]; then continue; fi; exit 0; done"],
+    { stdio: ["pipe", "pipe", "ignore"] });
+  relay.on("error", () => undefined);
+  relay.stdout.on("data", () => {
+    const notify = new BroadcastChannel(${JSON.stringify(INTERRUPT_CHANNEL)});
+    notify.postMessage({ type: "interrupt", via: "signal" });
+    notify.close();
+  });
+} catch {
+  // no bash: signal mode then stops synchronous loops and awaits, not loops after an await
+}
+function onInterruptRequest() {
+  if (stopping) return;
   const ackBefore = Atomics.load(state, 1);
   setTimeout(() => {
     if (Atomics.load(state, 0) !== 1 || Atomics.load(state, 1) !== ackBefore) return;
