@@ -158,12 +158,12 @@ function withPendingTrials(
   return GaussianProcess.fit(allInputs, allOutputs, total, dimension, hyperparameters) ?? GaussianProcess.fit(inputs, outputs, count, dimension, hyperparameters);
 }
 
-const RANDOM_CANDIDATES = 64;
+const RANDOM_CANDIDATES = 48;
 const INCUMBENTS = 4;
 const PERTURBATIONS_PER_INCUMBENT = 6;
 const RESAMPLED_INCUMBENTS = 32;
 const LOCAL_SEARCH_STARTS = 3;
-const LOCAL_SEARCH_STEPS = 16;
+const LOCAL_SEARCH_STEPS = 12;
 
 function maximiseAcquisition(
   model: GaussianProcess,
