@@ -327,7 +327,8 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
       } catch {
         return { status: "invalid" };
       }
-      if (parsed.cellMagic) return { status: "complete" };
+      // A cell magic needs a body, and its body is code: complete when the body is.
+      if (parsed.cellMagic) return parsed.cellMagic.body.trim() === "" ? { status: "incomplete", indent: "" } : typescript.isComplete(parsed.cellMagic.body);
       if (parsed.code.trim() === "") return { status: "complete" };
       return typescript.isComplete(parsed.code);
     },

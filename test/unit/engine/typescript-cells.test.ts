@@ -100,6 +100,9 @@ describe("TypeScript cells", () => {
     expect((await harness.engine.isComplete("const a = 1 +")).status).toBe("incomplete");
     expect((await harness.engine.isComplete("const a = 1;")).status).toBe("complete");
     expect((await harness.engine.isComplete("const = = 2;")).status).toBe("invalid");
+    expect((await harness.engine.isComplete("%time 1")).status).toBe("complete");
+    expect((await harness.engine.isComplete("%%time")).status).toBe("incomplete");
+    expect((await harness.engine.isComplete("%%time\nfor (const x of [1]) {")).status).toBe("incomplete");
   });
 
   it("completes from the language service, earlier cells included", async () => {
