@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo, loadTf, switchBackend, trainLoop } from "../training/index.js";
 import type { BackendName, Tf } from "../training/index.js";
-import { adam, compileTrainStep, setWebGpuSpeedups } from "../training/webgpu/index.js";
+import { adam, checkTiledMatmul, compileTrainStep, setWebGpuSpeedups } from "../training/webgpu/index.js";
 import type { WebGpuSpeedups } from "../training/webgpu/index.js";
 import type * as tfTypes from "@tensorflow/tfjs";
 
@@ -38,9 +38,11 @@ const WEBGPU_VARIANTS: Variant[] = [
   { name: "all fixes", speedups: { uniformArena: true, submitBatching: true }, fusedAdam: true },
   { name: "+fused Adam +transposed B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: false, b: true } }, fusedAdam: true },
   { name: "+fused Adam +transposed A,B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true } }, fusedAdam: true },
+  { name: "+fused Adam +tiled matmul", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true, tiled: true } }, fusedAdam: true },
   { name: "+step capture (fused Adam)", speedups: { uniformArena: false, submitBatching: true }, fusedAdam: true, capture: true },
   { name: "+step capture +transposed B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: false, b: true } }, fusedAdam: true, capture: true },
   { name: "+step capture +transposed A,B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true } }, fusedAdam: true, capture: true },
+  { name: "+step capture +tiled matmul", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true, tiled: true } }, fusedAdam: true, capture: true },
 ];
 const PLAIN: Variant = { name: "default", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false };
 
@@ -250,7 +252,19 @@ async function main(): Promise<void> {
       console.log(`${backend}: not available (${error instanceof Error ? error.message.split(". ")[0] : String(error)})`);
       continue;
     }
-    const variants = backend === "webgpu" ? WEBGPU_VARIANTS : [PLAIN];
+    let variants = backend === "webgpu" ? WEBGPU_VARIANTS : [PLAIN];
+    if (backend === "webgpu") {
+      // The tiled shader is ours: check it against tfjs's matmul on this GPU before timing it.
+      let error = Number.NaN;
+      try {
+        error = await checkTiledMatmul(tf);
+      } catch (failure) {
+        console.log(`tiled matmul check failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+      }
+      const usable = Number.isFinite(error) && error < 1e-4;
+      console.log(`tiled matmul check (fused bias+ReLU, ragged tiles) vs tfjs: max error ${error.toExponential(2)} of the largest value — ${usable ? "ok" : "NOT USED"}`);
+      if (!usable) variants = variants.filter((variant) => !variant.speedups.explicitTransposes?.tiled);
+    }
     for (const shape of shapes) {
       // Pure JS needs ~10 s a step on the small MLP here and minutes on the large one: a few steps of the small only.
       if (backend === "cpu" && shape.id === "large") {
@@ -265,7 +279,7 @@ async function main(): Promise<void> {
           reference ??= result;
           result.check = compareLosses(result, reference);
           results.push(result);
-          console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})${result.note ? `  [${result.note}]` : ""}`);
+          console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${variant.name.padEnd(30)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps; ${result.check})${result.note ? `  [${result.note}]` : ""}`);
         } catch (error) {
           console.log(`${backend} ${shape.id} ${variant.name}: FAILED ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -278,7 +292,7 @@ async function main(): Promise<void> {
             const result = await measureLayers(tf, backend, shape, how, seconds);
             result.check = "layers";
             results.push(result);
-            console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${result.variant.padEnd(26)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps)`);
+            console.log(`${backend.padEnd(10)} ${shape.id.padEnd(5)} ${result.variant.padEnd(30)} ${result.stepsPerSecond.toFixed(2).padStart(9)} steps/s ${result.tflops.toFixed(3).padStart(8)} TFLOP/s  (${result.steps} steps)`);
           } catch (error) {
             console.log(`${backend} ${shape.id} layers ${how}: FAILED ${error instanceof Error ? error.message : String(error)}`);
           }

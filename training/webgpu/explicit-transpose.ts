@@ -3,8 +3,11 @@
 // 4096×4096 weight on an H100) puts the big backward matmuls on the vec4 path. Optionally the same for transposeA
 // (dW = Xᵀ·dY). Installed as a wrapper around the webgpu BatchMatMul kernel, switchable for the bench.
 import type { Tf } from "../backends/types.js";
+import { setSubmitBatchSizeSource, tiledMatmul, tiledMatmulFits } from "./tiled-matmul.js";
 
 export interface ExplicitTransposes {
+  /** Also run large plain 2-D matmuls (after the transposes) on labnote's 128×128-tile shader (tiled-matmul.ts). */
+  tiled?: boolean;
   /** Transpose B before a transposeB matmul (so the vec4 shader applies). */
   b: boolean;
   /** Transpose A before a transposeA matmul. */
@@ -41,6 +44,7 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
   active = { ...wanted };
   minMultiplyAdds = options.minMultiplyAdds ?? MIN_MULTIPLY_ADDS;
   if (installedOn.has(backendName) || !tf.findBackendFactory(backendName)) return;
+  setSubmitBatchSizeSource(() => tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"));
   const original = tf.getKernel("BatchMatMul", backendName);
   const transposeKernel = tf.getKernel("Transpose", backendName);
   if (!original || !transposeKernel) return;
@@ -56,6 +60,7 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
     const columns = transposeB ? b.shape[b.shape.length - 2]! : b.shape[b.shape.length - 1]!;
     const fixA = transposeA && active.a && a.dtype === "float32";
     const fixB = transposeB && active.b && b.dtype === "float32";
+    if (active.tiled && !transposeA && !transposeB && tiledMatmulFits(a, b, undefined)) return tiledMatmul(args.backend as never, a, b, undefined, "linear");
     if ((!fixA && !fixB) || rows * inner * columns < minMultiplyAdds) return matmul(args);
     const backend = args.backend as { disposeData(dataId: object): void };
     const made: TensorInfoLike[] = [];
@@ -65,8 +70,13 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
       return flipped;
     };
     try {
+      const left = fixA ? flip(a) : a;
+      const right = fixB ? flip(b) : b;
+      if (active.tiled && !(transposeA && !fixA) && !(transposeB && !fixB) && tiledMatmulFits(left, right, undefined)) {
+        return tiledMatmul(backend as never, left, right, undefined, "linear");
+      }
       return matmul({
-        inputs: { a: fixA ? flip(a) : a, b: fixB ? flip(b) : b },
+        inputs: { a: left, b: right },
         backend,
         attrs: { ...args.attrs, transposeA: transposeA && !fixA, transposeB: transposeB && !fixB },
       });
@@ -76,4 +86,55 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
   };
   tf.registerKernel({ kernelName: "BatchMatMul", backendName, kernelFunc: kernelFunc as never });
   installedOn.add(backendName);
+  if (backendName !== "webgpu") return;
+  const fused = tf.getKernel("_FusedMatMul", backendName);
+  if (!fused) return;
+  const fusedMatmul = fused.kernelFunc as unknown as KernelFunc;
+  tf.unregisterKernel("_FusedMatMul", backendName);
+  const fusedKernelFunc: KernelFunc = (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfoLike | undefined>;
+    const activation = (args.attrs?.activation as string | undefined) ?? "linear";
+    const plain = !args.attrs?.transposeA && !args.attrs?.transposeB && !preluActivationWeights;
+    if (active.tiled && plain && (activation === "linear" || activation === "relu") && tiledMatmulFits(a!, b!, bias)) {
+      return tiledMatmul(args.backend as never, a!, b!, bias, activation);
+    }
+    return fusedMatmul(args);
+  };
+  tf.registerKernel({ kernelName: "_FusedMatMul", backendName, kernelFunc: fusedKernelFunc as never });
+}
+
+/**
+ * Runs one product through the tiled shader and through tfjs's own (bias, ReLU, ragged M and N included) and
+ * returns the largest difference relative to the largest value; the tiled shader should not be used if it is big.
+ */
+export async function checkTiledMatmul(tf: Tf): Promise<number> {
+  const saved = { ...active };
+  const [m, k, n] = [1032, 64, 2052]; // ragged last tiles in M and N; 9×17 workgroups, above the shader's threshold
+  const values = (count: number, seed: number) => Float32Array.from({ length: count }, (_, i) => Math.sin(i * 0.731 + seed));
+  const a = tf.tensor2d(values(m * k, 1), [m, k]);
+  const b = tf.tensor2d(values(k * n, 2), [k, n]);
+  const bias = tf.tensor1d(values(n, 3));
+  const product = (tiled: boolean) => {
+    active = { a: false, b: false, tiled };
+    return tf.fused.matMul({ a, b, bias, activation: "relu" });
+  };
+  try {
+    const read = async (tensor: ReturnType<typeof product>) => {
+      const data = await tensor.data();
+      tensor.dispose();
+      return data;
+    };
+    const expected = await read(product(false));
+    const actual = await read(product(true));
+    let worst = 0;
+    let scale = 1e-6;
+    for (let i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i]! - actual[i]!));
+      scale = Math.max(scale, Math.abs(expected[i]!));
+    }
+    return worst / scale;
+  } finally {
+    active = saved;
+    tf.dispose([a, b, bias]);
+  }
 }

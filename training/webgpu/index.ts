@@ -42,5 +42,6 @@ export { compileTrainStep, pinBuffers } from "./capture.js";
 export type { CompiledTrainStep, TrainStepOptions, CaptureMode } from "./capture.js";
 export { recordStep, replay, registerPerStepBuffer } from "./step-recorder.js";
 export type { RecordedCommand, Recording } from "./step-recorder.js";
-export { setExplicitTransposes } from "./explicit-transpose.js";
+export { setExplicitTransposes, checkTiledMatmul } from "./explicit-transpose.js";
+export { tiledMatmulWgsl } from "./tiled-matmul.js";
 export type { ExplicitTransposes } from "./explicit-transpose.js";
