@@ -6,7 +6,8 @@ import { clearOutput, createDisplay } from "./display.js";
 import { currentCellScope } from "./engine/cell-scope.js";
 
 export type NotebookDisplay = Display;
-export type TensorFlow = typeof import("@tensorflow/tfjs");
+export type { TensorFlow } from "./engine/tensorflow-types.js";
+import type { TensorFlow } from "./engine/tensorflow-types.js";
 
 const sinkOfRunningCell = () => currentCellScope()?.output;
 

@@ -51,9 +51,10 @@ function labnoteTypesEntry(): string {
   return existsSync(join(PACKAGE_ROOT, "dist", "index.d.ts")) ? "./dist/index.d.ts" : "./index.ts";
 }
 
-/** Where the kernel's global types live: built .d.ts when present, else the sources (tests run from source). */
-function globalsTypesSpecifier(): string {
-  return existsSync(join(PACKAGE_ROOT, "dist", "kernel", "globals.d.ts")) ? "labnote/dist/kernel/globals.js" : "labnote/kernel/globals.js";
+/** A module of this package for type imports: built .d.ts when present, else the sources (tests run from source). */
+function typesSpecifier(module: string): string {
+  const built = existsSync(join(PACKAGE_ROOT, "dist", `${module}.d.ts`));
+  return JSON.stringify(built ? `labnote/dist/${module}.js` : `labnote/${module}.js`);
 }
 
 /**
@@ -61,15 +62,13 @@ function globalsTypesSpecifier(): string {
  * into every rebuild, so it is declared only once a cell mentions `tf` (`withTensorFlow`).
  */
 export function globalsDeclaration(extra: Record<string, string>, withTensorFlow = true): string {
-  const types = globalsTypesSpecifier();
   const lines = [
-    `type __LabnoteGlobals = typeof import(${JSON.stringify(types)});`,
     "declare global {",
-    `  const display: import(${JSON.stringify(types)}).NotebookDisplay;`,
-    `  function clearOutput(wait?: boolean): void;`,
-    `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
+    `  const display: import(${typesSpecifier("kernel/engine/notebook-types")}).NotebookDisplay;`,
+    "  function clearOutput(wait?: boolean): void;",
+    "  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;",
   ];
-  if (withTensorFlow) lines.push(`  const tf: import(${JSON.stringify(types)}).TensorFlow;`);
+  if (withTensorFlow) lines.push(`  const tf: import(${typesSpecifier("kernel/engine/tensorflow-types")}).TensorFlow;`);
   for (const [name, type] of Object.entries(extra)) lines.push(`  var ${name}: ${type};`);
   lines.push("}");
   return lines.join("\n");

@@ -51,6 +51,12 @@ describe("display", () => {
     expect(bundle.data["text/plain"]).toBe("<Vega-Lite chart “loss”>");
   });
 
+  it("is typed: a misspelt display method is a type error", async () => {
+    const run = await harness.run('display.htm("x");');
+    expect(run.outcome).toMatchObject({ status: "error", ename: "TypeError" });
+    if (run.outcome.status === "error") expect(run.outcome.evalue).toMatch(/htm/);
+  });
+
   it("clearOutput sends clear_output", async () => {
     const run = await harness.run("clearOutput(true);");
     expect(run.outputs).toEqual([{ type: "clear_output", wait: true }]);
