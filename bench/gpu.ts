@@ -21,6 +21,8 @@ const SHAPES: Shape[] = [
   { id: "large", hidden: 4096, batch: 4096 },
 ];
 const INPUTS = 784;
+/** Losses compared against the baseline: 6 steps, so a captured step is checked over 4 replays. */
+const CHECKED_STEPS = 6;
 const CLASSES = 10;
 
 interface Variant {
@@ -106,7 +108,7 @@ function buildMlp(tf: Tf, shape: Shape) {
   return { params, x, y, lossFn, dispose: () => tf.dispose([...params, x, y]) };
 }
 
-/** The captured step: 3 steps read one by one (warm-up, recording, first replay) for the loss check, then timed. */
+/** The captured step: the first steps read one by one (warm-up, recording, then replays) for the loss check, then timed. */
 async function measureCaptured(tf: Tf, backend: string, shape: Shape, variant: Variant, seconds: number, maxSteps: number): Promise<Measurement> {
   setWebGpuSpeedups(tf, variant.speedups);
   const mlp = buildMlp(tf, shape);
@@ -119,7 +121,7 @@ async function measureCaptured(tf: Tf, backend: string, shape: Shape, variant: V
   });
   try {
     const firstLosses: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < CHECKED_STEPS; i++) {
       compiled.step();
       firstLosses.push(await compiled.loss());
     }
@@ -160,7 +162,7 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
     // Warm-up: shader compilation and buffer pools; its losses check the variant computes what the baseline does.
     // Slow backends (pure JS, wasm on the large MLP) time a single step with no warm-up, to keep the bench short.
     const slow = maxSteps <= 2;
-    const warm = slow ? undefined : await trainLoop({ ...common, steps: 3, readEvery: 1 });
+    const warm = slow ? undefined : await trainLoop({ ...common, steps: CHECKED_STEPS, readEvery: 1 });
     const perStep = warm ? warm.seconds / warm.steps : Number.POSITIVE_INFINITY;
     const steps = Math.max(1, Math.min(maxSteps, Math.round(seconds / Math.max(perStep, 1e-4))));
     const cpuBefore = process.cpuUsage();
@@ -169,7 +171,7 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
     const stepsPerCpuSecond = steps / ((cpuUsed.user + cpuUsed.system) / 1e6);
     const stepsPerSecond = timed.stepsPerSecond;
     const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
-    return { backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses: (warm ?? timed).losses.slice(0, 3), check: "", stepsPerCpuSecond };
+    return { backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses: (warm ?? timed).losses.slice(0, CHECKED_STEPS), check: "", stepsPerCpuSecond };
   } finally {
     optimizer.dispose();
     mlp.dispose();
