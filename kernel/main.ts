@@ -8,6 +8,7 @@ import { kernelInfo } from "./kernel-info.js";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { readConnectionFile } from "./protocol/connection.js";
 import { KernelSession } from "./session.js";
+import { installWidgetManager } from "../widgets/ipywidgets/manager.js";
 import type { Engine, EngineOptions } from "./types.js";
 
 /** Seconds the engine gets to clean up on shutdown before the process exits anyway. */
@@ -64,6 +65,8 @@ export async function runKernel(connectionFile: string): Promise<void> {
     log,
   });
   const activeSession = session;
+  // Before any frontend message: ipywidgets 8 frontends open jupyter.widget.control as soon as they connect.
+  installWidgetManager(session.comms);
 
   // Until the engine installs its own handlers, a stray error must not kill the kernel (Node exits by default).
   const onStrayRejection = (reason: unknown): void => activeSession.reportBackgroundError(reason);
