@@ -70,17 +70,26 @@ fn main(@builtin(local_invocation_id) local: vec3<u32>, @builtin(workgroup_id) g
   workgroupColumn4 = n0 / 4u;
 ${declarations}
   for (var k0 = 0u; k0 < dims.K; k0 = k0 + ${TILE_K}u) {
-    // A: 128 rows × 16 k = 512 vec4 along k, two per thread, stored transposed (k-major, vec4 along m).
-    for (var part = 0u; part < 2u; part = part + 1u) {
-      let index = thread + part * 256u;
-      let row = index / 4u;
-      let kq = (index % 4u) * 4u;
-      var value = vec4<f32>(0.0);
-      if (m0 + row < dims.M) { value = A[(m0 + row) * k4 + (k0 + kq) / 4u]; }
-      tileA[(kq + 0u) * 32u + row / 4u][row % 4u] = value.x;
-      tileA[(kq + 1u) * 32u + row / 4u][row % 4u] = value.y;
-      tileA[(kq + 2u) * 32u + row / 4u][row % 4u] = value.z;
-      tileA[(kq + 3u) * 32u + row / 4u][row % 4u] = value.w;
+    // A: 128 rows × 16 k, as 4-row × 4-k blocks (one per thread of the first 128), transposed in registers and
+    // stored k-major as whole vec4s along m (no partial-vector writes to shared memory).
+    if (thread < 128u) {
+      let rowGroup = thread / 4u;
+      let kGroup = thread % 4u;
+      let kIndex = (k0 + kGroup * 4u) / 4u;
+      let row = m0 + rowGroup * 4u;
+      var v0 = vec4<f32>(0.0);
+      var v1 = vec4<f32>(0.0);
+      var v2 = vec4<f32>(0.0);
+      var v3 = vec4<f32>(0.0);
+      if (row < dims.M) { v0 = A[row * k4 + kIndex]; }
+      if (row + 1u < dims.M) { v1 = A[(row + 1u) * k4 + kIndex]; }
+      if (row + 2u < dims.M) { v2 = A[(row + 2u) * k4 + kIndex]; }
+      if (row + 3u < dims.M) { v3 = A[(row + 3u) * k4 + kIndex]; }
+      let base = kGroup * 128u + rowGroup;
+      tileA[base] = vec4<f32>(v0.x, v1.x, v2.x, v3.x);
+      tileA[base + 32u] = vec4<f32>(v0.y, v1.y, v2.y, v3.y);
+      tileA[base + 64u] = vec4<f32>(v0.z, v1.z, v2.z, v3.z);
+      tileA[base + 96u] = vec4<f32>(v0.w, v1.w, v2.w, v3.w);
     }
     // B: 16 k × 128 columns = 512 vec4 along n, two per thread.
     for (var part = 0u; part < 2u; part = part + 1u) {
