@@ -11,3 +11,12 @@ export { loadTf, backendInfo, switchBackend, trainLoop } from "./training/index.
 export { openStore, getStore } from "./store/index.js";
 export type { Store, RunRecord, MetricPoint, StudyRecord, TrialRecord } from "./store/types.js";
 export type { Display, DisplayHandle, MagicSpec, MagicContext, MagicResult } from "./magics/types.js";
+export { notebookDisplay as display, notebookInput as input } from "./kernel/globals.js";
+export { createProgress } from "./widgets/progress.js";
+export { intProgress, floatProgress, htmlWidget, outputWidget } from "./widgets/ipywidgets/index.js";
+
+/** Clears the running cell's output (the notebook global of the same name); a no-op outside the kernel. */
+export function clearOutput(wait = false): void {
+  const kernelClearOutput = (globalThis as { clearOutput?: (wait?: boolean) => void }).clearOutput;
+  kernelClearOutput?.(wait);
+}
