@@ -30,21 +30,26 @@ export interface RunOptions {
 interface GlobalHandoff {
   exports: Record<string, unknown>;
   require: (specifier: string) => unknown;
+  /** Makes `exports[name]` read and write a cell's own `let`/`var` (closures then see later cells' writes). */
+  bindLocal: (exports: object, name: string, get: () => unknown, set: (value: unknown) => void) => void;
 }
 
 const HANDOFF = "__labnote_cell__";
+/** The hoisted `exports.a = exports.b = void 0;` line: the names a cell (re)declares. */
+const HOISTED_EXPORTS = /^((?:exports\.[\w$]+ = )+)void 0;$/m;
 const MENTIONS_TF = /(^|[^\w$.])tf\b/;
 
 /** tslab's exports proxy: defineProperty (emitted for named imports) becomes a plain rewritable property. */
-function createExportsObject(): Record<string, unknown> {
+function createExportsObject(): { exports: Record<string, unknown>; target: Record<string, unknown> } {
   const target: Record<string, unknown> = {};
-  return new Proxy(target, {
+  const exports = new Proxy(target, {
     defineProperty(_target, property, attributes) {
       if (property === "__esModule") return true;
       target[property as string] = attributes.get ? (attributes.get as () => unknown)() : attributes.value;
       return true;
     },
   });
+  return { exports, target };
 }
 
 function isSigintInterruption(error: unknown): boolean {
@@ -54,12 +59,23 @@ function isSigintInterruption(error: unknown): boolean {
 export class TypeScriptSession {
   private compiler: CellCompiler | undefined;
   private prevDecl = "";
-  private readonly exports = createExportsObject();
+  private readonly exports: Record<string, unknown>;
+  private readonly exportsTarget: Record<string, unknown>;
+  /** Names whose `exports` entry is an accessor of some cell's local `let`/`var`. */
+  private readonly boundNames = new Set<string>();
   private readonly loader: ModuleLoader;
 
   constructor(private readonly projectDir: string) {
     this.loader = createModuleLoader(projectDir);
-    const handoff: GlobalHandoff = { exports: this.exports, require: this.loader.require };
+    ({ exports: this.exports, target: this.exportsTarget } = createExportsObject());
+    const handoff: GlobalHandoff = {
+      exports: this.exports,
+      require: this.loader.require,
+      bindLocal: (_exports, name, get, set) => {
+        Object.defineProperty(this.exportsTarget, name, { get, set, configurable: true, enumerable: true });
+        this.boundNames.add(name);
+      },
+    };
     Object.defineProperty(globalThis, HANDOFF, { value: handoff, configurable: true, enumerable: false, writable: true });
   }
 
@@ -86,7 +102,7 @@ export class TypeScriptSession {
     if (hasExtras) compiler.setExtraGlobals(extraTypes);
     let converted;
     try {
-      converted = compiler.convert(this.prevDecl, source);
+      converted = compiler.convert(this.prevDecl, source, HANDOFF);
     } finally {
       if (hasExtras) compiler.setExtraGlobals({});
     }
@@ -101,6 +117,7 @@ export class TypeScriptSession {
     try {
       await Promise.race([this.prepare(source, output), options.interrupted]);
       if (options.signal?.aborted) throw new InterruptedError();
+      this.detachRedeclared(output);
       const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename, options.signal);
       await Promise.race([completion, options.interrupted]);
     } catch (error) {
@@ -153,6 +170,22 @@ export class TypeScriptSession {
       return Promise.resolve(hasTopLevelAwait ? returned : undefined);
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /**
+   * A cell that redeclares a bound name gets a new variable: the old cell's closures keep their last value
+   * instead of seeing the new declaration's hoisted `void 0`.
+   */
+  private detachRedeclared(output: string): void {
+    if (this.boundNames.size === 0) return;
+    const hoisted = HOISTED_EXPORTS.exec(output);
+    if (!hoisted) return;
+    for (const match of hoisted[1].matchAll(/exports\.([\w$]+) = /g)) {
+      const name = match[1];
+      if (!this.boundNames.delete(name)) continue;
+      const value = this.exportsTarget[name];
+      Object.defineProperty(this.exportsTarget, name, { value, writable: true, configurable: true, enumerable: true });
     }
   }
 

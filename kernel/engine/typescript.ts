@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import type { CompletionInfo, Converter, ConvertResult, Diagnostic } from "tslab/dist/converter.js";
+import type * as TS from "typescript";
+import { bindMutableLocals, prepareCellSource } from "./cell-rewrite.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 
 export type { ConvertResult, Diagnostic };
@@ -31,8 +33,11 @@ interface TslabConverterModule {
 }
 
 export interface CellCompiler {
-  /** Type-checks and emits `src` against the declarations `prevDecl` left by earlier cells. */
-  convert(prevDecl: string, src: string): ConvertResult;
+  /**
+   * Type-checks and emits `src` against the declarations `prevDecl` left by earlier cells. The output calls
+   * `<handoff>.bindLocal(exports, name, get, set)` after each top-level `let`/`var` (see cell-rewrite.ts).
+   */
+  convert(prevDecl: string, src: string, handoff: string): ConvertResult;
   complete(prevDecl: string, src: string, position: number): CompletionInfo;
   inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
   /** Ambient declarations of temporary globals (e.g. `run` in %%track); replaces the previous set. */
@@ -149,6 +154,7 @@ function patchSystem(sys: TypeScriptSys): void {
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
 export function createCellCompiler(projectDir: string): CellCompiler {
   const ts = tslabRequire("@tslab/typescript-for-tslab") as { sys: TypeScriptSys };
+  const parser = ts as unknown as typeof TS;
   patchSystem(ts.sys);
   const converterModule = tslabRequire("./converter.js") as TslabConverterModule;
   const originalCwd = ts.sys.getCurrentDirectory;
@@ -173,8 +179,11 @@ export function createCellCompiler(projectDir: string): CellCompiler {
   };
   refreshGlobals();
   return {
-    convert(prevDecl, src) {
-      return converter.convert(prevDecl, src);
+    convert(prevDecl, src, handoff) {
+      const prepared = prepareCellSource(parser, src);
+      const result = converter.convert(prevDecl, prepared.source);
+      if (result.diagnostics.length > 0) return { ...result, diagnostics: result.diagnostics.map(prepared.mapDiagnostic) };
+      return result.output === undefined ? result : { ...result, output: bindMutableLocals(parser, result.output, handoff) };
     },
     complete(prevDecl, src, position) {
       return converter.complete(prevDecl, src, position);
