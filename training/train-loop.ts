@@ -4,6 +4,8 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { backendInfo, loadTf, markBackendFailed } from "./ladder.js";
 import type { Tf } from "./backends/types.js";
 import { errorText } from "./backends/types.js";
+import type { Display } from "../magics/types.js";
+import type { ProgressBar } from "../widgets/progress.js";
 
 type Tensor = tfTypes.Tensor;
 type Scalar = tfTypes.Scalar;
@@ -39,6 +41,8 @@ interface CommonOptions {
   onLosses?: (losses: { step: number; loss: number }[]) => void;
   /** Stops at the next read-back when aborted (a cell interrupt). */
   signal?: AbortSignal;
+  /** A step progress bar in the cell, updated at each read-back (default: shown inside a notebook when the step count is known). */
+  progress?: boolean;
 }
 
 export interface ModelTrainOptions extends CommonOptions {
@@ -137,6 +141,18 @@ async function currentTrackRun(): Promise<LossLogger | undefined> {
   }
 }
 
+/** A progress bar through the notebook's `display` global; undefined outside a cell or when the total is unknown. */
+async function cellProgress(totalSteps: number | undefined): Promise<ProgressBar | undefined> {
+  const display = (globalThis as { display?: unknown }).display;
+  if (totalSteps === undefined || typeof display !== "function" || typeof (display as { handle?: unknown }).handle !== "function") return undefined;
+  try {
+    const { createProgress } = await import("../widgets/progress.js");
+    return createProgress(display as Display, { total: totalSteps, description: `step 0/${totalSteps}` });
+  } catch {
+    return undefined; // a missing bar must never stop training
+  }
+}
+
 /** Trains with minimize() per step; see TrainLoopOptions. */
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const tf = await loadTf();
@@ -158,13 +174,23 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   }
 
   let batches: AsyncIterable<Batch>;
+  let totalSteps = options.steps;
+  let stepsPerEpoch: number | undefined;
   if (isBatch(options.data)) {
     const rows = options.data.x.shape[0]!;
-    const total = options.steps ?? (options.epochs ?? 1) * Math.ceil(rows / Math.min(batchSize, rows));
+    stepsPerEpoch = Math.ceil(rows / Math.min(batchSize, rows));
+    const total = options.steps ?? (options.epochs ?? 1) * stepsPerEpoch;
+    totalSteps = total;
     batches = limitSteps(tensorBatches(tf, options.data, batchSize, total), undefined);
   } else {
     batches = limitSteps(options.data, options.steps);
   }
+  const progress = options.progress === false ? undefined : await cellProgress(totalSteps);
+  const progressLine = (): string => {
+    const step = losses.length;
+    const epochs = stepsPerEpoch !== undefined && totalSteps !== undefined ? ` epoch ${Math.ceil(step / stepsPerEpoch)}/${Math.ceil(totalSteps / stepsPerEpoch)}` : "";
+    return `step ${step}/${totalSteps}${epochs} loss ${losses.length > 0 ? losses[losses.length - 1]!.toPrecision(4) : "…"}`;
+  };
 
   const losses: number[] = [];
   let pending: Scalar[] = [];
@@ -184,6 +210,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       run?.log({ loss }, { step, split: "train" });
     }
     options.onLosses?.(chunk);
+    progress?.update(losses.length, progressLine());
   };
 
   try {
@@ -212,6 +239,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       { cause: error },
     );
   }
+  if (stopped === "done") progress?.done(progressLine());
+  else progress?.update(losses.length, `${progressLine()} (interrupted)`);
   const seconds = (performance.now() - started) / 1000;
   return {
     steps: losses.length,

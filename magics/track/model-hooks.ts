@@ -14,15 +14,31 @@ export interface WatchableModel {
 export interface CallbackOptions {
   /** Log per-batch train metrics (default true); epoch-level val_* are always logged. */
   batches?: boolean;
+  /** Epochs for the progress bar when fit's own count is unknown (model.fit passes it; a hand-driven callback may not). */
+  epochs?: number;
+  /** Show an epoch progress bar in the cell (default true when the run has a display). */
+  progress?: boolean;
   /** The model, for its optimizer's learning rate and weight norms (run.watch(model) also provides it). */
   model?: WatchableModel;
 }
 
 type Logs = Record<string, number | { dataSync?: () => ArrayLike<number> }> | undefined;
 
+/** What a progress bar needs (widgets/progress.ts's ProgressBar); created per fit once the epoch count is known. */
+export interface EpochProgress {
+  update(value: number, description?: string): void;
+  done(description?: string): void;
+}
+export type StartProgress = (totalEpochs: number) => EpochProgress | undefined;
+
+/** tfjs calls the hooks as methods of its CustomCallback wrapper, whose `params` carry fit's epoch count. */
+interface FitCallbackThis {
+  params?: { epochs?: unknown; initialEpoch?: unknown };
+}
+
 /** tf.CustomCallbackArgs-compatible: model.fit(x, y, { callbacks: [run.callback()] }). */
 export interface FitCallback {
-  onTrainBegin(logs?: Logs): Promise<void>;
+  onTrainBegin(this: FitCallbackThis | void, logs?: Logs): Promise<void>;
   onEpochBegin(epoch: number, logs?: Logs): Promise<void>;
   onBatchEnd(batch: number, logs?: Logs): Promise<void>;
   onEpochEnd(epoch: number, logs?: Logs): Promise<void>;
@@ -83,15 +99,49 @@ function scalarLogs(logs: Logs): Record<string, number> {
   return out;
 }
 
-export function makeCallback(run: CallbackRun, options: CallbackOptions): FitCallback {
+/** "epoch 3/10 loss 0.4123 val_loss 0.5012": the progress line after an epoch. */
+export function epochDescription(epoch: number, totalEpochs: number, metrics: Record<string, number>): string {
+  const shown = Object.entries(metrics)
+    .filter(([key]) => /loss|acc/i.test(key))
+    .slice(0, 4)
+    .map(([key, value]) => `${key} ${formatMetric(value)}`);
+  return [`epoch ${epoch}/${totalEpochs}`, ...shown].join(" ");
+}
+
+function formatMetric(value: number): string {
+  return Number.isFinite(value) && Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toFixed(4) : String(value);
+}
+
+function epochsFrom(context: FitCallbackThis | void, options: CallbackOptions): number | undefined {
+  const fitEpochs = context?.params?.epochs;
+  const epochs = typeof fitEpochs === "number" ? fitEpochs : options.epochs;
+  return typeof epochs === "number" && Number.isFinite(epochs) && epochs > 0 ? Math.floor(epochs) : undefined;
+}
+
+function prefixed(prefix: string, metrics: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(metrics)) out[prefix + key] = value;
+  return out;
+}
+
+export function makeCallback(run: CallbackRun, options: CallbackOptions, startProgress?: StartProgress): FitCallback {
   const logBatches = options.batches ?? true;
   let step = Math.max(run.lastStep + 1, 0);
   let batchesSeen = 0;
+  let progress: EpochProgress | undefined;
+  let totalEpochs = 0;
+  let lastDescription = "";
   const model = (): WatchableModel | undefined => options.model ?? run.watchedModel;
   return {
-    async onTrainBegin() {
+    async onTrainBegin(this: FitCallbackThis | void) {
       const rate = learningRateOf(model());
       if (rate !== undefined) run.param("learning_rate", rate);
+      const epochs = epochsFrom(this, options);
+      if (epochs !== undefined && options.progress !== false && startProgress) {
+        totalEpochs = epochs;
+        lastDescription = `epoch 0/${epochs}`;
+        progress = startProgress(epochs);
+      }
     },
     async onEpochBegin() {},
     async onBatchEnd(_batch, logs) {
@@ -113,7 +163,16 @@ export function makeCallback(run: CallbackRun, options: CallbackOptions): FitCal
       const rate = learningRateOf(model());
       if (rate !== undefined) run.log({ learning_rate: rate }, { step: at });
       if (run.watchedModel) run.log(weightNorms(run.watchedModel), { step: at, split: "weights" });
+      if (progress) {
+        const done = Math.min(epoch + 1, totalEpochs);
+        lastDescription = epochDescription(done, totalEpochs, { ...train, ...prefixed("val_", val) });
+        progress.update(done, lastDescription);
+      }
     },
-    async onTrainEnd() {},
+    async onTrainEnd() {
+      // done() always sends the last line, even when the throttle held back the final epoch's update.
+      progress?.done(lastDescription);
+      progress = undefined;
+    },
   };
 }

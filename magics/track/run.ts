@@ -9,7 +9,8 @@ import { newId } from "../../store/ids.js";
 import { SeriesTable, type MetricSeries } from "./series.js";
 import { RunMonitor } from "./monitor.js";
 import { copyArtifact } from "./artifacts.js";
-import { makeCallback, type FitCallback, type CallbackOptions, globalNorm, type NormTensor, type WatchableModel } from "./model-hooks.js";
+import { createProgress } from "../../widgets/progress.js";
+import { makeCallback, type EpochProgress, type FitCallback, type CallbackOptions, globalNorm, type NormTensor, type WatchableModel } from "./model-hooks.js";
 import { finalMetrics, runResult, type RunResult } from "./summary.js";
 
 export interface LogOptions {
@@ -92,6 +93,8 @@ export class Run {
   private recordDirty = false;
   private sampleCount = 0;
   private readonly monitor: RunMonitor;
+  /** Where live charts and progress bars go (undefined: nowhere). */
+  private readonly display: Display | undefined;
   watchedModel: WatchableModel | undefined;
 
   constructor(readonly options: RunOptions = {}) {
@@ -104,7 +107,8 @@ export class Run {
     this.flushIntervalMs = Math.min(1000, Math.max(10, options.flushIntervalMs ?? 500));
     this.checkEveryMs = Math.min(this.flushIntervalMs, options.chartIntervalMs ?? 250);
     if (options.notes) this.userSummary.notes = options.notes;
-    this.monitor = new RunMonitor(this, { display: resolveDisplay(options.display), chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
+    this.display = resolveDisplay(options.display);
+    this.monitor = new RunMonitor(this, { display: this.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
     this.ready = this.register();
     this.ready.catch((error: unknown) => this.warnOnce("store-open", `labnote: run "${this.name}" is not being saved: ${errorText(error)}. Its points stay in memory; fix the store (LABNOTE_STORE) and start a new run.`));
     const timer = setInterval(() => this.periodic(Date.now(), true), this.flushIntervalMs);
@@ -186,7 +190,19 @@ export class Run {
   /** A tf.CustomCallback-compatible object for model.fit: batch loss/metrics (train), epoch val_* (val), learning rate. */
   callback(options: CallbackOptions = {}): FitCallback {
     this.monitor.watchByEpochs();
-    return makeCallback(this, options);
+    return makeCallback(this, options, (totalEpochs) => this.epochProgress(totalEpochs));
+  }
+
+  /** An epoch progress bar in the cell: the run's display, else the notebook's `display` global when there is one. */
+  private epochProgress(totalEpochs: number): EpochProgress | undefined {
+    const display = this.options.display === false ? undefined : this.display ?? notebookDisplay();
+    if (display === undefined) return undefined;
+    try {
+      return createProgress(display, { total: totalEpochs, description: `epoch 0/${totalEpochs}`, throttleMs: 100 });
+    } catch (error) {
+      this.warnOnce("progress", `labnote: the epoch progress bar could not be shown (${errorText(error)}); training and tracking go on.`);
+      return undefined;
+    }
   }
 
   /** Log global and per-layer weight norms at each epoch end (with callback()) or every `everySteps` logged steps. */
@@ -361,10 +377,16 @@ async function projectSink(projectDir: string, store: Store): Promise<MetricSink
   return workerSink(projectDir, process.env.LABNOTE_STORE ?? "") ?? storeSink(store);
 }
 
+/** The notebook's `display` global when running inside the labnote kernel. */
+export function notebookDisplay(): Display | undefined {
+  const global = (globalThis as { display?: unknown }).display;
+  return typeof global === "function" && typeof (global as { handle?: unknown }).handle === "function" ? (global as Display) : undefined;
+}
+
 function resolveDisplay(display: Display | boolean | undefined): Display | undefined {
   if (display !== true) return display === false ? undefined : display;
-  const global = (globalThis as { display?: unknown }).display;
-  if (typeof global === "function" && typeof (global as { handle?: unknown }).handle === "function") return global as Display;
+  const global = notebookDisplay();
+  if (global) return global;
   throw new Error("track.start: display: true needs the notebook's display global (run inside the labnote kernel), or pass a Display.");
 }
 
