@@ -29,6 +29,13 @@ describe("notebooks/tracking.ipynb", () => {
     expect(charts.length).toBeGreaterThan(0);
     expect(String(data(charts.at(-1)!)["image/svg+xml"])).toContain("<svg");
 
+    // model.fit with run.callback() shows an epoch progress bar, updated in place to the last epoch: a <progress>
+    // element, or an ipywidgets IntProgress view (with its text line) when the client has a widget manager.
+    const bars = outputs.filter((output) => output.cell === fastCell && /^epoch \d+\/30/.test(String(data(output)["text/plain"] ?? "")));
+    expect(bars).toHaveLength(1);
+    expect(String(data(bars[0]!)["text/html"] ?? "").includes('<progress value="30" max="30">') || data(bars[0]!)["application/vnd.jupyter.widget-view+json"] !== undefined).toBe(true);
+    expect(String(data(bars[0]!)["text/plain"])).toMatch(/^epoch 30\/30 loss \d+\.\d{4} acc \d\.\d{4} val_loss \d+\.\d{4} val_acc \d\.\d{4} \[#+\] 30\/30 \(100%\)$/);
+
     // %%track returns the run as application/json.
     const fast = data(results(fastCell)[0])["application/json"] as { name: string; params: { lr: number }; metrics: Record<string, number> };
     expect(fast).toMatchObject({ name: "lr-0.1", params: { lr: 0.1 } });
