@@ -19,6 +19,9 @@ export function kernelEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     JUPYTER_PATH: join(KERNELSPEC_PREFIX, "share", "jupyter"),
     JUPYTER_PLATFORM_DIRS: "1",
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    // Test projects live under test-artifacts/, inside this repository: without this, every notebook test would
+    // auto-snapshot into this repo's refs/labnote/. The %version client test turns it back on in its own project.
+    LABNOTE_AUTOSNAPSHOT: "off",
     ...extra,
   };
 }
