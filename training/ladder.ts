@@ -5,7 +5,8 @@ import { tensorflowCpuRung, tensorflowGpuRung } from "./backends/tensorflow.js";
 import type { BackendName, BackendRung, Tf } from "./backends/types.js";
 import { BACKEND_NAMES, errorText, withTimeout } from "./backends/types.js";
 import { wasmRung } from "./backends/wasm.js";
-import { ALL_SPEEDUPS, NO_SPEEDUPS, setWebGpuSpeedups } from "./webgpu/index.js";
+import { ALL_SPEEDUPS, NO_SPEEDUPS, checkTiledMatmul, setWebGpuSpeedups } from "./webgpu/index.js";
+import type { WebGpuSpeedups } from "./webgpu/index.js";
 import { watchWebgpuDevice, webgpuDeviceLost, webgpuRung } from "./backends/webgpu.js";
 
 export interface SkippedBackend {
@@ -63,13 +64,40 @@ async function activate(tf: Tf, rung: BackendRung): Promise<string> {
   return detail;
 }
 
-/** Our per-op overhead fixes (training/webgpu), kept only if the matmul check still passes with them on. */
+/** Largest relative error of the tiled matmul against tfjs's own that still counts as correct (fp32 sums). */
+const TILED_MATMUL_TOLERANCE = 1e-4;
+
+/** The speed-ups the webgpu backend runs with unless a bench variant changes them (set at backend start). */
+let webgpuDefaults: WebGpuSpeedups = NO_SPEEDUPS;
+export function defaultWebGpuSpeedups(): WebGpuSpeedups {
+  return webgpuDefaults;
+}
+
+/**
+ * Our fixes for tfjs-webgpu (training/webgpu), measured wins on an H100: uniform arena, submit batching, explicit
+ * transpose of B, and the 128×128 tiled matmul when its self-check against tfjs's matmul passes on this GPU.
+ * Everything is kept only if the matmul check still passes with it on.
+ */
 async function enableWebGpuSpeedups(tf: Tf): Promise<string> {
+  webgpuDefaults = NO_SPEEDUPS;
   if (process.env.LABNOTE_WEBGPU_SPEEDUPS === "0") return "; labnote speed-ups off (LABNOTE_WEBGPU_SPEEDUPS=0)";
-  setWebGpuSpeedups(tf, ALL_SPEEDUPS);
+  let tiled = false;
+  let tiledNote: string;
+  // Installs the matmul wrapper first: the self-check compares the tiled shader through it with tfjs's own.
+  setWebGpuSpeedups(tf, { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true } });
+  try {
+    const error = await withTimeout(checkTiledMatmul(tf), INIT_TIMEOUT_MS, "tiled matmul self-check");
+    tiled = Number.isFinite(error) && error < TILED_MATMUL_TOLERANCE;
+    tiledNote = tiled ? `tiled matmul (self-check error ${error.toExponential(1)})` : `tiled matmul off: self-check error ${error.toExponential(1)} > ${TILED_MATMUL_TOLERANCE}`;
+  } catch (error) {
+    tiledNote = `tiled matmul off: self-check failed (${errorText(error)})`;
+  }
+  const wanted: WebGpuSpeedups = { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true, tiled } };
+  setWebGpuSpeedups(tf, wanted);
   try {
     await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, "webgpu matmul check with speed-ups");
-    return "; labnote speed-ups on (uniform arena, submit batching)";
+    webgpuDefaults = wanted;
+    return `; labnote speed-ups on (uniform arena, submit batching, transposed B, ${tiledNote}; trainLoop: fused Adam + step capture)`;
   } catch (error) {
     setWebGpuSpeedups(tf, NO_SPEEDUPS);
     return `; labnote speed-ups off (${errorText(error)})`;

@@ -6,6 +6,10 @@ import type { Tf } from "./backends/types.js";
 import { errorText } from "./backends/types.js";
 import type { Display } from "../magics/types.js";
 import type { ProgressBar } from "../widgets/progress.js";
+import { planCapture } from "./capture-plan.js";
+import type { CapturePlan, CaptureSetting, OptimizerSetting } from "./capture-plan.js";
+import { compileTrainStep } from "./webgpu/capture.js";
+import type { CompiledTrainStep } from "./webgpu/capture.js";
 
 type Tensor = tfTypes.Tensor;
 type Scalar = tfTypes.Scalar;
@@ -24,7 +28,14 @@ export type LossName = "meanSquaredError" | "categoricalCrossentropy" | "sparseC
 export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 interface CommonOptions {
-  optimizer: tfTypes.Optimizer;
+  /** An optimizer, or "adam" / { name: "adam", learningRate, … }. On webgpu Adam runs fused and its steps are captured. */
+  optimizer?: OptimizerSetting;
+  /**
+   * Step capture on webgpu (default true): steps 1–2 run through tfjs (the 2nd is recorded), later steps replay the
+   * recorded GPU commands. Used when the optimizer is Adam and no step reads a tensor back; `result.capture` says
+   * "replay" or "off: <why>". false: every step through plain tfjs with the given optimizer.
+   */
+  capture?: CaptureSetting;
   /** Whole-data tensors (sliced into batches on the device) or batches; yielded batches are disposed after use. */
   data: Batch | Iterable<Batch> | AsyncIterable<Batch>;
   /** Passes over `data` when it is a pair of tensors (default 1). Ignored when `steps` is given. */
@@ -47,11 +58,14 @@ interface CommonOptions {
 
 export interface ModelTrainOptions extends CommonOptions {
   model: tfTypes.LayersModel;
+  /** Default: the model's compiled optimizer. */
+  optimizer?: OptimizerSetting;
   /** A loss name, or (yTrue, yPred) → loss; default: the model's compiled loss when it is one of the names. */
   loss?: LossName | LossFunction;
 }
 
 export interface ParamsTrainOptions extends CommonOptions {
+  optimizer: OptimizerSetting;
   /** The variables to train (default: every trainable variable the loss touches). */
   params?: tfTypes.Variable[];
   /** Computes the loss of one batch from the variables it closes over. */
@@ -69,6 +83,10 @@ export interface TrainLoopResult {
   stepsPerSecond: number;
   backend: string;
   stopped: "done" | "interrupted";
+  /** "replay" when captured steps were replayed on the GPU, else "off: <why>". */
+  capture: string;
+  /** Steps whose batch shape differed from the captured one (e.g. an epoch's last, partial batch): run through plain tfjs with the same optimizer. */
+  uncapturedSteps: number;
 }
 
 function lossByName(tf: Tf, name: string): LossFunction {
@@ -162,16 +180,26 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
 
   let stepLoss: (x: Tensor, y: Tensor) => Scalar;
   let varList: tfTypes.Variable[] | undefined;
+  let plan: CapturePlan;
   if ("model" in options) {
     const lossFunction = modelLoss(tf, options);
     const model = options.model;
     varList = model.trainableWeights.map((weight) => weight.read() as tfTypes.Variable);
+    // The layers model's forward pass as a loss function of its trainable weights: captured like any other step.
     stepLoss = (x, y) => tf.mean(lossFunction(y, model.apply(x, { training: true }) as Tensor)) as Scalar;
+    plan = planCapture(tf, options.optimizer ?? (model.optimizer as tfTypes.Optimizer | undefined), options.capture, model as unknown as Parameters<typeof planCapture>[3]);
   } else {
     const lossFn = options.lossFn;
     varList = options.params;
     stepLoss = (x, y) => tf.mean(lossFn(x, y)) as Scalar;
+    plan = planCapture(tf, options.optimizer, options.capture);
   }
+  const optimizer = plan.optimizer;
+  const compiled: CompiledTrainStep | undefined = plan.capture ? compileTrainStep(tf, { lossFn: stepLoss as (...inputs: Tensor[]) => Scalar, variables: varList, optimizer, inputs: [] }) : undefined;
+  // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
+  let capturedShapes: string | undefined;
+  let uncapturedSteps = 0;
+  const zero = compiled ? tf.scalar(0) : undefined;
 
   let batches: AsyncIterable<Batch>;
   let totalSteps = options.steps;
@@ -215,7 +243,17 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
 
   try {
     for await (const batch of batches) {
-      const loss = tf.tidy(() => options.optimizer.minimize(() => stepLoss(batch.x, batch.y), true, varList)!);
+      const shapes = `${batch.x.dtype}[${batch.x.shape}] ${batch.y.dtype}[${batch.y.shape}]`;
+      capturedShapes ??= shapes;
+      let loss: Scalar;
+      if (compiled && shapes === capturedShapes) {
+        compiled.step([batch.x, batch.y]);
+        // A replay overwrites the loss in place: copy it on the device (one tiny op) to read it back later.
+        loss = tf.add(compiled.lossTensor!, zero!);
+      } else {
+        if (compiled) uncapturedSteps++;
+        loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch.x, batch.y), true, varList)!);
+      }
       tf.dispose([batch.x, batch.y]);
       pending.push(loss);
       if (pending.length >= readEvery) {
@@ -229,6 +267,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     await readBack();
   } catch (error) {
     tf.dispose(pending);
+    compiled?.dispose();
+    zero?.dispose();
     const backend = tf.getBackend();
     const reason = errorText(error);
     markBackendFailed(`training step failed: ${reason}`);
@@ -239,6 +279,10 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       { cause: error },
     );
   }
+  const capture = captureOutcome(plan, compiled);
+  compiled?.dispose();
+  zero?.dispose();
+  if (plan.ownsOptimizer) optimizer.dispose();
   if (stopped === "done") progress?.done(progressLine());
   else progress?.update(losses.length, `${progressLine()} (interrupted)`);
   const seconds = (performance.now() - started) / 1000;
@@ -250,5 +294,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     stepsPerSecond: seconds > 0 ? losses.length / seconds : 0,
     backend: backendInfo()?.name ?? tf.getBackend(),
     stopped,
+    capture,
+    uncapturedSteps,
   };
+}
+
+/** "replay", or "off: <why>" (from the plan, or from the compiled step when recording found a blocker). */
+function captureOutcome(plan: CapturePlan, compiled: CompiledTrainStep | undefined): string {
+  if (!compiled) return plan.why;
+  if (compiled.mode === "replay") return "replay";
+  if (compiled.mode === "eager") return `off: ${compiled.reason}`;
+  return "off: too few steps to replay (step 1 warms up, step 2 is recorded, replay starts at step 3)";
 }

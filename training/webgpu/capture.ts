@@ -11,7 +11,8 @@ import type { RecordedCommand, Recording } from "./step-recorder.js";
 export interface TrainStepOptions {
   /** The loss of one batch; receives the step's inputs (the tensors given to step(), else `inputs`). */
   lossFn: (...inputs: tfTypes.Tensor[]) => tfTypes.Scalar;
-  variables: tfTypes.Variable[];
+  /** The variables to train (default: every trainable variable the loss touches). */
+  variables?: tfTypes.Variable[];
   optimizer: tfTypes.Optimizer;
   /** Default inputs (e.g. x and y of a fixed batch). */
   inputs: tfTypes.Tensor[];
@@ -27,6 +28,8 @@ export interface CompiledTrainStep {
   step(inputs?: tfTypes.Tensor[]): void;
   /** The loss of the latest step (one read from the device). */
   loss(): Promise<number>;
+  /** The latest step's loss on the device (owned by the step, overwritten by the next replay: copy it to keep it). */
+  readonly lossTensor: tfTypes.Scalar | undefined;
   dispose(): void;
 }
 
@@ -176,7 +179,8 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
     for (const refresh of recording!.refreshers) refresh();
     replay(backend.device, recording!.commands, feeds);
     // Values cached on the host are stale now.
-    for (const tensor of [...options.variables, lastLoss!]) {
+    const variables = options.variables ?? Object.values(tf.engine().registeredVariables).filter((variable) => variable.trainable);
+    for (const tensor of [...variables, lastLoss!]) {
       const data = backend.tensorMap.get(tensor.dataId);
       if (data) data.values = null;
     }
@@ -188,6 +192,9 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
     },
     get reason() {
       return reason;
+    },
+    get lossTensor() {
+      return lastLoss;
     },
     step(inputs?: tfTypes.Tensor[]): void {
       const batch = inputs ?? options.inputs;
