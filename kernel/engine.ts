@@ -94,7 +94,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     void registry();
     interrupts.startWatchdog();
     setImmediate(() => {
-      if (!closed) typescript.warmUp();
+      if (!closed) typescript.prime();
     });
   }, 0);
   warmUp.unref();

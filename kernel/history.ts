@@ -64,20 +64,48 @@ export class History {
     return this.sessionNumber;
   }
 
-  /** Records one executed cell; output is the text/plain of its execute_result, if any. */
-  async record(line: number, source: string, output: string | undefined): Promise<void> {
+  /**
+   * Records one executed cell; output is the text/plain of its execute_result, if any. Cells are written in
+   * batches after the current request is answered (one transaction per batch), never on the reply's path.
+   */
+  record(line: number, source: string, output: string | undefined): Promise<void> {
+    this.pending.push({ line, source, output });
+    this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending());
+    return this.writing;
+  }
+
+  private pending: { line: number; source: string; output: string | undefined }[] = [];
+  private writing: Promise<void> | undefined;
+
+  private async writePending(): Promise<void> {
     const database = await this.open();
-    if (!database) return;
-    const write = database.transaction(() => {
-      database.prepare("INSERT OR REPLACE INTO history (session, line, source, source_raw) VALUES (?, ?, ?, ?)").run(this.sessionNumber, line, source, source);
-      if (output !== undefined) database.prepare("INSERT OR REPLACE INTO output_history (session, line, output) VALUES (?, ?, ?)").run(this.sessionNumber, line, output);
-    });
-    write();
-    this.commands++;
+    this.writing = undefined;
+    if (database) this.writeBatch(database);
+    else this.pending = [];
+  }
+
+  private writeBatch(database: Database): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      const source = database.prepare("INSERT OR REPLACE INTO history (session, line, source, source_raw) VALUES (?, ?, ?, ?)");
+      const output = database.prepare("INSERT OR REPLACE INTO output_history (session, line, output) VALUES (?, ?, ?)");
+      database.transaction(() => {
+        for (const cell of batch) {
+          source.run(this.sessionNumber, cell.line, cell.source, cell.source);
+          if (cell.output !== undefined) output.run(this.sessionNumber, cell.line, cell.output);
+        }
+      })();
+      this.commands += batch.length;
+    } catch (error) {
+      this.log(`history: could not record ${batch.length} cell(s) (${(error as Error).message})`);
+    }
   }
 
   /** Answers a history_request the way IPython's HistoryManager does. */
   async query(request: HistoryRequestContent): Promise<HistoryEntry[]> {
+    if (this.pending.length > 0) await this.writePending();
     const database = await this.open();
     if (!database) return [];
     const rows = this.select(database, request);
@@ -112,6 +140,7 @@ export class History {
   /** Marks the session ended (IPython's sessions.end / num_cmds) and closes the file. */
   close(): void {
     if (!this.database) return;
+    this.writeBatch(this.database);
     try {
       this.database.prepare("UPDATE sessions SET end = ?, num_cmds = ? WHERE session = ?").run(new Date().toISOString(), this.commands, this.sessionNumber);
       this.database.close();

@@ -2,6 +2,7 @@
 // training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps delivering iopub messages the main
 // thread already posted, answers kernel_info while the main thread is idle or starting, and passes a message-mode
 // interrupt_request into SIGINT for the process.
+import { writeSync } from "node:fs";
 import { BroadcastChannel, parentPort, workerData } from "node:worker_threads";
 import { Publisher, Reply, Router } from "zeromq";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
@@ -43,8 +44,13 @@ function interruptEngine(): void {
 /** The engine's interrupt channel (kernel/engine/interrupt.ts INTERRUPT_CHANNEL); importing it would load the engine. */
 const ENGINE_INTERRUPT_CHANNEL = "labnote:interrupt";
 
+/** Straight to the process's fd 2: a worker's process.stderr is relayed through the main thread's, which cells own. */
 function log(message: string): void {
-  process.stderr.write(`[labnote io] ${message}\n`);
+  try {
+    writeSync(2, `[labnote io] ${message}\n`);
+  } catch {
+    // stderr closed: nothing left to tell
+  }
 }
 
 function makeQueue(socket: Router | Publisher, name: string): SendQueue {
@@ -123,6 +129,8 @@ async function receiveRequests(socket: Router, channel: "shell" | "control"): Pr
     if (answerHere(channel, identities, decoded.message)) continue;
     if (channel === "shell") mainThreadWork.add(decoded.message.header.msg_id);
     post({ type: "request", channel, identities, message: decoded.message });
+    // Busy goes out from here (after the hand-over, which it must not delay); the main thread says when it is done.
+    status("busy", decoded.message.header);
   }
 }
 
@@ -155,7 +163,10 @@ async function close(): Promise<void> {
 }
 
 port.on("message", (message: MainToWorker) => {
-  if (message.type === "send") send(message.channel, message.message, message.identities);
+  if (message.type === "send") {
+    send(message.channel, message.message, message.identities);
+    if (message.thenIdle) status("idle", message.thenIdle);
+  } else if (message.type === "idle") status("idle", message.parent);
   else if (message.type === "close") void close();
 });
 

@@ -3,19 +3,21 @@
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
+import { writeKernelLog } from "./engine/cell-scope.js";
 import { History } from "./history.js";
 import { kernelInfo } from "./kernel-info.js";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { readConnectionFile } from "./protocol/connection.js";
-import { KernelSession } from "./session.js";
+import { KernelSession, type Transport } from "./session.js";
 import { installWidgetManager } from "../widgets/ipywidgets/manager.js";
 import type { Engine, EngineOptions } from "./types.js";
 
 /** Seconds the engine gets to clean up on shutdown before the process exits anyway. */
 const ENGINE_SHUTDOWN_GRACE_MS = 3000;
 
+/** The wire layer's log: the kernel's own stderr, never the output of the cell that happens to be running. */
 function log(message: string): void {
-  process.stderr.write(`[labnote] ${message}\n`);
+  writeKernelLog(`[labnote] ${message}\n`);
 }
 
 function kernelIdFrom(connectionFile: string): string {
@@ -57,7 +59,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
 
   session = new KernelSession({
-    transport: { send: (channel, message, identities = []) => toWorker({ type: "send", channel, message, identities }) },
+    transport: workerTransport(toWorker),
     sessionId,
     kernelInfo: info,
     history,
@@ -79,12 +81,15 @@ export async function runKernel(connectionFile: string): Promise<void> {
     if (process.listenerCount("uncaughtException") > 1) process.off("uncaughtException", onStrayException);
   };
 
+  // The engine starts loading TypeScript now, while the io worker binds the sockets on its own thread: the worker
+  // answers kernel_info itself, so start-up does not wait for the engine, and the first cell waits less.
+  engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms });
+  activeSession.setEngine(engine);
+  engine.then(yieldStrayErrorsToEngine, () => undefined);
+
   worker.on("message", (message: WorkerToMain) => {
     switch (message.type) {
       case "ready":
-        engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms });
-        activeSession.setEngine(engine);
-        engine.then(yieldStrayErrorsToEngine, () => undefined);
         // Open the history database once start-up is over, so the first cell does not pay for it.
         setTimeout(() => void history.open(), 300).unref();
         return;
@@ -108,6 +113,35 @@ export async function runKernel(connectionFile: string): Promise<void> {
       process.exit(code || 1);
     }
   });
+}
+
+/**
+ * Sends through the io worker, which publishes busy as a request arrives. A request's reply is held for the few
+ * microtasks until the request is finished and then crosses to the worker together with "publish idle": one hop.
+ */
+function workerTransport(toWorker: (message: MainToWorker) => void): Transport {
+  let held: Extract<MainToWorker, { type: "send" }> | undefined;
+  const flushHeld = (): void => {
+    if (!held) return;
+    const message = held;
+    held = undefined;
+    toWorker(message);
+  };
+  return {
+    send(channel, message, identities = []) {
+      flushHeld();
+      const outgoing = { type: "send", channel, message, identities } as const;
+      if (channel === "iopub" || channel === "stdin") return toWorker(outgoing);
+      held = outgoing;
+      // A safety net only: finished() normally takes the reply first.
+      setImmediate(flushHeld);
+    },
+    finished(parent) {
+      const reply = held;
+      held = undefined;
+      toWorker(reply ? { ...reply, thenIdle: parent } : { type: "idle", parent });
+    },
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 // The dispatcher on the main thread: one shell request at a time (control requests jump the queue), busy/idle
 // around each, replies and iopub parented to the request, execution counts, stop_on_error, stdin, comms, history.
 import { KernelCommManager } from "./comms.js";
+import { writeKernelLog } from "./engine/cell-scope.js";
 import type { History } from "./history.js";
 import type {
   Channel,
@@ -18,6 +19,11 @@ import type { Engine, ExecuteOutcome, JSONObject } from "./types.js";
 
 export interface Transport {
   send(channel: Channel, message: Message<string, unknown>, identities?: Uint8Array[]): void;
+  /**
+   * When present, the transport publishes busy itself as a request arrives and idle when `finished` is called
+   * (after everything the request sent): the io worker does, which saves the main thread two hops per request.
+   */
+  finished?(parent: Header): void;
 }
 
 export interface SessionOptions {
@@ -52,7 +58,8 @@ export class KernelSession {
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: SessionOptions) {
-    this.log = options.log ?? ((message) => process.stderr.write(`[labnote] ${message}\n`));
+    // The kernel's own stderr even while a cell runs (a cell's stderr is routed to its output).
+    this.log = options.log ?? ((message) => writeKernelLog(`[labnote] ${message}\n`));
     this.comms = new KernelCommManager((msgType, content, metadata, buffers) => this.publish(msgType, content, this.currentParent, metadata, buffers), this.log);
   }
 
@@ -117,7 +124,8 @@ export class KernelSession {
   private async handle(request: QueuedRequest): Promise<void> {
     const header = request.message.header;
     this.currentParent = header;
-    this.publish("status", { execution_state: "busy" }, header);
+    const transport = this.options.transport;
+    if (!transport.finished) this.publish("status", { execution_state: "busy" }, header);
     try {
       const typed = toShellRequest(request.message);
       if (!typed) this.log(`unknown message type "${header.msg_type}" on ${request.channel}; ignored (no reply)`);
@@ -127,7 +135,8 @@ export class KernelSession {
     } catch (error) {
       this.log(`failed to handle ${header.msg_type}: ${(error as Error).stack ?? String(error)}`);
     } finally {
-      this.publish("status", { execution_state: "idle" }, header);
+      if (transport.finished) transport.finished(header);
+      else this.publish("status", { execution_state: "idle" }, header);
     }
   }
 

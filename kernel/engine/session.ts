@@ -85,6 +85,11 @@ export class TypeScriptSession {
     return this.compiler;
   }
 
+  /** warmUp, then one throw-away conversion: the first user cell finds the type checker already built. */
+  prime(): void {
+    this.warmUp().convert(this.prevDecl, "0", HANDOFF);
+  }
+
   get ready(): boolean {
     return this.compiler !== undefined;
   }

@@ -1,6 +1,6 @@
 // Messages between the main thread (engine, dispatcher) and the io worker (all ZeroMQ sockets), via postMessage.
 import type { ConnectionInfo } from "./connection.js";
-import type { Channel, KernelInfoReplyContent, Message } from "./messages.js";
+import type { Channel, Header, KernelInfoReplyContent, Message } from "./messages.js";
 
 export interface WorkerOptions {
   connection: ConnectionInfo;
@@ -18,5 +18,7 @@ export type WorkerToMain =
   | { type: "closed" };
 
 export type MainToWorker =
-  | { type: "send"; channel: Channel; identities: Uint8Array[]; message: Message<string, unknown> }
+  /** `thenIdle`: the request this message answers is finished; the worker publishes its idle status after it. */
+  | { type: "send"; channel: Channel; identities: Uint8Array[]; message: Message<string, unknown>; thenIdle?: Header }
+  | { type: "idle"; parent: Header }
   | { type: "close" };
