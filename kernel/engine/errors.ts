@@ -50,7 +50,7 @@ function userFrames(stack: string): string[] {
   return stack
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
-    .filter((line) => !/node:internal|\/kernel\/engine\/|\/kernel\/engine\.|\/magics\/context\.|\/node_modules\/(tslab|vitest|@vitest|tsx)\//.test(line));
+    .filter((line) => !/node:internal|node:vm:|\/kernel\/engine\/|\/kernel\/engine\.|\/magics\/context\.|\/node_modules\/(tslab|vitest|@vitest|tsx)\//.test(line));
 }
 
 export function reportError(error: unknown): ReportedError {

@@ -84,4 +84,13 @@ describe("earlier cells' variables", () => {
     expect(run.outcome.evalue).toContain("line 1, column 24");
     expect(run.outcome.traceback.join("\n")).toContain("const o = { q }; const bad: string = q;");
   });
+
+  it("shows a runtime error's cell frames without the vm machinery that ran them", async () => {
+    const run = await harness.run("function fail() {\n  throw new Error('boom');\n}\nfail();");
+    expect(run.outcome.status).toBe("error");
+    if (run.outcome.status !== "error") return;
+    expect(run.outcome.traceback[0]).toBe("Error: boom");
+    expect(run.outcome.traceback.some((line) => /at fail \(cell\[\d+\]:\d+:\d+\)/.test(line))).toBe(true);
+    expect(run.outcome.traceback.join("\n")).not.toContain("node:vm");
+  });
 });
