@@ -85,6 +85,8 @@ export interface TrainLoopResult {
   stopped: "done" | "interrupted";
   /** "replay" when captured steps were replayed on the GPU, else "off: <why>". */
   capture: string;
+  /** Steps that replayed the captured GPU commands (all but the first two captured ones when capture is on). */
+  replayedSteps: number;
   /** Steps whose batch shape differed from the captured one (e.g. an epoch's last, partial batch): run through plain tfjs with the same optimizer. */
   uncapturedSteps: number;
 }
@@ -199,6 +201,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
   let capturedShapes: string | undefined;
   let uncapturedSteps = 0;
+  let replayedSteps = 0;
   const zero = compiled ? tf.scalar(0) : undefined;
 
   let batches: AsyncIterable<Batch>;
@@ -247,7 +250,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       capturedShapes ??= shapes;
       let loss: Scalar;
       if (compiled && shapes === capturedShapes) {
+        const replaying = compiled.mode === "replay";
         compiled.step([batch.x, batch.y]);
+        if (replaying && compiled.mode === "replay") replayedSteps++;
         // A replay overwrites the loss in place: copy it on the device (one tiny op) to read it back later.
         loss = tf.add(compiled.lossTensor!, zero!);
       } else {
@@ -279,7 +284,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       { cause: error },
     );
   }
-  const capture = captureOutcome(plan, compiled);
+  const capture = captureOutcome(plan, compiled, replayedSteps);
   compiled?.dispose();
   zero?.dispose();
   if (plan.ownsOptimizer) optimizer.dispose();
@@ -295,14 +300,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     backend: backendInfo()?.name ?? tf.getBackend(),
     stopped,
     capture,
+    replayedSteps,
     uncapturedSteps,
   };
 }
 
 /** "replay", or "off: <why>" (from the plan, or from the compiled step when recording found a blocker). */
-function captureOutcome(plan: CapturePlan, compiled: CompiledTrainStep | undefined): string {
+function captureOutcome(plan: CapturePlan, compiled: CompiledTrainStep | undefined, replayedSteps: number): string {
   if (!compiled) return plan.why;
-  if (compiled.mode === "replay") return "replay";
+  if (compiled.mode === "replay" && replayedSteps > 0) return "replay";
   if (compiled.mode === "eager") return `off: ${compiled.reason}`;
   return "off: too few steps to replay (step 1 warms up, step 2 is recorded, replay starts at step 3)";
 }
