@@ -1,6 +1,7 @@
 // npm run bench:track — tracking overheads and guarantees, each against an anchor measured in the same run:
 //   1. run.log calls/s in a tight loop (single scalar) vs the same loop writing into a Float64Array
-//   2. a 10,000-step tfjs training loop (tiny MLP, cpu backend) with tracking on vs off (target ≤ 1.02×)
+//   2. a 10,000-step tfjs training loop (tiny MLP, cpu backend) with tracking on vs off (target ≤ 1.02×): medians of
+//      interleaved rounds (BENCH_TRACK_ROUNDS, default 7), wall and CPU time
 //   3. a 1M-point series → chart spec (target < 50 ms)
 //   4. `%track runs --where … --sort …` over 10,000 stored runs (target < 200 ms)
 //   5. two processes into one SQLite store, eight into one PostgreSQL store: points lost (target 0)
@@ -56,6 +57,23 @@ async function logThroughput(projectDir: string): Promise<void> {
   delete process.env.LABNOTE_TRACK_WRITER;
 }
 
+/** A display that serialises every bundle and spec as the kernel does before sending it (the SVG rendering is not included). */
+function serializingDisplay(): import("../magics/types.js").Display {
+  let bytes = 0;
+  const send = (data: unknown): void => void (bytes += JSON.stringify(data).length);
+  const handle = (): import("../magics/types.js").DisplayHandle => ({
+    displayId: "bench",
+    bundle: send,
+    html: send,
+    markdown: send,
+    text: send,
+    json: send,
+    svg: send,
+    vegaLite: async (spec) => send(spec),
+  });
+  return Object.assign((value: unknown) => send(String(value)), { bundle: send, html: send, markdown: send, svg: send, png: send, jpeg: send, json: send, text: send, raw: (_mime: string, data: unknown) => send(data), vegaLite: async (spec: object) => send(spec), handle });
+}
+
 async function tfjsOverhead(projectDir: string): Promise<void> {
   const tf = await import("@tensorflow/tfjs");
   await tf.setBackend("cpu");
@@ -67,10 +85,10 @@ async function tfjsOverhead(projectDir: string): Promise<void> {
     const w1 = tf.variable(tf.randomNormal([8, 16], 0, 0.3, "float32", 3));
     const w2 = tf.variable(tf.randomNormal([16, 1], 0, 0.3, "float32", 4));
     const optimizer = tf.train.sgd(0.01);
-    const run = tracked ? track.start({ name: "bench-tfjs", projectDir, captureEnvironment: true }) : undefined;
-    if (run) await run.ready;
+    // The clock covers the whole run: start (store record, environment capture), every step, and end() (all stored).
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
+    const run = tracked ? track.start({ name: "bench-tfjs", projectDir, captureEnvironment: true, display: serializingDisplay() }) : undefined;
     for (let step = 0; step < steps; step++) {
       const loss = optimizer.minimize(() => tf.losses.meanSquaredError(y, tf.matMul(tf.relu(tf.matMul(x, w1)), w2)) as import("@tensorflow/tfjs").Scalar, true)!;
       const value = loss.dataSync()[0];
@@ -86,19 +104,32 @@ async function tfjsOverhead(projectDir: string): Promise<void> {
     optimizer.dispose();
     return [elapsed, (cpu.user + cpu.system) / 1000];
   };
-  await trainOnce(false); // warm-up
+  // Warm-up both ways (the JIT settles over the first runs; the first tracked run starts the store's writer thread).
+  for (let warmUp = 0; warmUp < 2; warmUp++) {
+    await trainOnce(false);
+    await trainOnce(true);
+  }
+  const rounds = Number(process.env.BENCH_TRACK_ROUNDS ?? 7);
   const off: Array<[number, number]> = [];
   const on: Array<[number, number]> = [];
-  // Interleaved repeats; the fastest of each is the least disturbed by other load on the machine.
-  for (let repeat = 0; repeat < 5; repeat++) {
-    off.push(await trainOnce(false));
-    on.push(await trainOnce(true));
+  const pairRatios: Array<[number, number]> = [];
+  // Interleaved rounds, the order alternating so a drift in machine load hits both sides alike.
+  for (let round = 0; round < rounds; round++) {
+    const [first, second] = round % 2 === 0 ? [false, true] : [true, false];
+    const a = await trainOnce(first);
+    const b = await trainOnce(second);
+    const [tracked, plain] = first ? [a, b] : [b, a];
+    on.push(tracked);
+    off.push(plain);
+    pairRatios.push([tracked[0] / plain[0], tracked[1] / plain[1]]);
   }
-  const best = (values: Array<[number, number]>, index: 0 | 1) => Math.min(...values.map((value) => value[index]));
+  const mid = (values: Array<[number, number]>, index: 0 | 1) => median(values.map((value) => value[index]));
+  const perStepUs = ((mid(on, 1) - mid(off, 1)) * 1000) / steps;
   console.log(
-    `tfjs 10,000 steps (cpu backend), tracking on/off, fastest of 5 interleaved each (target ≤ 1.02×): ` +
-      `CPU time ${fmt(best(on, 1) / 1000, 3)} s / ${fmt(best(off, 1) / 1000, 3)} s = ${fmt(best(on, 1) / best(off, 1), 3)}×; ` +
-      `wall ${fmt(best(on, 0) / 1000, 3)} s / ${fmt(best(off, 0) / 1000, 3)} s = ${fmt(best(on, 0) / best(off, 0), 3)}× (load average ${fmt((await import("node:os")).loadavg()[0], 1)})`,
+    `tfjs ${fmt(steps, 0)} steps (cpu backend), tracking on (store, system metrics, environment, anomaly checks, live charts serialised as a kernel would) vs off, medians of ${rounds} interleaved rounds (target ≤ 1.02×): ` +
+      `CPU time ${fmt(mid(on, 1) / 1000, 3)} s / ${fmt(mid(off, 1) / 1000, 3)} s = ${fmt(mid(on, 1) / mid(off, 1), 3)}× (median per-round ratio ${fmt(mid(pairRatios, 1), 3)}×, ${fmt(perStepUs, 2)} µs per step); ` +
+      `wall ${fmt(mid(on, 0) / 1000, 3)} s / ${fmt(mid(off, 0) / 1000, 3)} s = ${fmt(mid(on, 0) / mid(off, 0), 3)}× (median per-round ratio ${fmt(mid(pairRatios, 0), 3)}×; ` +
+      `fastest ${fmt(Math.min(...on.map((value) => value[0])) / Math.min(...off.map((value) => value[0])), 3)}×; load average ${fmt((await import("node:os")).loadavg()[0], 1)})`,
   );
 }
 

@@ -57,11 +57,14 @@ async function lockfileHash(projectDir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** HEAD and the dirty flag from one `git status` (each spawn of git costs the training thread a few ms). */
 async function gitState(projectDir: string): Promise<JSONObject | undefined> {
-  const head = await runCommand("git", ["rev-parse", "HEAD"], projectDir);
-  if (!head) return undefined;
-  const status = await runCommand("git", ["status", "--porcelain", "--untracked-files=no"], projectDir);
-  return { head, dirty: status === undefined ? null : status.length > 0 };
+  const status = await runCommand("git", ["status", "--porcelain=v2", "--branch", "--untracked-files=no"], projectDir);
+  if (status === undefined) return undefined;
+  const lines = status.split("\n");
+  const head = lines.find((line) => line.startsWith("# branch.oid "))?.slice("# branch.oid ".length);
+  if (!head || !/^[0-9a-f]{40,64}$/.test(head)) return undefined; // no commit yet
+  return { head, dirty: lines.some((line) => line.length > 0 && !line.startsWith("#")) };
 }
 
 export async function captureEnvironment(projectDir: string): Promise<JSONObject> {

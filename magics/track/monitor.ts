@@ -30,6 +30,8 @@ export interface MonitorOptions {
 }
 
 const COUNTER_KEYS = ["samples", "tokens"] as const;
+/** The next live chart waits this many times as long as the last one took (chart work ≤ 1% of a run's time). */
+const CHART_TIME_FACTOR = 100;
 
 export class RunMonitor {
   private handle: DisplayHandle | undefined;
@@ -185,8 +187,8 @@ export class RunMonitor {
     const spec = buildRunChartSpec(this.chartSeries(), { title: this.run.name });
     this.handle ??= this.options.display!.handle();
     this.handle.vegaLite(spec, { svg: false }).catch(() => undefined);
-    // Big runs make specs slower to build: keep chart work under ~5% of the loop's time.
-    this.chartIntervalMs = Math.max(this.options.chartIntervalMs, 20 * (performance.now() - started));
+    // Big runs make specs slower to build and send: keep live-chart work under ~1% of the loop's time.
+    this.chartIntervalMs = Math.max(this.options.chartIntervalMs, CHART_TIME_FACTOR * (performance.now() - started));
   }
 
   /** The final chart, with the SVG fallback so nbconvert and GitHub show the curves. */
