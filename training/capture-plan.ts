@@ -79,6 +79,7 @@ export function planCapture(tf: Tf, setting: OptimizerSetting | undefined, captu
 
   if (capture === false) return plain("off: capture: false");
   if (tf.getBackend() !== "webgpu") return plain(`off: step capture needs the webgpu backend (this is ${tf.getBackend()})`);
+  if (process.env.LABNOTE_WEBGPU_SPEEDUPS === "0") return plain("off: labnote's webgpu speed-ups are off (LABNOTE_WEBGPU_SPEEDUPS=0)");
   const random = model ? randomLayer(model.layers) : undefined;
   if (random) return plain(`off: layer ${random.name} (${random.getClassName()}) draws random numbers each step, and a replayed step would repeat the recorded draw`);
   if (byName) return { optimizer: createFusedAdam(tf, adamSettings(config ?? { name: "adam" })), capture: true, why: "replay", ownsOptimizer: true };
