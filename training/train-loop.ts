@@ -118,12 +118,25 @@ function modelLoss(tf: Tf, options: ModelTrainOptions): LossFunction {
   return lossByName(tf, name);
 }
 
+/** The dtypes and shapes of a batch (`rows` of `data` when given), to tell batches the captured step accepts. */
+function batchShapes(data: Batch, rows?: number): string {
+  const shape = (tensor: Tensor) => (rows === undefined ? tensor.shape : [rows, ...tensor.shape.slice(1)]);
+  return `${data.x.dtype}[${shape(data.x)}] ${data.y.dtype}[${shape(data.y)}]`;
+}
+
 function isBatch(data: CommonOptions["data"]): data is Batch {
   return typeof (data as Batch).x === "object" && typeof (data as Batch).y === "object" && !(Symbol.iterator in data) && !(Symbol.asyncIterator in data);
 }
 
-/** Slices a pair of tensors into batches on the device, cycling through epochs; no host copies. */
-function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: number): Generator<Batch> {
+/** Rows [start, start + take) of whole-data tensors: sliced on the device when used, or copied straight into a replayed step. */
+interface RowRange {
+  source: Batch;
+  start: number;
+  take: number;
+}
+
+/** Cuts a pair of tensors into row ranges, cycling through epochs; no host copies. */
+function* tensorBatches(data: Batch, batchSize: number, totalSteps: number): Generator<RowRange> {
   const rows = data.x.shape[0]!;
   if (data.y.shape[0] !== rows) throw new Error(`trainLoop: x has ${rows} rows but y has ${data.y.shape[0]}; they must match.`);
   const size = Math.min(batchSize, rows);
@@ -132,12 +145,12 @@ function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: numb
     if (start >= rows) start = 0;
     // The last batch of an epoch is the remainder, so every row is trained on (as model.fit does).
     const take = Math.min(size, rows - start);
-    yield { x: tf.slice(data.x, start, take), y: tf.slice(data.y, start, take) };
+    yield { source: data, start, take };
     start += take;
   }
 }
 
-async function* limitSteps(source: Iterable<Batch> | AsyncIterable<Batch>, steps: number | undefined): AsyncGenerator<Batch> {
+async function* limitSteps<T>(source: Iterable<T> | AsyncIterable<T>, steps: number | undefined): AsyncGenerator<T> {
   // Pull manually so no batch is made past `steps` (it would never be disposed).
   const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   try {
@@ -204,7 +217,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let replayedSteps = 0;
   const zero = compiled ? tf.scalar(0) : undefined;
 
-  let batches: AsyncIterable<Batch>;
+  let batches: AsyncIterable<Batch | RowRange>;
   let totalSteps = options.steps;
   let stepsPerEpoch: number | undefined;
   if (isBatch(options.data)) {
@@ -212,7 +225,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     stepsPerEpoch = Math.ceil(rows / Math.min(batchSize, rows));
     const total = options.steps ?? (options.epochs ?? 1) * stepsPerEpoch;
     totalSteps = total;
-    batches = limitSteps(tensorBatches(tf, options.data, batchSize, total), undefined);
+    batches = limitSteps(tensorBatches(options.data, batchSize, total), undefined);
   } else {
     batches = limitSteps(options.data, options.steps);
   }
@@ -245,21 +258,25 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   };
 
   try {
-    for await (const batch of batches) {
-      const shapes = `${batch.x.dtype}[${batch.x.shape}] ${batch.y.dtype}[${batch.y.shape}]`;
+    for await (const item of batches) {
+      const range = "source" in item ? item : undefined;
+      const shapes = range ? batchShapes(range.source, range.take) : batchShapes(item as Batch);
       capturedShapes ??= shapes;
+      // Sliced only when a step needs the batch as tensors (a replay copies the rows itself).
+      let sliced: Batch | undefined;
+      const batch = (): Batch => (sliced ??= range ? { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) } : (item as Batch));
       let loss: Scalar;
       if (compiled && shapes === capturedShapes) {
         const replaying = compiled.mode === "replay";
-        compiled.step([batch.x, batch.y]);
+        if (!(range && compiled.stepRows([range.source.x, range.source.y], range.start))) compiled.step([batch().x, batch().y]);
         if (replaying && compiled.mode === "replay") replayedSteps++;
         // A replay overwrites the loss in place: copy it on the device (one tiny op) to read it back later.
         loss = tf.add(compiled.lossTensor!, zero!);
       } else {
         if (compiled) uncapturedSteps++;
-        loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch.x, batch.y), true, varList)!);
+        loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch().x, batch().y), true, varList)!);
       }
-      tf.dispose([batch.x, batch.y]);
+      if (sliced || !range) tf.dispose([batch().x, batch().y]);
       pending.push(loss);
       if (pending.length >= readEvery) {
         await readBack();

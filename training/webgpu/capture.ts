@@ -26,6 +26,12 @@ export interface CompiledTrainStep {
   readonly reason: string;
   /** One optimizer step. New batches: tensors with the shapes and dtypes of the recorded inputs. */
   step(inputs?: tfTypes.Tensor[]): void;
+  /**
+   * In replay: one step on rows [startRow, startRow + recorded rows) of whole-data tensors, copied into the step's
+   * inputs on the device (no slice ops). Returns false, doing nothing, when not replaying or the rows do not fit
+   * (then slice and call step()).
+   */
+  stepRows(sources: tfTypes.Tensor[], startRow: number): boolean;
   /** The loss of the latest step (one read from the device). */
   loss(): Promise<number>;
   /** The latest step's loss on the device (owned by the step, overwritten by the next replay: copy it to keep it). */
@@ -175,6 +181,10 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
         if (source !== slot.buffer) feeds.push({ kind: "copy", source, sourceOffset: 0, destination: slot.buffer, destinationOffset: 0, size: slot.buffer.size });
       });
     }
+    replayWith(backend, feeds);
+  };
+
+  const replayWith = (backend: WebGpuBackendInternals, feeds: RecordedCommand[]): void => {
     flush(backend); // tfjs work recorded since the last step (e.g. the new batch) goes first
     for (const refresh of recording!.refreshers) refresh();
     replay(backend.device, recording!.commands, feeds);
@@ -208,6 +218,27 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
       } else if (mode === "recording") record(batch);
       else if (mode === "replay") replayStep(inputs);
       else eagerStep(batch);
+    },
+    stepRows(sources: tfTypes.Tensor[], startRow: number): boolean {
+      if (mode !== "replay" || tf.getBackend() !== "webgpu" || sources.length !== inputSlots.length) return false;
+      const backend = tf.backend() as unknown as WebGpuBackendInternals;
+      const feeds: RecordedCommand[] = [];
+      for (const [index, source] of sources.entries()) {
+        const slot = inputSlots[index]!;
+        const [rows, ...rest] = slot.tensor.shape;
+        // Row ranges are contiguous bytes for 4-byte types; anything else goes through slice + step().
+        const fourBytes = slot.tensor.dtype === "float32" || slot.tensor.dtype === "int32";
+        if (!fourBytes || source.dtype !== slot.tensor.dtype || !tf.util.arraysEqual(source.shape.slice(1), rest)) return false;
+        if (startRow < 0 || startRow + rows! > source.shape[0]!) return false;
+        const rowBytes = tf.util.sizeFromShape(rest) * 4;
+        const buffer = gpuBufferOf(backend, source);
+        if (!buffer || rows! * rowBytes > slot.buffer.size) return false;
+        if (buffer !== slot.buffer || startRow !== 0) {
+          feeds.push({ kind: "copy", source: buffer, sourceOffset: startRow * rowBytes, destination: slot.buffer, destinationOffset: 0, size: rows! * rowBytes });
+        }
+      }
+      replayWith(backend, feeds);
+      return true;
     },
     async loss(): Promise<number> {
       if (!lastLoss) throw new Error("loss(): no step has run yet");

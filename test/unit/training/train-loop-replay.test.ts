@@ -56,11 +56,19 @@ describe("trainLoop on webgpu (Dawn null backend)", () => {
     const optimizer = tf.train.adam(1e-3);
     const logged: number[] = [];
     const options = { params: net.params, lossFn: net.lossFn, optimizer, data: net.data, batchSize: 64, epochs: 2, readEvery: 3, run: { log: (_: unknown, o?: { step?: number }) => logged.push(o!.step!) } };
+    // Count slice ops: replayed steps copy their rows straight from x and y on the device instead.
+    const slice = tf.getKernel("Slice", "webgpu")!;
+    let slices = 0;
+    tf.unregisterKernel("Slice", "webgpu");
+    tf.registerKernel({ ...slice, kernelFunc: (args) => (slices++, slice.kernelFunc(args)) });
     const first = await trainLoop(options);
+    tf.unregisterKernel("Slice", "webgpu");
+    tf.registerKernel(slice);
     expect(first.capture).toBe("replay");
     expect(first.steps).toBe(8); // 64, 64, 64, 16 per epoch
     expect(first.uncapturedSteps).toBe(2); // the two 16-row batches
     expect(first.replayedSteps).toBe(4); // 6 full batches: warm-up, recording, then 4 replays
+    expect(slices).toBe(2 * 4); // x and y for warm-up, recording and the two partial batches only
     expect(first.losses).toHaveLength(8);
     expect(first.losses.every((loss) => Number.isFinite(loss))).toBe(true);
     expect(logged).toEqual([...Array(8).keys()]);
