@@ -38,6 +38,12 @@ const HANDOFF = "__labnote_cell__";
 /** The hoisted `exports.a = exports.b = void 0;` line: the names a cell (re)declares. */
 const HOISTED_EXPORTS = /^((?:exports\.[\w$]+ = )+)void 0;$/m;
 const MENTIONS_TF = /(^|[^\w$.])tf\b/;
+/**
+ * Cells with a loop of their own run with vm's breakOnSigint (SIGINT stops them with a clean exception). It costs
+ * about a millisecond per cell (Node starts and joins a watchdog thread), so loop-free cells skip it: if one hangs
+ * in code it calls, the interrupt watchdog (interrupt.ts) stops it, as it stops loops after an await.
+ */
+const MAY_LOOP = /\b(while|for|do)\b/;
 
 /** tslab's exports proxy: defineProperty (emitted for named imports) becomes a plain rewritable property. */
 function createExportsObject(): { exports: Record<string, unknown>; target: Record<string, unknown> } {
@@ -123,7 +129,7 @@ export class TypeScriptSession {
       await Promise.race([this.prepare(source, output), options.interrupted]);
       if (options.signal?.aborted) throw new InterruptedError();
       this.detachRedeclared(output);
-      const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename, options.signal);
+      const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename, options.signal, MAY_LOOP.test(source));
       await Promise.race([completion, options.interrupted]);
     } catch (error) {
       if (isSigintInterruption(error)) return { kind: "runtime-error", error: new InterruptedError() };
@@ -166,12 +172,12 @@ export class TypeScriptSession {
    * Runs the emitted code. It is always reached after an await, so it runs as a microtask: if the interrupt
    * watchdog has to terminate it, V8 unwinds only the microtask queue, not a timer or immediate list.
    */
-  private evaluate(output: string, hasTopLevelAwait: boolean, filename: string, signal: AbortSignal | undefined): Promise<unknown> {
+  private evaluate(output: string, hasTopLevelAwait: boolean, filename: string, signal: AbortSignal | undefined, breakOnSigint: boolean): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(new InterruptedError());
     const prefix = hasTopLevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
     const wrapped = `${prefix}${output}\n})(${HANDOFF}.exports, ${HANDOFF}.require)`;
     try {
-      const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint: true });
+      const returned: unknown = vm.runInThisContext(wrapped, { filename, breakOnSigint });
       return Promise.resolve(hasTopLevelAwait ? returned : undefined);
     } catch (error) {
       return Promise.reject(error);

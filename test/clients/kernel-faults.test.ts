@@ -53,12 +53,18 @@ describe("labnote kernel under faults (jupyter_client, raw zmq)", () => {
   });
 
   const interrupted = { status: "error", ename: "Interrupted", error_outputs: 1 };
-  it("stops while (true) {} and a never-settling await in signal mode, keeping earlier variables", () => {
-    expect(report.interrupt_signal).toEqual({ busy_loop: interrupted, never_settles: interrupted, kept_result: ["42"] });
+  it("stops while (true) {}, a hang inside an earlier cell's function and a never-settling await in signal mode, keeping earlier variables", () => {
+    expect(report.interrupt_signal).toEqual({ busy_loop: interrupted, never_settles: interrupted, hangs_in_function: interrupted, kept_result: ["42"] });
   });
 
-  it("stops while (true) {}, a never-settling await and a loop after an await in message mode, keeping earlier variables", () => {
-    expect(report.interrupt_message).toEqual({ busy_loop: interrupted, never_settles: interrupted, loop_after_await: interrupted, kept_result: ["42"] });
+  it("stops while (true) {}, a hang inside an earlier cell's function, a never-settling await and a loop after an await in message mode, keeping earlier variables", () => {
+    expect(report.interrupt_message).toEqual({
+      busy_loop: interrupted,
+      never_settles: interrupted,
+      hangs_in_function: interrupted,
+      loop_after_await: interrupted,
+      kept_result: ["42"],
+    });
   });
 
   it("restarts on control into a new process with a fresh scope, and history survives the restart", () => {

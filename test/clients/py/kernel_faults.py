@@ -184,9 +184,12 @@ def interrupt_during(km, kc, code, settle=2.0):
 
 def scenario_interrupts(km, kc, loop_after_await=False):
     run(kc, "const kept = 41")
+    run(kc, "function spinForever(): number { let n = 0; while (n >= 0) n = (n + 1) % 10; return n; }")
     observations = {
         "busy_loop": interrupt_during(km, kc, "while (true) {}"),
         "never_settles": interrupt_during(km, kc, "await new Promise(() => {})"),
+        # A loop-free cell runs without vm's breakOnSigint: the engine's watchdog must stop the call that hangs.
+        "hangs_in_function": interrupt_during(km, kc, "spinForever()"),
     }
     if loop_after_await:  # message mode only: a signal cannot reach synchronous code outside the vm call
         observations["loop_after_await"] = interrupt_during(km, kc, "await new Promise((r) => setTimeout(r, 10)); while (true) {}")

@@ -90,4 +90,12 @@ describe("interrupt", () => {
     const next = await harness.run("kept + '!'");
     expect(resultText(next)).toBe("'still here!'");
   });
+
+  it("stops a loop-free cell that hangs inside a function an earlier cell defined (message mode)", async () => {
+    // Such cells run without vm's breakOnSigint (it costs ~1 ms a cell); the watchdog stops them instead.
+    await harness.run("function spinForever(): number { let n = 0; while (n >= 0) n = (n + 1) % 10; return n; }");
+    const run = await runAndInterrupt("spinForever();", "message");
+    expect(run.outcome).toMatchObject({ status: "error", ename: "Interrupted" });
+    expect(resultText(await harness.run("kept + '?'"))).toBe("'still here?'");
+  });
 });
