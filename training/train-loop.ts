@@ -8,7 +8,7 @@ import type { Display } from "../magics/types.js";
 import type { ProgressBar } from "../widgets/progress.js";
 import { planCapture } from "./capture-plan.js";
 import type { CapturePlan, CaptureSetting, OptimizerSetting } from "./capture-plan.js";
-import { compileTrainStep } from "./webgpu/capture.js";
+import { compileTrainStep, copyScalarInto } from "./webgpu/capture.js";
 import type { CompiledTrainStep } from "./webgpu/capture.js";
 
 type Tensor = tfTypes.Tensor;
@@ -215,7 +215,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let capturedShapes: string | undefined;
   let uncapturedSteps = 0;
   let replayedSteps = 0;
-  const zero = compiled ? tf.scalar(0) : undefined;
+  // Captured loops leave each step's loss in this ring on the device (a copy in the step's own submit).
+  const lossRing = compiled ? tf.zeros([readEvery]) : undefined;
 
   let batches: AsyncIterable<Batch | RowRange>;
   let totalSteps = options.steps;
@@ -238,15 +239,23 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
 
   const losses: number[] = [];
   let pending: Scalar[] = [];
+  let ringCount = 0;
   let stopped: TrainLoopResult["stopped"] = "done";
   const started = performance.now();
 
   const readBack = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const stacked = tf.stack(pending);
-    const values = await stacked.data();
-    tf.dispose([stacked, ...pending]);
-    pending = [];
+    let values: ArrayLike<number>;
+    if (lossRing) {
+      if (ringCount === 0) return;
+      values = (await lossRing.data()).subarray(0, ringCount);
+      ringCount = 0;
+    } else {
+      if (pending.length === 0) return;
+      const stacked = tf.stack(pending);
+      values = await stacked.data();
+      tf.dispose([stacked, ...pending]);
+      pending = [];
+    }
     const firstStep = losses.length;
     const chunk = Array.from(values, (loss, index) => ({ step: firstStep + index, loss }));
     for (const { step, loss } of chunk) {
@@ -265,20 +274,21 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       // Sliced only when a step needs the batch as tensors (a replay copies the rows itself).
       let sliced: Batch | undefined;
       const batch = (): Batch => (sliced ??= range ? { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) } : (item as Batch));
-      let loss: Scalar;
-      if (compiled && shapes === capturedShapes) {
+      if (compiled && lossRing && shapes === capturedShapes) {
         const replaying = compiled.mode === "replay";
-        if (!(range && compiled.stepRows([range.source.x, range.source.y], range.start))) compiled.step([batch().x, batch().y]);
+        const slot = { into: lossRing, index: ringCount++ };
+        if (!(range && compiled.stepRows([range.source.x, range.source.y], range.start, slot))) compiled.step([batch().x, batch().y], slot);
         if (replaying && compiled.mode === "replay") replayedSteps++;
-        // A replay overwrites the loss in place: copy it on the device (one tiny op) to read it back later.
-        loss = tf.add(compiled.lossTensor!, zero!);
       } else {
-        if (compiled) uncapturedSteps++;
-        loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch().x, batch().y), true, varList)!);
+        const loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch().x, batch().y), true, varList)!);
+        if (lossRing) {
+          uncapturedSteps++;
+          copyScalarInto(tf, loss, { into: lossRing, index: ringCount++ });
+          loss.dispose();
+        } else pending.push(loss);
       }
       if (sliced || !range) tf.dispose([batch().x, batch().y]);
-      pending.push(loss);
-      if (pending.length >= readEvery) {
+      if (pending.length + ringCount >= readEvery) {
         await readBack();
         if (options.signal?.aborted) {
           stopped = "interrupted";
@@ -290,7 +300,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   } catch (error) {
     tf.dispose(pending);
     compiled?.dispose();
-    zero?.dispose();
+    lossRing?.dispose();
     const backend = tf.getBackend();
     const reason = errorText(error);
     markBackendFailed(`training step failed: ${reason}`);
@@ -303,7 +313,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   }
   const capture = captureOutcome(plan, compiled, replayedSteps);
   compiled?.dispose();
-  zero?.dispose();
+  lossRing?.dispose();
   if (plan.ownsOptimizer) optimizer.dispose();
   if (stopped === "done") progress?.done(progressLine());
   else progress?.update(losses.length, `${progressLine()} (interrupted)`);

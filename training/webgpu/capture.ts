@@ -18,6 +18,12 @@ export interface TrainStepOptions {
   inputs: tfTypes.Tensor[];
 }
 
+/** Where a step also leaves its loss: element `index` of the float32 tensor `into` (so many losses are read at once). */
+export interface LossSlot {
+  into: tfTypes.Tensor;
+  index: number;
+}
+
 export type CaptureMode = "warm-up" | "recording" | "replay" | "eager";
 
 export interface CompiledTrainStep {
@@ -25,13 +31,13 @@ export interface CompiledTrainStep {
   readonly mode: CaptureMode;
   readonly reason: string;
   /** One optimizer step. New batches: tensors with the shapes and dtypes of the recorded inputs. */
-  step(inputs?: tfTypes.Tensor[]): void;
+  step(inputs?: tfTypes.Tensor[], lossSlot?: LossSlot): void;
   /**
    * In replay: one step on rows [startRow, startRow + recorded rows) of whole-data tensors, copied into the step's
    * inputs on the device (no slice ops). Returns false, doing nothing, when not replaying or the rows do not fit
    * (then slice and call step()).
    */
-  stepRows(sources: tfTypes.Tensor[], startRow: number): boolean;
+  stepRows(sources: tfTypes.Tensor[], startRow: number, lossSlot?: LossSlot): boolean;
   /** The loss of the latest step (one read from the device). */
   loss(): Promise<number>;
   /** The latest step's loss on the device (owned by the step, overwritten by the next replay: copy it to keep it). */
@@ -98,6 +104,30 @@ function gpuBufferOf(backend: WebGpuBackendInternals, tensor: tfTypes.Tensor): G
   backend.uploadToGPU(tensor.dataId);
   const resource = backend.tensorMap.get(tensor.dataId)?.resource as GpuBufferLike | undefined;
   return resource && typeof resource.size === "number" ? resource : undefined;
+}
+
+/** The command that copies scalar `from` into `slot` (buffers resolved first: an upload may add tfjs work). */
+function slotCopy(backend: WebGpuBackendInternals, from: tfTypes.Tensor, slot: LossSlot): RecordedCommand {
+  const source = gpuBufferOf(backend, from);
+  const destination = gpuBufferOf(backend, slot.into);
+  if (!source || !destination || from.dtype !== "float32" || slot.into.dtype !== "float32") throw new Error("loss slot: the loss and the slot tensor must be float32 tensors in GPU buffers");
+  if (slot.index < 0 || slot.index >= slot.into.size) throw new Error(`loss slot ${slot.index} is outside a tensor of ${slot.into.size} elements`);
+  return { kind: "copy", source, sourceOffset: 0, destination, destinationOffset: slot.index * 4, size: 4 };
+}
+
+function markStale(backend: WebGpuBackendInternals, tensor: tfTypes.Tensor): void {
+  const data = backend.tensorMap.get(tensor.dataId);
+  if (data) data.values = null;
+}
+
+/** Copies the scalar `from` into `slot` on the device, after all work issued so far (webgpu only). */
+export function copyScalarInto(tf: Tf, from: tfTypes.Tensor, slot: LossSlot): void {
+  if (tf.getBackend() !== "webgpu") throw new Error(`loss slots need the webgpu backend (this is ${tf.getBackend()})`);
+  const backend = tf.backend() as unknown as WebGpuBackendInternals;
+  const command = slotCopy(backend, from, slot);
+  flush(backend);
+  replay(backend.device, [], [command]);
+  markStale(backend, slot.into);
 }
 
 /** Why `recording` cannot be replayed, checked after it ran (undefined when it can). */
@@ -167,7 +197,7 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
     reason = `${recorded.commands.length} GPU commands replayed per step`;
   };
 
-  const replayStep = (inputs: tfTypes.Tensor[] | undefined): void => {
+  const replayStep = (inputs: tfTypes.Tensor[] | undefined, lossSlot: LossSlot | undefined): void => {
     const backend = tf.backend() as unknown as WebGpuBackendInternals;
     const feeds: RecordedCommand[] = [];
     if (inputs) {
@@ -181,13 +211,16 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
         if (source !== slot.buffer) feeds.push({ kind: "copy", source, sourceOffset: 0, destination: slot.buffer, destinationOffset: 0, size: slot.buffer.size });
       });
     }
-    replayWith(backend, feeds);
+    replayWith(backend, feeds, lossSlot);
   };
 
-  const replayWith = (backend: WebGpuBackendInternals, feeds: RecordedCommand[]): void => {
+  const replayWith = (backend: WebGpuBackendInternals, feeds: RecordedCommand[], lossSlot: LossSlot | undefined): void => {
+    // The loss copy rides in the replay's own submit, after the step.
+    const after = lossSlot ? [slotCopy(backend, lastLoss!, lossSlot)] : [];
     flush(backend); // tfjs work recorded since the last step (e.g. the new batch) goes first
     for (const refresh of recording!.refreshers) refresh();
-    replay(backend.device, recording!.commands, feeds);
+    replay(backend.device, recording!.commands, feeds, after);
+    if (lossSlot) markStale(backend, lossSlot.into);
     // Values cached on the host are stale now.
     const variables = options.variables ?? Object.values(tf.engine().registeredVariables).filter((variable) => variable.trainable);
     for (const tensor of [...variables, lastLoss!]) {
@@ -206,20 +239,22 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
     get lossTensor() {
       return lastLoss;
     },
-    step(inputs?: tfTypes.Tensor[]): void {
+    step(inputs?: tfTypes.Tensor[], lossSlot?: LossSlot): void {
       const batch = inputs ?? options.inputs;
       if (mode === "replay" && tf.getBackend() !== "webgpu") {
         mode = "eager";
         reason = `the backend changed to ${tf.getBackend()}`;
       }
+      if (mode === "replay") return replayStep(inputs, lossSlot);
       if (mode === "warm-up") {
         eagerStep(batch);
         mode = "recording";
       } else if (mode === "recording") record(batch);
-      else if (mode === "replay") replayStep(inputs);
       else eagerStep(batch);
+      // After recording ended, so the copy is not part of the recorded step.
+      if (lossSlot) copyScalarInto(tf, lastLoss!, lossSlot);
     },
-    stepRows(sources: tfTypes.Tensor[], startRow: number): boolean {
+    stepRows(sources: tfTypes.Tensor[], startRow: number, lossSlot?: LossSlot): boolean {
       if (mode !== "replay" || tf.getBackend() !== "webgpu" || sources.length !== inputSlots.length) return false;
       const backend = tf.backend() as unknown as WebGpuBackendInternals;
       const feeds: RecordedCommand[] = [];
@@ -237,7 +272,7 @@ export function compileTrainStep(tf: Tf, options: TrainStepOptions): CompiledTra
           feeds.push({ kind: "copy", source: buffer, sourceOffset: startRow * rowBytes, destination: slot.buffer, destinationOffset: 0, size: rows! * rowBytes });
         }
       }
-      replayWith(backend, feeds);
+      replayWith(backend, feeds, lossSlot);
       return true;
     },
     async loss(): Promise<number> {

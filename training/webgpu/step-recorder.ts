@@ -223,12 +223,12 @@ export function flush(backend: WebGpuBackendInternals): void {
   backend.submitQueue();
 }
 
-/** Encodes the recording into one command encoder (one compute pass between copies) and submits it. */
-export function replay(device: GpuDeviceLike, commands: readonly RecordedCommand[], before: readonly RecordedCommand[] = []): void {
+/** Encodes the recording (between `before` and `after`) into one command encoder (one compute pass between copies) and submits it. */
+export function replay(device: GpuDeviceLike, commands: readonly RecordedCommand[], before: readonly RecordedCommand[] = [], after: readonly RecordedCommand[] = []): void {
   const encoder = device.createCommandEncoder();
   let pass: GpuComputePassLike | undefined;
   let pipeline: GpuPipelineLike | undefined;
-  for (const command of before.length > 0 ? [...before, ...commands] : commands) {
+  for (const command of before.length > 0 || after.length > 0 ? [...before, ...commands, ...after] : commands) {
     if (command.kind === "copy") {
       pass?.end();
       pass = undefined;
