@@ -186,6 +186,9 @@ async function cellProgress(totalSteps: number | undefined): Promise<ProgressBar
   }
 }
 
+/** Losses a captured loop keeps on the device at most before reading them (bounds the ring for a huge readEvery). */
+const MAX_LOSS_RING = 4096;
+
 /** Trains with minimize() per step; see TrainLoopOptions. */
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const tf = await loadTf();
@@ -216,7 +219,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let uncapturedSteps = 0;
   let replayedSteps = 0;
   // Captured loops leave each step's loss in this ring on the device (a copy in the step's own submit).
-  const lossRing = compiled ? tf.zeros([readEvery]) : undefined;
+  const ringCapacity = Math.min(readEvery, MAX_LOSS_RING);
+  const lossRing = compiled ? tf.zeros([ringCapacity]) : undefined;
 
   let batches: AsyncIterable<Batch | RowRange>;
   let totalSteps = options.steps;
@@ -230,7 +234,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   } else {
     batches = limitSteps(options.data, options.steps);
   }
-  const progress = options.progress === false ? undefined : await cellProgress(totalSteps);
+  // A %tune trial's cell already shows the trials' bar: no step bar per trial.
+  const inTrial = (run as { options?: { studyName?: string } } | undefined)?.options?.studyName !== undefined;
+  const progress = options.progress === false || inTrial ? undefined : await cellProgress(totalSteps);
   const progressLine = (): string => {
     const step = losses.length;
     const epochs = stepsPerEpoch !== undefined && totalSteps !== undefined ? ` epoch ${Math.ceil(step / stepsPerEpoch)}/${Math.ceil(totalSteps / stepsPerEpoch)}` : "";
@@ -288,7 +294,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         } else pending.push(loss);
       }
       if (sliced || !range) tf.dispose([batch().x, batch().y]);
-      if (pending.length + ringCount >= readEvery) {
+      if (pending.length + ringCount >= readEvery || ringCount >= ringCapacity) {
         await readBack();
         if (options.signal?.aborted) {
           stopped = "interrupted";
