@@ -237,9 +237,13 @@ export class Run {
     return makeCallback(this, options, (totalEpochs) => this.epochProgress(totalEpochs));
   }
 
-  /** An epoch progress bar in the cell: the run's display, else the notebook's `display` global when there is one. */
+  /**
+   * An epoch progress bar in the cell: the run's display, else the notebook's `display` global when there is one —
+   * except for a %tune trial's run, whose cell already shows the trials' bar (one bar per trial would bury it).
+   */
   private epochProgress(totalEpochs: number): EpochProgress | undefined {
-    const display = this.options.display === false ? undefined : this.display ?? notebookDisplay();
+    const fallback = this.options.display === false || this.options.studyName !== undefined ? undefined : notebookDisplay();
+    const display = this.display ?? fallback;
     if (display === undefined) return undefined;
     try {
       return createProgress(display, { total: totalEpochs, description: `epoch 0/${totalEpochs}`, throttleMs: 100 });

@@ -70,6 +70,35 @@ describe("epoch progress bar (run.callback)", () => {
   });
 });
 
+describe("progress bars through the notebook's display global", () => {
+  const globals = globalThis as { display?: unknown };
+  afterEach(() => void delete globals.display);
+
+  it("track.start() without a display draws the epoch bar in the cell, but a %tune trial's run does not", async () => {
+    const { display, events } = fakeDisplay();
+    globals.display = display;
+    const drive = async (run: ReturnType<typeof quietRun>) => {
+      const callback = run.callback({ epochs: 1 });
+      await callback.onTrainBegin();
+      await callback.onEpochEnd(0, { loss: 0.5 });
+      await callback.onTrainEnd();
+      await run.end();
+    };
+    await drive(quietRun());
+    expect(lastText(progressEvents(events))).toMatch(/^epoch 1\/1 loss 0\.5000 /);
+    const shown = events.length;
+    await drive(quietRun({ studyName: "mlp-width", trialNumber: 3 }));
+    const { trainLoop } = await import("../../../training/index.js");
+    const w = tf.variable(tf.scalar(0));
+    const x = tf.tensor2d([[1], [2]]);
+    const trialRun = quietRun({ studyName: "mlp-width", trialNumber: 4 });
+    await trainLoop({ params: [w], lossFn: (xs, ys) => tf.square(tf.sub(tf.mul(xs, w), ys)), optimizer: tf.train.sgd(0.01), data: { x, y: x }, steps: 2, run: trialRun });
+    await trialRun.end();
+    expect(events.length).toBe(shown);
+    tf.dispose([w, x]);
+  });
+});
+
 describe("trainLoop progress bar inside a cell", () => {
   const globals = globalThis as { display?: unknown };
   afterEach(() => void delete globals.display);
