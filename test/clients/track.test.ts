@@ -64,6 +64,15 @@ describe("notebooks/tracking.ipynb", () => {
     const comparison = data(results(compareCell)[0])["application/json"] as { params: Array<{ key: string; values: unknown[]; differs: boolean }> };
     expect(comparison.params.find((row) => row.key === "lr")).toEqual({ key: "lr", values: [0.01, 0.1], differs: true });
 
+    // trainLoop inside a cell shows a step progress bar, ending at its last step and epoch; every loss is in the run.
+    const loopCell = cellIndex("--name penguins-trainloop");
+    const stepBars = outputs.filter((output) => output.cell === loopCell && /^step \d+\//.test(String(data(output)["text/plain"] ?? "")));
+    expect(stepBars).toHaveLength(1);
+    expect(String(data(stepBars[0]!)["text/plain"])).toMatch(/^step (\d+)\/\1 epoch 10\/10 loss \S+ \[#+\] (\d+)\/\2 \(100%\)$/);
+    expect(String(data(stepBars[0]!)["text/html"] ?? "")).toContain("<progress");
+    const looped = data(results(loopCell)[0])["application/json"] as { metrics: Record<string, number> };
+    expect(looped.metrics["train.loss"]).toBeLessThan(0.5);
+
     // track.start outside a magic, with display: true, draws its chart too and returns its result.
     const manualCell = cellIndex("manual-schedule");
     expect(outputs.some((output) => output.cell === manualCell && String(data(output)["image/svg+xml"] ?? "").includes("<svg"))).toBe(true);
