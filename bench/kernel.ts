@@ -4,7 +4,7 @@
 // Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,6 +39,8 @@ function writeKernelspec(jupyterPath: string, name: string, argv: string[]): voi
 
 function main(): void {
   const scratch = mkdtempSync(join(tmpdir(), "labnote-bench-"));
+  // The machine is shared: the load around the run says how far to trust small ratios.
+  const loadBefore = loadavg()[0]!;
   const jupyterPath = join(scratch, "jupyter");
   writeKernelspec(jupyterPath, "bench-labnote", [process.execPath, join(REPO, "bin", "labnote.js"), "kernel", "-f", "{connection_file}"]);
   writeKernelspec(jupyterPath, "bench-tslab", [process.execPath, join(REPO, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
@@ -83,7 +85,10 @@ function main(): void {
     ["declaration cell p95", "declareP95"],
     ["completion p50", "completeP50"],
   ];
-  console.log(`kernel bench: ${REPEATS} kernel starts each, ${ROUNDS} rounds per measure, node ${process.versions.node}`);
+  console.log(
+    `kernel bench: ${REPEATS} kernel starts each, ${ROUNDS} rounds per measure, node ${process.versions.node}, ` +
+      `1-minute load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  );
   console.log(`${"measure (ms)".padEnd(40)}${"labnote".padStart(10)}${"tslab".padStart(10)}${"labnote/tslab".padStart(15)}`);
   for (const [label, key] of rows) {
     console.log(`${label.padEnd(40)}${labnote[key].toFixed(1).padStart(10)}${tslab[key].toFixed(1).padStart(10)}${(labnote[key] / tslab[key]).toFixed(2).padStart(15)}`);
