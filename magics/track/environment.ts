@@ -2,7 +2,7 @@
 // and git HEAD. Everything here is asynchronous and best-effort: a missing tool leaves a field out, never fails.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -21,7 +21,18 @@ export function describeGpus(): Promise<string | undefined> {
   return gpuQuery;
 }
 
-async function tfjsVersion(projectDir: string): Promise<string | undefined> {
+const tfjsVersions = new Map<string, Promise<string | undefined>>();
+/** The tfjs version resolvable from the project (memoised: the loaded module does not change within a process). */
+function tfjsVersion(projectDir: string): Promise<string | undefined> {
+  let version = tfjsVersions.get(projectDir);
+  if (version === undefined) {
+    version = readTfjsVersion(projectDir);
+    tfjsVersions.set(projectDir, version);
+  }
+  return version;
+}
+
+async function readTfjsVersion(projectDir: string): Promise<string | undefined> {
   for (const base of [join(projectDir, "package.json"), import.meta.url]) {
     try {
       const require = createRequire(base);
@@ -46,10 +57,19 @@ async function tfjsBackend(): Promise<JSONObject | undefined> {
   return engine?.backendName ? { name: engine.backendName, reason: "already loaded" } : undefined;
 }
 
+/** Lockfile hashes by path, reused while the file's size and mtime are unchanged (every run records one). */
+const lockfileHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+
 async function lockfileHash(projectDir: string): Promise<string | undefined> {
   for (const name of ["package-lock.json", "yarn.lock", "pnpm-lock.yaml"]) {
+    const path = join(projectDir, name);
     try {
-      return `${name}:sha256:${createHash("sha256").update(await readFile(join(projectDir, name))).digest("hex")}`;
+      const { size, mtimeMs } = await stat(path);
+      const known = lockfileHashes.get(path);
+      if (known && known.size === size && known.mtimeMs === mtimeMs) return known.hash;
+      const hash = `${name}:sha256:${createHash("sha256").update(await readFile(path)).digest("hex")}`;
+      lockfileHashes.set(path, { size, mtimeMs, hash });
+      return hash;
     } catch {
       // try the next lockfile kind
     }
@@ -67,13 +87,19 @@ async function gitState(projectDir: string): Promise<JSONObject | undefined> {
   return { head, dirty: lines.some((line) => line.length > 0 && !line.startsWith("#")) };
 }
 
+let cpuDescription: string | undefined;
+function describeCpus(): string {
+  const processors = cpus(); // reads /proc/cpuinfo: once per process
+  return processors.length > 0 ? `${processors[0].model.trim()} ×${processors.length}` : "unknown";
+}
+
 export async function captureEnvironment(projectDir: string): Promise<JSONObject> {
   const [gpu, tfjs, backend, lockfile, git] = await Promise.all([describeGpus(), tfjsVersion(projectDir), tfjsBackend(), lockfileHash(projectDir), gitState(projectDir)]);
-  const processors = cpus();
+  cpuDescription ??= describeCpus();
   const env: JSONObject = {
     node: process.version,
     os: `${platform()} ${release()} ${arch()}`,
-    cpu: processors.length > 0 ? `${processors[0].model.trim()} ×${processors.length}` : "unknown",
+    cpu: cpuDescription,
     memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     gpu: gpu ?? null,
     tfjs: tfjs ?? null,

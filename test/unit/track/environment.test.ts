@@ -1,5 +1,6 @@
 // The environment a run records: the user's git HEAD and whether tracked files differ from it.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,5 +23,15 @@ describe("captureEnvironment", () => {
     expect((await captureEnvironment(dir)).git).toEqual({ head, dirty: false });
     writeFileSync(join(dir, "train.ts"), "export const lr = 0.01;\n");
     expect((await captureEnvironment(dir)).git).toEqual({ head, dirty: true });
+  });
+
+  it("records the lockfile's hash, and a new one as soon as the lockfile changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labnote-env-lock-"));
+    const sha = (text: string) => `package-lock.json:sha256:${createHash("sha256").update(text).digest("hex")}`;
+    writeFileSync(join(dir, "package-lock.json"), '{"lockfileVersion":3}');
+    expect((await captureEnvironment(dir)).lockfile).toBe(sha('{"lockfileVersion":3}'));
+    expect((await captureEnvironment(dir)).lockfile).toBe(sha('{"lockfileVersion":3}'));
+    writeFileSync(join(dir, "package-lock.json"), '{"lockfileVersion":3,"packages":{}}');
+    expect((await captureEnvironment(dir)).lockfile).toBe(sha('{"lockfileVersion":3,"packages":{}}'));
   });
 });
