@@ -35,8 +35,8 @@ interface GlobalHandoff {
 }
 
 const HANDOFF = "__labnote_cell__";
-/** The hoisted `exports.a = exports.b = void 0;` line: the names a cell (re)declares. */
-const HOISTED_EXPORTS = /^((?:exports\.[\w$]+ = )+)void 0;$/m;
+/** The hoisted `exports.a = exports.b = void 0;` lines (TypeScript writes 50 names a line): what a cell declares. */
+const HOISTED_EXPORTS = /^((?:exports\.[\w$]+ = )+)void 0;$/gm;
 const MENTIONS_TF = /(^|[^\w$.])tf\b/;
 /**
  * Cells with a loop of their own run with vm's breakOnSigint (SIGINT stops them with a clean exception). It costs
@@ -190,10 +190,8 @@ export class TypeScriptSession {
    */
   private detachRedeclared(output: string): void {
     if (this.boundNames.size === 0) return;
-    const hoisted = HOISTED_EXPORTS.exec(output);
-    if (!hoisted) return;
-    for (const match of hoisted[1].matchAll(/exports\.([\w$]+) = /g)) {
-      const name = match[1];
+    const names = [...output.matchAll(HOISTED_EXPORTS)].flatMap((line) => [...line[1]!.matchAll(/exports\.([\w$]+) = /g)].map((m) => m[1]!));
+    for (const name of names) {
       if (!this.boundNames.delete(name)) continue;
       const value = this.exportsTarget[name];
       Object.defineProperty(this.exportsTarget, name, { value, writable: true, configurable: true, enumerable: true });

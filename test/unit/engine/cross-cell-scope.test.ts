@@ -93,4 +93,11 @@ describe("earlier cells' variables", () => {
     expect(run.outcome.traceback.some((line) => /at fail \(cell\[\d+\]:\d+:\d+\)/.test(line))).toBe(true);
     expect(run.outcome.traceback.join("\n")).not.toContain("node:vm");
   });
+
+  it("keeps an old closure's value when a later cell redeclares one of many lets (hoisted exports span lines)", async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `many${i}`);
+    await harness.run(`let ${names.map((n, i) => `${n} = ${i}`).join(", ")};\nconst readLast = () => many59;`);
+    expect(await value("many59 = 100;\nreadLast()")).toBe("100");
+    expect(await value(`let ${names.map((n) => `${n} = "new"`).join(", ")};\n[many59, readLast()]`)).toBe("[ 'new', 100 ]");
+  });
 });
