@@ -55,7 +55,7 @@ describe("trainLoop on webgpu (Dawn null backend)", () => {
     const net = mlp(3 * 64 + 16);
     const optimizer = tf.train.adam(1e-3);
     const logged: number[] = [];
-    const options = { params: net.params, lossFn: net.lossFn, optimizer, data: net.data, batchSize: 64, epochs: 2, readEvery: 3, run: { log: (_: unknown, o?: { step?: number }) => logged.push(o!.step!) } };
+    const options = { params: net.params, lossFn: net.lossFn, optimizer, data: net.data, batchSize: 64, epochs: 2, readEvery: 3, capture: true, run: { log: (_: unknown, o?: { step?: number }) => logged.push(o!.step!) } };
     // Count slice ops: replayed steps copy their rows straight from x and y on the device instead.
     const slice = tf.getKernel("Slice", "webgpu")!;
     let slices = 0;
@@ -86,7 +86,7 @@ describe("trainLoop on webgpu (Dawn null backend)", () => {
 
   it("captures a layers model's step (weights + loss through model.apply) with its compiled Adam", async () => {
     const { model, data, dispose } = classifier();
-    const result = await trainLoop({ model, data, batchSize: 16, epochs: 3, run: null });
+    const result = await trainLoop({ model, data, batchSize: 16, epochs: 3, run: null, capture: true });
     expect(result.capture).toBe("replay");
     expect(result.uncapturedSteps).toBe(0);
     expect(result.steps).toBe(9);
@@ -100,14 +100,14 @@ describe("trainLoop on webgpu (Dawn null backend)", () => {
     const { model, data, dispose } = classifier();
     const off = await trainLoop({ model, data, batchSize: 16, steps: 4, run: null, capture: false });
     expect(off.capture).toBe("off: capture: false");
-    const sgd = await trainLoop({ model, data, batchSize: 16, steps: 4, run: null, optimizer: tf.train.sgd(0.1) });
+    const sgd = await trainLoop({ model, data, batchSize: 16, steps: 4, run: null, optimizer: tf.train.sgd(0.1), capture: true });
     expect(sgd.capture).toMatch(/^off: the SGD optimizer replaces its variables every step; step capture needs Adam/);
-    const short = await trainLoop({ model, data, batchSize: 16, steps: 2, run: null });
+    const short = await trainLoop({ model, data, batchSize: 16, steps: 2, run: null, capture: true });
     expect(short.capture).toMatch(/^off: too few steps to replay/);
     dispose();
 
     const dropout = classifier([tf.layers.dropout({ rate: 0.5 })]);
-    const random = await trainLoop({ model: dropout.model, data: dropout.data, batchSize: 16, steps: 4, run: null });
+    const random = await trainLoop({ model: dropout.model, data: dropout.data, batchSize: 16, steps: 4, run: null, capture: true });
     expect(random.capture).toMatch(/^off: layer dropout\w* \(Dropout\) draws random numbers each step/);
     dropout.dispose();
 
