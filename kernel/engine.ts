@@ -71,12 +71,14 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
   const interrupts = new InterruptController();
   const typescript = new TypeScriptSession(options.projectDir);
   const hooks: CellHooks[] = [];
+  const shutdownTasks: (() => Promise<void>)[] = [];
   const services: KernelServices = {
     projectDir: options.projectDir,
     kernelId: options.kernelId,
     notebookPath: options.notebookPath,
     comms: options.comms,
     addCellHooks: (h) => hooks.push(h),
+    onShutdown: (task) => shutdownTasks.push(task),
   };
   let registryPromise: Promise<MagicRegistry> | undefined;
   const registry = (): Promise<MagicRegistry> => {
@@ -258,6 +260,8 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
       };
       const startedAt = new Date();
       const { interrupted, signal } = interrupts.beginCell();
+      // Magic modules' setup (e.g. %version's read observation) must be in place before the first cell's hooks.
+      if (!request.silent) await registry().catch(() => undefined);
       return runInCellScope(scope, async () => {
         if (!request.silent) callHooks((h) => h.beforeCell?.({ code: request.code, executionCount: request.executionCount, startedAt }), scope);
         let outcome: ExecuteOutcome;
@@ -343,6 +347,8 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
 
     async shutdown() {
       closed = true;
+      // Magic modules' last work (e.g. %version's pending snapshots), each failure logged, never blocking the rest.
+      await Promise.all(shutdownTasks.map((task) => task().catch((error: unknown) => writeKernelLog(`labnote: shutdown task failed: ${String(error)}\n`))));
       clearTimeout(warmUp);
       interrupts.close();
       typescript.close();
