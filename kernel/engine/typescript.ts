@@ -9,6 +9,7 @@ import type { CompletionInfo, Converter, ConvertResult, Diagnostic } from "tslab
 import type * as TS from "typescript";
 import { bindMutableLocals, prepareCellSource } from "./cell-rewrite.js";
 import { PACKAGE_ROOT } from "./package-root.js";
+import { installTranspileCache } from "./transpile-cache.js";
 
 export type { ConvertResult, Diagnostic };
 
@@ -48,6 +49,12 @@ export interface CellCompiler {
 }
 
 const tslabRequire = createRequire(join(PACKAGE_ROOT, "node_modules", "tslab", "dist", "main.js"));
+
+/** tslab's converter module, loaded after its ESM→CommonJS step got its cache (transpile-cache.ts). */
+function loadConverterModule(): TslabConverterModule {
+  installTranspileCache(tslabRequire, "@tslab/typescript-for-tslab", "./converter.js");
+  return tslabRequire("./converter.js") as TslabConverterModule;
+}
 
 /** The module name tslab gives the in-memory globals declaration file (must match /^\w+$/). */
 const GLOBALS_MODULE = "__labnote_globals__";
@@ -156,7 +163,7 @@ export function createCellCompiler(projectDir: string): CellCompiler {
   const ts = tslabRequire("@tslab/typescript-for-tslab") as { sys: TypeScriptSys };
   const parser = ts as unknown as typeof TS;
   patchSystem(ts.sys);
-  const converterModule = tslabRequire("./converter.js") as TslabConverterModule;
+  const converterModule = loadConverterModule();
   const originalCwd = ts.sys.getCurrentDirectory;
   ts.sys.getCurrentDirectory = () => projectDir;
   let converter: Converter;
@@ -219,7 +226,7 @@ export type Completeness = { status: "complete" | "incomplete" | "invalid"; inde
  * expects more at the very end); invalid when the syntax is broken before the end; complete otherwise.
  */
 export function isCompleteSource(src: string): Completeness {
-  const converterModule = tslabRequire("./converter.js") as TslabConverterModule;
+  const converterModule = loadConverterModule();
   const tslabAnswer = converterModule.isCompleteCode(src);
   if (!tslabAnswer.completed) return { status: "incomplete", indent: tslabAnswer.indent ?? "" };
   if (/(^|\n)\s*\n\s*$/.test(src)) return { status: "complete" };
