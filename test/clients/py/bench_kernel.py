@@ -74,6 +74,8 @@ def main():
         for _ in range(3):
             timed_execute(kc, "1 + 1")
         execute = [timed_execute(kc, "1 + 1") for _ in range(rounds)]
+        # A new expression each time: no per-text cache can help (labnote memoises tslab's transpile of re-run cells).
+        execute_fresh = [timed_execute(kc, f"{i} + 1") for i in range(rounds)]
         declare = [timed_execute(kc, f"const x{i} = {i}") for i in range(rounds)]
         complete = []
         for _ in range(rounds + 3):
@@ -81,7 +83,7 @@ def main():
             msg_id = kc.complete("Math.fl", 7)
             reply_to(kc, msg_id)
             complete.append((time.perf_counter() - t) * 1000)
-        print(json.dumps({"kernel": kernel_name, "startup": startup, "first_execute": first_execute, "execute": execute,
+        print(json.dumps({"kernel": kernel_name, "startup": startup, "first_execute": first_execute, "execute": execute, "execute_fresh": execute_fresh,
                           "declare": declare, "complete": complete[3:]}))
     finally:
         kc.stop_channels()
