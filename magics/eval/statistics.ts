@@ -1,5 +1,6 @@
 // The statistics slices and baselines need: Wilson intervals, a normal-approximation test of a mean difference,
 // and percentile bootstrap — small, dependency-free, deterministic given a seed.
+import { normalCdf } from "../math/normal.js";
 import { createRandom } from "../seed/prng.js";
 
 export interface Interval {
@@ -33,21 +34,6 @@ export function normalQuantile(p: number): number {
   return x - error * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
 }
 
-/** Standard normal CDF via erfc (W. J. Cody's rational approximation through Numerical Recipes' erfcc, |ε| < 1.2e-7). */
-export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
 
 /** Wilson score interval for `successes` out of `n`. */
 export function wilsonInterval(successes: number, n: number, level = 0.95): Interval {

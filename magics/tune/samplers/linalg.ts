@@ -1,4 +1,5 @@
 // Small dense linear algebra for the Gaussian-process sampler: row-major Float64Array matrices, in place.
+import { normalCdf, normalPdf } from "../../math/normal.js";
 
 /** Cholesky factor L (lower, row-major n×n) of a symmetric positive-definite matrix; returns false if not SPD. */
 export function choleskyInPlace(matrix: Float64Array, n: number): boolean {
@@ -41,26 +42,6 @@ export function solveUpperTransposed(lower: Float64Array, n: number, b: Float64A
   return out;
 }
 
-/** log Φ(z) and the standard normal helpers used by expected improvement. */
-export function normalPdf(z: number): number {
-  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
-}
-
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
-/** Complementary error function (Numerical Recipes erfcc, relative error < 1.2e-7). */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
 
 /**
  * log of the expected improvement of a minimisation at a point with posterior mean `mean` and sd `sd`, below `best`:

@@ -5,7 +5,7 @@
 // most recent trials above γ, so the cost per trial stops growing in long studies.
 import { createRandom, mixSeed, type Random } from "../rng.js";
 import { choiceIndex, fromUnit, sameDistribution, toUnit, type Distribution, type ParamValue } from "../space.js";
-import { normalCdf } from "./linalg.js";
+import { normalCdf } from "../../math/normal.js";
 import { sampleUniform } from "./random.js";
 import type { Sampler, SamplingContext, TrialHistory } from "./types.js";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { calibration } from "../../../magics/eval/calibration.js";
 import { evaluate } from "../../../magics/eval/index.js";
-import { normalCdf, normalQuantile, twoProportionTest, wilsonInterval } from "../../../magics/eval/statistics.js";
+import { normalCdf } from "../../../magics/math/normal.js";
+import { normalQuantile, twoProportionTest, wilsonInterval } from "../../../magics/eval/statistics.js";
 import { createRandom } from "../../../magics/seed/prng.js";
 
 describe("calibration (top-label confidence, 10 bins by default)", () => {

@@ -3,7 +3,8 @@ import { GPSampler, refitPoint } from "../../../magics/tune/samplers/gp.js";
 import { gridValues } from "../../../magics/tune/samplers/grid.js";
 import { Study } from "../../../magics/tune/study.js";
 import type { Trial } from "../../../magics/tune/trial.js";
-import { choleskyInPlace, logExpectedImprovement, normalCdf, solveLower, solveUpperTransposed } from "../../../magics/tune/samplers/linalg.js";
+import { choleskyInPlace, logExpectedImprovement, solveLower, solveUpperTransposed } from "../../../magics/tune/samplers/linalg.js";
+import { normalCdf } from "../../../magics/math/normal.js";
 import { floatDistribution, intDistribution } from "../../../magics/tune/space.js";
 
 const branin = (trial: Trial): number => {
