@@ -167,7 +167,10 @@ port.on("message", (message: MainToWorker) => {
     send(message.channel, message.message, message.identities);
     if (message.thenIdle) status("idle", message.thenIdle);
   } else if (message.type === "idle") status("idle", message.parent);
-  else if (message.type === "close") void close();
+  else if (message.type === "sync") {
+    // Each turn passes the poll phase, where a message already waiting on a socket is read and posted.
+    setImmediate(() => setImmediate(() => post({ type: "synced", id: message.id })));
+  } else if (message.type === "close") void close();
 });
 
 async function start(): Promise<void> {

@@ -43,6 +43,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const workerOptions: WorkerOptions = { connection, session: sessionId, kernelInfo: info };
   const worker = new Worker(new URL("./io-worker.js", import.meta.url), { workerData: workerOptions });
   const toWorker = (message: MainToWorker): void => worker.postMessage(message);
+  const syncs = new Map<number, () => void>();
 
   const history = History.forProject(projectDir, log);
   let engine: Promise<Engine> | undefined;
@@ -59,7 +60,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
 
   session = new KernelSession({
-    transport: workerTransport(toWorker),
+    transport: workerTransport(toWorker, syncs),
     sessionId,
     kernelInfo: info,
     history,
@@ -97,6 +98,11 @@ export async function runKernel(connectionFile: string): Promise<void> {
         return activeSession.receive(message.channel, message.identities, message.message);
       case "input_reply":
         return activeSession.receiveInputReply(message.message);
+      case "synced": {
+        const resolve = syncs.get(message.id);
+        syncs.delete(message.id);
+        return resolve?.();
+      }
       case "shutdown":
         return void shutdown();
       case "closed":
@@ -119,8 +125,9 @@ export async function runKernel(connectionFile: string): Promise<void> {
  * Sends through the io worker, which publishes busy as a request arrives. A request's reply is held for the few
  * microtasks until the request is finished and then crosses to the worker together with "publish idle": one hop.
  */
-function workerTransport(toWorker: (message: MainToWorker) => void): Transport {
+function workerTransport(toWorker: (message: MainToWorker) => void, syncs: Map<number, () => void>): Transport {
   let held: Extract<MainToWorker, { type: "send" }> | undefined;
+  let nextSync = 0;
   const flushHeld = (): void => {
     if (!held) return;
     const message = held;
@@ -135,6 +142,13 @@ function workerTransport(toWorker: (message: MainToWorker) => void): Transport {
       held = outgoing;
       // A safety net only: finished() normally takes the reply first.
       setImmediate(flushHeld);
+    },
+    sync() {
+      const id = nextSync++;
+      return new Promise<void>((resolve) => {
+        syncs.set(id, resolve);
+        toWorker({ type: "sync", id });
+      });
     },
     finished(parent) {
       const reply = held;

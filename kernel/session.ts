@@ -24,6 +24,11 @@ export interface Transport {
    * (after everything the request sent): the io worker does, which saves the main thread two hops per request.
    */
   finished?(parent: Header): void;
+  /**
+   * Resolves once every request that had reached the kernel's sockets has been passed to `receive` (the io worker
+   * reads sockets on its own thread). Without it one event-loop turn stands in.
+   */
+  sync?(): Promise<void>;
 }
 
 export interface SessionOptions {
@@ -258,8 +263,9 @@ export class KernelSession {
 
   /** After a failed cell with stop_on_error, executes already sent are answered "aborted" (like ipykernel). */
   private async abortQueuedExecutes(): Promise<void> {
-    // Let requests posted while the cell ran (the main thread may have been blocked) reach the queue first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let requests that reached the sockets while the cell ran (the main thread may have been blocked) reach the queue.
+    const sync = this.options.transport.sync;
+    await (sync ? sync.call(this.options.transport) : new Promise((resolve) => setImmediate(resolve)));
     for (const queued of this.queue) if (queued.message.header.msg_type === "execute_request") queued.aborted = true;
   }
 }

@@ -153,7 +153,9 @@ def scenario_big_output(km, kc):
 
 
 def scenario_stop_on_error(km, kc):
-    failing = kc.execute('throw new Error("first cell fails")')
+    # The failing cell runs long enough that the second request is surely queued behind it, even on a loaded machine
+    # where this client can be descheduled between its two sends.
+    failing = kc.execute('await new Promise((resolve) => setTimeout(resolve, 400)); throw new Error("first cell fails")')
     queued = kc.execute('"queued behind the failure"')
     failing_reply = shell_reply(kc, failing)
     queued_reply = shell_reply(kc, queued)
