@@ -1,13 +1,14 @@
-// The io worker thread owns every ZeroMQ socket. The main thread runs user code and may block (a synchronous
-// training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps delivering iopub messages the main
-// thread already posted, answers kernel_info while the main thread is idle or starting, and passes a message-mode
-// interrupt_request into SIGINT for the process.
+// The io worker thread owns the control, iopub, stdin and heartbeat sockets; the main thread owns shell (a request
+// and its reply never cross threads: that hop cost completion round trips ~0.4 ms). The main thread runs user code
+// and may block (a synchronous training loop, `while (true) {}`); this thread keeps the heartbeat alive, keeps
+// delivering iopub messages the main thread already posted, answers kernel_info and shutdown on control, and passes
+// a message-mode interrupt_request into SIGINT for the process.
 import { writeSync } from "node:fs";
 import { BroadcastChannel, parentPort, workerData } from "node:worker_threads";
 import { Publisher, Reply, Router } from "zeromq";
-import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
+import type { MainToWorker, WorkerChannel, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { endpoint } from "./protocol/connection.js";
-import type { Channel, Header, Message } from "./protocol/messages.js";
+import type { Header, Message } from "./protocol/messages.js";
 import { SendQueue, type QueuedMessage } from "./protocol/send-queue.js";
 import { decodeMessage, encodeMessage, newHeader, Signer } from "./protocol/wire.js";
 
@@ -15,7 +16,6 @@ const options = workerData as WorkerOptions;
 const port = parentPort!;
 const signer = new Signer(options.connection.key, options.connection.signature_scheme);
 
-const shell = new Router({ linger: 1000 });
 const control = new Router({ linger: 1000 });
 const stdin = new Router({ linger: 1000 });
 const iopub = new Publisher({ linger: 1000, sendHighWaterMark: 0 });
@@ -60,24 +60,24 @@ function makeQueue(socket: Router | Publisher, name: string): SendQueue {
   );
 }
 
-const queues: Record<Channel, SendQueue> = {
-  shell: makeQueue(shell, "shell"),
+const queues: Record<WorkerChannel, SendQueue> = {
   control: makeQueue(control, "control"),
   stdin: makeQueue(stdin, "stdin"),
   iopub: makeQueue(iopub, "iopub"),
 };
 
-/** Shell requests handed to the main thread whose idle status has not gone out yet. */
+/** Requests the main thread published busy for and not idle yet (what an interrupt is meant to stop). */
 const mainThreadWork = new Set<string>();
 
 function post(message: WorkerToMain): void {
   port.postMessage(message);
 }
 
-function send(channel: Channel, message: Message<string, unknown>, identities: Uint8Array[] = []): void {
-  if (channel === "iopub" && message.header.msg_type === "status") {
+function send(channel: WorkerChannel, message: Message<string, unknown>, identities: Uint8Array[] = []): void {
+  if (channel === "iopub" && message.header.msg_type === "status" && "msg_id" in message.parent_header) {
     const state = (message.content as { execution_state?: string }).execution_state;
-    if (state === "idle" && "msg_id" in message.parent_header) mainThreadWork.delete(message.parent_header.msg_id);
+    if (state === "busy") mainThreadWork.add(message.parent_header.msg_id);
+    else if (state === "idle") mainThreadWork.delete(message.parent_header.msg_id);
   }
   queues[channel].push({ identities, message });
 }
@@ -90,11 +90,11 @@ function status(state: "busy" | "idle" | "starting", parent: Header | Record<str
   send("iopub", ownMessage("status", parent, { execution_state: state }));
 }
 
-/** Requests this thread answers itself, around busy/idle like any other request. */
-function answerHere(channel: "shell" | "control", identities: Uint8Array[], request: Message): boolean {
+/** Control requests this thread answers itself, around busy/idle like any other request. */
+function answerHere(identities: Uint8Array[], request: Message): boolean {
   const type = request.header.msg_type;
-  const reply = (msgType: string, content: unknown): void => send(channel, ownMessage(msgType, request.header, content), identities);
-  if (type === "kernel_info_request" && (channel === "control" || mainThreadWork.size === 0)) {
+  const reply = (msgType: string, content: unknown): void => send("control", ownMessage(msgType, request.header, content), identities);
+  if (type === "kernel_info_request") {
     status("busy", request.header);
     reply("kernel_info_reply", options.kernelInfo);
     status("idle", request.header);
@@ -107,7 +107,7 @@ function answerHere(channel: "shell" | "control", identities: Uint8Array[], requ
     status("idle", request.header);
     return true;
   }
-  if (type === "shutdown_request" && channel === "control") {
+  if (type === "shutdown_request") {
     const restart = (request.content as { restart?: unknown }).restart === true;
     status("busy", request.header);
     reply("shutdown_reply", { status: "ok", restart });
@@ -118,19 +118,16 @@ function answerHere(channel: "shell" | "control", identities: Uint8Array[], requ
   return false;
 }
 
-async function receiveRequests(socket: Router, channel: "shell" | "control"): Promise<void> {
-  for await (const frames of socket) {
+async function receiveControlRequests(): Promise<void> {
+  for await (const frames of control) {
     const decoded = decodeMessage(frames, signer);
     if (!decoded.ok) {
-      log(`dropped a message on ${channel}: ${decoded.reason}`);
+      log(`dropped a message on control: ${decoded.reason}`);
       continue;
     }
     const identities = decoded.identities.map((identity) => new Uint8Array(identity));
-    if (answerHere(channel, identities, decoded.message)) continue;
-    if (channel === "shell") mainThreadWork.add(decoded.message.header.msg_id);
-    post({ type: "request", channel, identities, message: decoded.message });
-    // Busy goes out from here (after the hand-over, which it must not delay); the main thread says when it is done.
-    status("busy", decoded.message.header);
+    // The rest (comm_info, debug requests, …) goes to the main thread, which publishes busy and idle for it.
+    if (!answerHere(identities, decoded.message)) post({ type: "request", channel: "control", identities, message: decoded.message });
   }
 }
 
@@ -158,35 +155,36 @@ let closing = false;
 async function close(): Promise<void> {
   closing = true;
   await Promise.all(Object.values(queues).map((queue) => queue.flushed()));
-  for (const socket of [shell, control, stdin, iopub, heartbeat]) socket.close();
+  for (const socket of [control, stdin, iopub, heartbeat]) socket.close();
   post({ type: "closed" });
 }
 
+/** Messages the main thread posted before the sockets were bound (it binds shell itself and may answer first). */
+let early: Extract<MainToWorker, { type: "send" }>[] | undefined = [];
+
 port.on("message", (message: MainToWorker) => {
   if (message.type === "send") {
-    send(message.channel, message.message, message.identities);
-    if (message.thenIdle) status("idle", message.thenIdle);
-  } else if (message.type === "idle") status("idle", message.parent);
-  else if (message.type === "sync") {
-    // Each turn passes the poll phase, where a message already waiting on a socket is read and posted.
-    setImmediate(() => setImmediate(() => post({ type: "synced", id: message.id })));
-  } else if (message.type === "close") void close();
+    if (early) early.push(message);
+    else send(message.channel, message.message, message.identities);
+  }
+  else if (message.type === "close") void close();
 });
 
 async function start(): Promise<void> {
   const info = options.connection;
   await Promise.all([
-    shell.bind(endpoint(info, "shell")),
     control.bind(endpoint(info, "control")),
     stdin.bind(endpoint(info, "stdin")),
     iopub.bind(endpoint(info, "iopub")),
     heartbeat.bind(endpoint(info, "hb")),
   ]);
-  keepReceiving(() => receiveRequests(shell, "shell"), "shell");
-  keepReceiving(() => receiveRequests(control, "control"), "control");
+  keepReceiving(receiveControlRequests, "control");
   keepReceiving(receiveInputReplies, "stdin");
   keepReceiving(echoHeartbeats, "heartbeat");
   status("starting", {});
+  const posted = early ?? [];
+  early = undefined;
+  for (const message of posted) send(message.channel, message.message, message.identities);
   post({ type: "ready" });
 }
 

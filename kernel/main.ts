@@ -1,19 +1,28 @@
-// The kernel process: `labnote kernel -f CONNECTION_FILE`. The io worker binds the sockets first; the engine is
-// created afterwards so the first kernel_info_reply never waits for TypeScript, tfjs or SQLite.
+// The kernel process: `labnote kernel -f CONNECTION_FILE`. This thread owns the shell socket (requests and replies
+// stay on the thread that answers them); the io worker owns control, iopub, stdin and heartbeat, which must keep
+// working while a cell blocks this thread. The TypeScript compiler is built only after the first shell request has
+// been answered, so the first kernel_info_reply never waits for TypeScript, tfjs or SQLite.
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
+import { Router } from "zeromq";
 import { writeKernelLog } from "./engine/cell-scope.js";
 import { History } from "./history.js";
 import { kernelInfo } from "./kernel-info.js";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
-import { readConnectionFile } from "./protocol/connection.js";
+import { endpoint, readConnectionFile, type ConnectionInfo } from "./protocol/connection.js";
+import { SendQueue } from "./protocol/send-queue.js";
+import { decodeMessage, encodeMessage, Signer } from "./protocol/wire.js";
 import { KernelSession, type Transport } from "./session.js";
 import { installWidgetManager } from "../widgets/ipywidgets/manager.js";
+import type { Message } from "./protocol/messages.js";
 import type { Engine, EngineOptions } from "./types.js";
 
 /** Seconds the engine gets to clean up on shutdown before the process exits anyway. */
 const ENGINE_SHUTDOWN_GRACE_MS = 3000;
+
+/** The compiler is built this long after start even if no frontend has asked anything on shell yet. */
+const WARM_UP_FALLBACK_MS = 1500;
 
 /** The wire layer's log: the kernel's own stderr, never the output of the cell that happens to be running. */
 function log(message: string): void {
@@ -43,7 +52,8 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const workerOptions: WorkerOptions = { connection, session: sessionId, kernelInfo: info };
   const worker = new Worker(new URL("./io-worker.js", import.meta.url), { workerData: workerOptions });
   const toWorker = (message: MainToWorker): void => worker.postMessage(message);
-  const syncs = new Map<number, () => void>();
+  const shell = new ShellSocket(connection, log);
+  await shell.bind();
 
   const history = History.forProject(projectDir, log);
   let engine: Promise<Engine> | undefined;
@@ -55,12 +65,19 @@ export async function runKernel(connectionFile: string): Promise<void> {
     const engineDone = engine?.then((loaded) => loaded.shutdown(), () => undefined) ?? Promise.resolve();
     await Promise.race([engineDone.catch((error: unknown) => log(`engine shutdown failed: ${String(error)}`)), delay(ENGINE_SHUTDOWN_GRACE_MS)]);
     history.close();
+    await shell.close();
     toWorker({ type: "close" });
     setTimeout(() => process.exit(0), 1000).unref();
   };
 
   session = new KernelSession({
-    transport: workerTransport(toWorker, syncs),
+    transport: {
+      send(channel, message, identities = []) {
+        if (channel === "shell") shell.send(message, identities);
+        else toWorker({ type: "send", channel, message, identities });
+      },
+      sync: () => shell.sync(),
+    },
     sessionId,
     kernelInfo: info,
     history,
@@ -84,7 +101,9 @@ export async function runKernel(connectionFile: string): Promise<void> {
 
   // The engine starts loading TypeScript now, while the io worker binds the sockets on its own thread: the worker
   // answers kernel_info itself, so start-up does not wait for the engine, and the first cell waits less.
-  engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms });
+  // Building the compiler blocks this thread for ~0.5–1 s: not before the first shell request (kernel_info) is answered.
+  const warmUpAfter = Promise.race([shell.firstReplySent, delay(WARM_UP_FALLBACK_MS)]);
+  engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms, warmUpAfter });
   activeSession.setEngine(engine);
   engine.then(yieldStrayErrorsToEngine, () => undefined);
 
@@ -98,17 +117,13 @@ export async function runKernel(connectionFile: string): Promise<void> {
         return activeSession.receive(message.channel, message.identities, message.message);
       case "input_reply":
         return activeSession.receiveInputReply(message.message);
-      case "synced": {
-        const resolve = syncs.get(message.id);
-        syncs.delete(message.id);
-        return resolve?.();
-      }
       case "shutdown":
         return void shutdown();
       case "closed":
         return process.exit(0);
     }
   });
+  shell.receive((identities, request) => activeSession.receive("shell", identities, request));
   worker.on("error", (error) => {
     log(`the io worker failed: ${error.stack ?? error.message}`);
     process.exit(1);
@@ -121,41 +136,67 @@ export async function runKernel(connectionFile: string): Promise<void> {
   });
 }
 
-/**
- * Sends through the io worker, which publishes busy as a request arrives. A request's reply is held for the few
- * microtasks until the request is finished and then crosses to the worker together with "publish idle": one hop.
- */
-function workerTransport(toWorker: (message: MainToWorker) => void, syncs: Map<number, () => void>): Transport {
-  let held: Extract<MainToWorker, { type: "send" }> | undefined;
-  let nextSync = 0;
-  const flushHeld = (): void => {
-    if (!held) return;
-    const message = held;
-    held = undefined;
-    toWorker(message);
-  };
-  return {
-    send(channel, message, identities = []) {
-      flushHeld();
-      const outgoing = { type: "send", channel, message, identities } as const;
-      if (channel === "iopub" || channel === "stdin") return toWorker(outgoing);
-      held = outgoing;
-      // A safety net only: finished() normally takes the reply first.
-      setImmediate(flushHeld);
-    },
-    sync() {
-      const id = nextSync++;
-      return new Promise<void>((resolve) => {
-        syncs.set(id, resolve);
-        toWorker({ type: "sync", id });
-      });
-    },
-    finished(parent) {
-      const reply = held;
-      held = undefined;
-      toWorker(reply ? { ...reply, thenIdle: parent } : { type: "idle", parent });
-    },
-  };
+/** The shell socket, on the thread that answers its requests: HMAC checks on the way in, signing on the way out. */
+class ShellSocket {
+  private readonly socket = new Router({ linger: 1000 });
+  private readonly signer: Signer;
+  private readonly queue: SendQueue;
+  private closing = false;
+  private markFirstReply: () => void = () => undefined;
+  /** Resolves when the first reply has been handed to the socket. */
+  readonly firstReplySent = new Promise<void>((resolve) => (this.markFirstReply = resolve));
+
+  constructor(
+    private readonly connection: ConnectionInfo,
+    private readonly log: (message: string) => void,
+  ) {
+    this.signer = new Signer(connection.key, connection.signature_scheme);
+    this.queue = new SendQueue(
+      (item) => this.socket.send(encodeMessage(item.message, this.signer, item.identities)),
+      (error, item) => this.log(`could not send ${item.message.header.msg_type} on shell: ${(error as Error).message}`),
+    );
+  }
+
+  async bind(): Promise<void> {
+    try {
+      await this.socket.bind(endpoint(this.connection, "shell"));
+    } catch (error) {
+      this.log(`could not bind the shell socket: ${(error as Error).message}. Is another kernel using these ports?`);
+      process.exit(1);
+    }
+  }
+
+  receive(handler: (identities: Uint8Array[], message: Message) => void): void {
+    const loop = async (): Promise<void> => {
+      for await (const frames of this.socket) {
+        const decoded = decodeMessage(frames, this.signer);
+        if (!decoded.ok) {
+          this.log(`dropped a message on shell: ${decoded.reason}`);
+          continue;
+        }
+        handler(decoded.identities.map((identity) => new Uint8Array(identity)), decoded.message);
+      }
+    };
+    loop().catch((error: unknown) => {
+      if (!this.closing) this.log(`the shell loop stopped: ${(error as Error).message}`);
+    });
+  }
+
+  send(message: Message<string, unknown>, identities: Uint8Array[]): void {
+    this.queue.push({ message, identities });
+    this.markFirstReply();
+  }
+
+  /** Two event-loop turns, each through the poll phase, where a request waiting on the socket is read and handed on. */
+  sync(): Promise<void> {
+    return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue.flushed();
+    this.socket.close();
+  }
 }
 
 function delay(ms: number): Promise<void> {

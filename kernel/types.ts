@@ -120,4 +120,6 @@ export interface EngineOptions {
   kernelId: string;
   notebookPath: string | undefined;
   comms: CommManager;
+  /** The TypeScript compiler is built in the background once this settles (default: at once). */
+  warmUpAfter?: Promise<unknown>;
 }
