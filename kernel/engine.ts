@@ -79,6 +79,13 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     comms: options.comms,
     addCellHooks: (h) => hooks.push(h),
     onShutdown: (task) => shutdownTasks.push(task),
+    lastRequestAt: () => lastRequestAt,
+  };
+  let lastRequestAt = 0;
+  /** Marks frontend activity (start and end of each request) for background work that should keep out of the way. */
+  const active = <T>(work: Promise<T>): Promise<T> => {
+    lastRequestAt = Date.now();
+    return work.finally(() => (lastRequestAt = Date.now()));
   };
   let registryPromise: Promise<MagicRegistry> | undefined;
   const registry = (): Promise<MagicRegistry> => {
@@ -90,16 +97,18 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     return registryPromise;
   };
   let closed = false;
-  // Background warm-up: the io worker answers kernel_info meanwhile.
-  const warmUp = setTimeout(() => {
-    if (closed) return;
-    void registry();
-    interrupts.startWatchdog();
-    setImmediate(() => {
-      if (!closed) typescript.prime();
-    });
-  }, 0);
-  warmUp.unref();
+  // Background warm-up, once the kernel has answered its first shell request: building the compiler blocks the thread.
+  void (options.warmUpAfter ?? Promise.resolve()).then(() => {
+    const warmUp = setTimeout(() => {
+      if (closed) return;
+      void registry();
+      interrupts.startWatchdog();
+      setImmediate(() => {
+        if (!closed) typescript.prime();
+      });
+    }, 0);
+    warmUp.unref();
+  });
 
   const onUnhandledRejection = (reason: unknown): void => {
     reportStray("Unhandled promise rejection", reason);
@@ -247,7 +256,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     }
   }
 
-  return {
+  const engine: Engine = {
     async execute(request) {
       const summary = { streams: 0, displays: 0, errors: 0, mimeTypes: new Set<string>() };
       const scope: CellScope = {
@@ -349,7 +358,6 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
       closed = true;
       // Magic modules' last work (e.g. %version's pending snapshots), each failure logged, never blocking the rest.
       await Promise.all(shutdownTasks.map((task) => task().catch((error: unknown) => writeKernelLog(`labnote: shutdown task failed: ${String(error)}\n`))));
-      clearTimeout(warmUp);
       interrupts.close();
       typescript.close();
       process.off("unhandledRejection", onUnhandledRejection);
@@ -357,6 +365,12 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
       uninstallOutputRouting();
     },
   };
+  const base = { ...engine };
+  engine.execute = (request) => active(base.execute(request));
+  engine.complete = (code, cursorPos) => active(base.complete(code, cursorPos));
+  engine.inspect = (code, cursorPos, detailLevel) => active(base.inspect(code, cursorPos, detailLevel));
+  engine.isComplete = (code) => active(base.isComplete(code));
+  return engine;
 }
 
 /** The code part of a cell for completion/inspection (magic lines cut off); never throws. */

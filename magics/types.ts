@@ -157,6 +157,11 @@ export interface KernelServices {
    * exits — e.g. %version writing the last cells' background snapshots. Engines without it simply skip the tasks.
    */
   onShutdown?(task: () => Promise<void>): void;
+  /**
+   * Optional: when (Date.now()) the kernel last worked on a frontend request — a cell, a completion, an inspection.
+   * Background work (e.g. %version's snapshots) waits for a quiet moment so that it never slows what the user waits for.
+   */
+  lastRequestAt?(): number;
 }
 
 /** Every magics/<dir>/command.ts exports `magics: MagicModule["magics"]` and optionally `setup`. */

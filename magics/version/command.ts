@@ -193,7 +193,12 @@ export const magics: MagicSpec[] = [
 /** Installs the auto-snapshot hooks (cheap: the read observer and the session; git is loaded on first snapshot). */
 export async function setup(kernel: KernelServices): Promise<void> {
   const { VersionSession, setSession } = await import("./session.js");
-  const session = new VersionSession({ projectDir: kernel.projectDir, kernelId: kernel.kernelId, notebookPath: kernel.notebookPath });
+  const session = new VersionSession({
+    projectDir: kernel.projectDir,
+    kernelId: kernel.kernelId,
+    notebookPath: kernel.notebookPath,
+    lastRequestAt: kernel.lastRequestAt ? () => kernel.lastRequestAt!() : undefined,
+  });
   setSession(session);
   // LABNOTE_AUTOSNAPSHOT=off keeps the magics but stops snapshotting every cell (e.g. a repository you must not write).
   if (!/^(0|off|false|no)$/i.test(process.env.LABNOTE_AUTOSNAPSHOT ?? "")) kernel.addCellHooks(session.hooks());

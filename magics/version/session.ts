@@ -16,6 +16,8 @@ export interface SessionOptions {
   projectDir: string;
   kernelId: string;
   notebookPath?: string | undefined;
+  /** The kernel's activity clock (KernelServices.lastRequestAt): snapshots wait until it has been quiet a moment. */
+  lastRequestAt?: (() => number) | undefined;
 }
 
 export interface SnapshotReport {
@@ -43,12 +45,14 @@ export class VersionSession {
   private queue: Promise<void> = Promise.resolve();
   private cellRunning = false;
   private lastCellEndedAt = 0;
+  private readonly lastRequestAt: () => number;
   /** While > 0 (someone awaits flush), snapshots run at once instead of waiting for the kernel to be idle. */
   private urgent = 0;
   private repository: Promise<Repository> | undefined;
   private stateCache: StateCache | undefined;
 
   constructor(options: SessionOptions) {
+    this.lastRequestAt = options.lastRequestAt ?? (() => 0);
     this.projectDir = resolve(options.projectDir);
     this.kernelId = options.kernelId;
     this.notebookPath = options.notebookPath;
@@ -133,7 +137,9 @@ export class VersionSession {
 
   /** Snapshots wait for a quiet moment, so back-to-back cells never share the main thread with git writing. */
   private async waitForIdle(): Promise<void> {
-    while (this.urgent === 0 && (this.cellRunning || Date.now() - this.lastCellEndedAt < IDLE_BEFORE_SNAPSHOT_MS)) {
+    // Quiet means no cell running and, for IDLE_BEFORE_SNAPSHOT_MS, neither a cell nor any other request (completions
+    // while the user types): a snapshot is tens of milliseconds of hashing and zlib on the kernel's thread.
+    while (this.urgent === 0 && (this.cellRunning || Date.now() - Math.max(this.lastCellEndedAt, this.lastRequestAt()) < IDLE_BEFORE_SNAPSHOT_MS)) {
       await new Promise<void>((resolveWait) => setTimeout(resolveWait, IDLE_BEFORE_SNAPSHOT_MS));
     }
   }
