@@ -1,6 +1,7 @@
 // npm run bench:kernel — labnote vs tslab through jupyter_client, in one run on this machine:
 // start-up to the first kernel_info_reply, execute round trip of `1 + 1` (p50/p95), declaration cells
-// (`const x${i} = ${i}`, p50/p95), completion round trip (p50). Prints a table and the labnote/tslab ratios.
+// (`const x${i} = ${i}`, p50/p95), completion round trip of the same request and of new text each round (p50).
+// Prints a table and the labnote/tslab ratios.
 // Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -18,8 +19,12 @@ interface Sample {
   startup: number;
   first_execute: number;
   execute: number[];
+  execute_fresh: number[];
   declare: number[];
   complete: number[];
+  complete_fresh: number[];
+  /** Completion requests the kernel never answered (the measure stops at the first). */
+  unanswered: number;
 }
 
 function quantile(values: number[], q: number): number {
@@ -61,7 +66,7 @@ function main(): void {
   }
   const summary = (kernel: string) => {
     const runs = samples[kernel]!;
-    const all = (key: "execute" | "declare" | "complete") => runs.flatMap((run) => run[key]);
+    const all = (key: "execute" | "execute_fresh" | "declare" | "complete" | "complete_fresh") => runs.flatMap((run) => run[key]);
     return {
       startup: median(runs.map((run) => run.startup)),
       firstExecute: median(runs.map((run) => run.first_execute)),
@@ -72,6 +77,7 @@ function main(): void {
       declareP50: median(all("declare")),
       declareP95: quantile(all("declare"), 0.95),
       completeP50: median(all("complete")),
+      completeFreshP50: median(all("complete_fresh")),
     };
   };
   const labnote = summary("bench-labnote");
@@ -86,6 +92,7 @@ function main(): void {
     ["declaration cell p50", "declareP50"],
     ["declaration cell p95", "declareP95"],
     ["completion p50", "completeP50"],
+    ["completion p50 (new text each)", "completeFreshP50"],
   ];
   console.log(
     `kernel bench: ${REPEATS} kernel starts each, ${ROUNDS} rounds per measure, node ${process.versions.node}, ` +
@@ -94,6 +101,10 @@ function main(): void {
   console.log(`${"measure (ms)".padEnd(40)}${"labnote".padStart(10)}${"tslab".padStart(10)}${"labnote/tslab".padStart(15)}`);
   for (const [label, key] of rows) {
     console.log(`${label.padEnd(40)}${labnote[key].toFixed(1).padStart(10)}${tslab[key].toFixed(1).padStart(10)}${(labnote[key] / tslab[key]).toFixed(2).padStart(15)}`);
+  }
+  for (const [kernel, runs] of Object.entries(samples)) {
+    const missed = runs.reduce((sum, run) => sum + (run.unanswered ?? 0), 0);
+    if (missed > 0) console.log(`note: ${kernel.replace("bench-", "")} never answered ${missed} completion request(s); its new-text completion measure stopped there`);
   }
   console.log(JSON.stringify({ labnote, tslab }));
 }

@@ -83,8 +83,21 @@ def main():
             msg_id = kc.complete("Math.fl", 7)
             reply_to(kc, msg_id)
             complete.append((time.perf_counter() - t) * 1000)
+        # New text each time, like a user typing: the type checker has to look at a changed cell every round.
+        # tslab now and then never answers one of these (no reply, nothing on stderr): count it and stop the measure.
+        complete_fresh, unanswered = [], 0
+        for i in range(rounds):
+            code = f"{i} + Math.fl"
+            t = time.perf_counter()
+            msg_id = kc.complete(code, len(code))
+            try:
+                reply_to(kc, msg_id, timeout=10)
+            except TimeoutError:
+                unanswered += 1
+                break
+            complete_fresh.append((time.perf_counter() - t) * 1000)
         print(json.dumps({"kernel": kernel_name, "startup": startup, "first_execute": first_execute, "execute": execute, "execute_fresh": execute_fresh,
-                          "declare": declare, "complete": complete[3:]}))
+                          "declare": declare, "complete": complete[3:], "complete_fresh": complete_fresh, "unanswered": unanswered}))
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
