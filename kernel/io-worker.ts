@@ -166,6 +166,12 @@ port.on("message", (message: MainToWorker) => {
   if (message.type === "send") {
     if (early) early.push(message);
     else send(message.channel, message.message, message.identities);
+  } else if (message.type === "publish") {
+    for (const item of message.messages) {
+      const single = { type: "send" as const, channel: "iopub" as const, identities: [] as Uint8Array[], message: item };
+      if (early) early.push(single);
+      else send("iopub", item);
+    }
   }
   else if (message.type === "close") void close();
 });

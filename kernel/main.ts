@@ -54,6 +54,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const toWorker = (message: MainToWorker): void => worker.postMessage(message);
   const shell = new ShellSocket(connection, log);
   await shell.bind();
+  const soon = new SoonBatch((messages) => toWorker({ type: "publish", messages }));
 
   const history = History.forProject(projectDir, log);
   let engine: Promise<Engine> | undefined;
@@ -66,6 +67,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
     await Promise.race([engineDone.catch((error: unknown) => log(`engine shutdown failed: ${String(error)}`)), delay(ENGINE_SHUTDOWN_GRACE_MS)]);
     history.close();
     await shell.close();
+    soon.flush();
     toWorker({ type: "close" });
     setTimeout(() => process.exit(0), 1000).unref();
   };
@@ -73,9 +75,11 @@ export async function runKernel(connectionFile: string): Promise<void> {
   session = new KernelSession({
     transport: {
       send(channel, message, identities = []) {
-        if (channel === "shell") shell.send(message, identities);
-        else toWorker({ type: "send", channel, message, identities });
+        if (channel === "shell") return shell.send(message, identities);
+        soon.flush();
+        toWorker({ type: "send", channel, message, identities });
       },
+      sendSoon: (messages) => soon.add(messages),
       sync: () => shell.sync(),
     },
     sessionId,
@@ -135,6 +139,34 @@ export async function runKernel(connectionFile: string): Promise<void> {
     }
   });
 }
+
+/**
+ * Status messages of quiet requests (completions, inspections), posted to the io worker in one hop a moment after
+ * the reply instead of two hops right beside it: a burst of completions costs one post per few milliseconds.
+ */
+class SoonBatch {
+  private pending: Message<string, unknown>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly post: (messages: Message<string, unknown>[]) => void) {}
+
+  add(messages: Message<string, unknown>[]): void {
+    this.pending.push(...messages);
+    this.timer ??= setTimeout(() => this.flush(), SOON_MS);
+  }
+
+  /** Sends what is waiting now (before any other iopub message, so the order on iopub stays the order of events). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const messages = this.pending;
+    this.pending = [];
+    this.post(messages);
+  }
+}
+
+/** How long a quiet request's status messages may wait to share one hop with the next ones. */
+const SOON_MS = 2;
 
 /** The shell socket, on the thread that answers its requests: HMAC checks on the way in, signing on the way out. */
 class ShellSocket {

@@ -21,6 +21,11 @@ export interface Transport {
   send(channel: Channel, message: Message<string, unknown>, identities?: Uint8Array[]): void;
   /** Resolves once every request that had reached the kernel's sockets has been passed to `receive`. */
   sync?(): Promise<void>;
+  /**
+   * Optional: iopub messages that may go out a moment later (a quiet request's busy and idle), batched so that they
+   * do not compete with the reply; anything sent afterwards is sent after them. Without it they are sent at once.
+   */
+  sendSoon?(messages: Message<string, unknown>[]): void;
 }
 
 /**
@@ -119,6 +124,15 @@ export class KernelSession {
     this.options.transport.send("iopub", { header: newHeader(msgType, this.options.sessionId), parent_header: parent, metadata, content, buffers });
   }
 
+  private publishStatusesSoon(parent: Header): void {
+    const status = (execution_state: string): Message<string, unknown> =>
+      ({ header: newHeader("status", this.options.sessionId), parent_header: parent, metadata: {}, content: { execution_state }, buffers: [] });
+    const messages = [status("busy"), status("idle")];
+    const transport = this.options.transport;
+    if (transport.sendSoon) transport.sendSoon(messages);
+    else for (const message of messages) transport.send("iopub", message);
+  }
+
   private reply(request: QueuedRequest, msgType: string, content: unknown, metadata: JSONObject = {}): void {
     const message = { header: newHeader(msgType, this.options.sessionId), parent_header: request.message.header, metadata, content, buffers: [] };
     this.options.transport.send(request.channel, message, request.identities);
@@ -138,8 +152,8 @@ export class KernelSession {
     } catch (error) {
       this.log(`failed to handle ${header.msg_type}: ${(error as Error).stack ?? String(error)}`);
     } finally {
-      if (quiet) this.publish("status", { execution_state: "busy" }, header);
-      this.publish("status", { execution_state: "idle" }, header);
+      if (quiet) this.publishStatusesSoon(header);
+      else this.publish("status", { execution_state: "idle" }, header);
     }
   }
 

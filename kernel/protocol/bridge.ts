@@ -23,4 +23,6 @@ export type WorkerChannel = Exclude<Channel, "shell">;
 
 export type MainToWorker =
   | { type: "send"; channel: WorkerChannel; identities: Uint8Array[]; message: Message<string, unknown> }
+  /** Several iopub messages in one hop, in order. */
+  | { type: "publish"; messages: Message<string, unknown>[] }
   | { type: "close" };
