@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = "/usr/bin/python3";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 4);
 
 interface Sample {
   kernel: string;
