@@ -143,6 +143,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
       types: run.types,
       persist: run.persist,
       filename: `cell[${scope.executionCount}]`,
+      firstLine: run.firstLine,
       interrupted: run.interrupted,
       signal: run.signal,
     });

@@ -1,6 +1,7 @@
 // Turning what went wrong into Jupyter's error triple (ename, evalue, traceback).
 import { inspect } from "node:util";
 import { UsageError } from "../../magics/types.js";
+import { mapCellFrame } from "./line-map.js";
 import type { Diagnostic } from "./typescript.js";
 
 export interface ReportedError {
@@ -50,7 +51,10 @@ function userFrames(stack: string): string[] {
   return stack
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
-    .filter((line) => !/node:internal|node:vm:|\/kernel\/engine\/|\/kernel\/engine\.|\/magics\/context\.|\/node_modules\/(tslab|vitest|@vitest|tsx)\//.test(line));
+    .filter((line) => !/node:internal|node:vm:|\/kernel\/engine\/|\/kernel\/engine\.|\/magics\/context\.|\/node_modules\/(tslab|vitest|@vitest|tsx)\//.test(line))
+    // A function of an earlier cell is called through the notebook's exports proxy: "Proxy.f" is just "f".
+    .map((line) => line.replace(/^(\s+at )Proxy\./, "$1"))
+    .flatMap(mapCellFrame);
 }
 
 export function reportError(error: unknown): ReportedError {

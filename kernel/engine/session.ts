@@ -5,6 +5,7 @@
 import vm from "node:vm";
 import { defineTensorFlowGlobal, loadTensorFlow } from "../globals.js";
 import { InterruptedError } from "./interrupt.js";
+import { rememberCellLines } from "./line-map.js";
 import { createModuleLoader, type ModuleLoader } from "./modules.js";
 import { createCellCompiler, isCompleteSource, type CellCompiler, type Completeness, type Diagnostic } from "./typescript.js";
 
@@ -25,6 +26,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Keep the declarations this code makes for later cells (false for %eval-like one-off expressions). */
   persist?: boolean;
+  /** Lines of the cell before this code (magic lines), so that tracebacks use the cell's own line numbers. */
+  firstLine?: number;
 }
 
 interface GlobalHandoff {
@@ -137,6 +140,7 @@ export class TypeScriptSession {
       await Promise.race([this.prepare(source, output), options.interrupted]);
       if (options.signal?.aborted) throw new InterruptedError();
       this.detachRedeclared(output);
+      rememberCellLines(options.filename, source, output, options.firstLine ?? 0);
       const completion = this.evaluate(output, converted.hasToplevelAwait === true, options.filename, options.signal, MAY_LOOP.test(source));
       await Promise.race([completion, options.interrupted]);
     } catch (error) {
