@@ -48,6 +48,19 @@ describe("labnote kernel under faults (jupyter_client, raw zmq)", () => {
     expect(report.stop_on_error).toEqual({ failing: "error", queued: "aborted", after: ["'runs after'"] });
   });
 
+  it("reports a runtime error with the cells' own line numbers and lines, through an earlier cell's function", () => {
+    const observed = report.runtime_traceback!;
+    expect(observed.status).toBe("error");
+    expect(observed.error_outputs).toBe(1);
+    expect(observed.traceback).toEqual([
+      "RangeError: too large: 5",
+      expect.stringMatching(/^ {4}at check \(cell\[\d+\], line 5\)$/),
+      "        if (value > limits.max) throw new RangeError(`too large: ${value}`);",
+      expect.stringMatching(/^ {4}at cell\[\d+\], line 3$/),
+      "        check(5, limits);",
+    ]);
+  });
+
   it("round-trips input() over the stdin channel", () => {
     expect(report.stdin).toEqual({ prompt: "name? ", parent_is_execute: true, status: "ok", result: ["'ADA'"] });
   });

@@ -164,6 +164,13 @@ def scenario_stop_on_error(km, kc):
     return {"failing": failing_reply["content"]["status"], "queued": queued_reply["content"]["status"], "after": results(outputs)}
 
 
+def scenario_runtime_traceback(km, kc):
+    run(kc, "interface Limits {\n  max: number;\n}\nfunction check(value: number, limits: Limits): number {\n  if (value > limits.max) throw new RangeError(`too large: ${value}`);\n  return value;\n}")
+    reply, outputs = run(kc, "const limits: Limits = { max: 3 };\n\ncheck(5, limits);")
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    return {"status": reply["status"], "error_outputs": len(errors), "traceback": errors[0]["traceback"] if errors else None}
+
+
 def scenario_stdin(km, kc):
     msg_id = kc.execute('const name = await input("name? "); name.toUpperCase()', allow_stdin=True)
     request = kc.get_stdin_msg(timeout=TIMEOUT)
@@ -233,7 +240,7 @@ def main():
     try:
         for name, scenario in (("wire_faults", scenario_wire_faults), ("comm_unknown_target", scenario_comm_unknown_target),
                                ("unhandled_rejection", scenario_unhandled_rejection), ("big_output", scenario_big_output),
-                               ("stop_on_error", scenario_stop_on_error), ("stdin", scenario_stdin), ("interrupt_signal", scenario_interrupts)):
+                               ("stop_on_error", scenario_stop_on_error), ("runtime_traceback", scenario_runtime_traceback), ("stdin", scenario_stdin), ("interrupt_signal", scenario_interrupts)):
             try:
                 report[name] = scenario(km, kc)
             except Exception as error:  # one broken scenario must not hide the others
