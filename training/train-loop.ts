@@ -277,9 +277,12 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       const range = "source" in item ? item : undefined;
       const shapes = range ? batchShapes(range.source, range.take) : batchShapes(item as Batch);
       capturedShapes ??= shapes;
-      // Sliced only when a step needs the batch as tensors (a replay copies the rows itself).
+      // Sliced only when a step needs the batch as tensors (a replay copies the rows itself). A batch that is the
+      // whole data set (one batch per epoch) is the data itself: no copy of every row each step.
+      const whole = range !== undefined && range.start === 0 && range.take === range.source.x.shape[0];
       let sliced: Batch | undefined;
-      const batch = (): Batch => (sliced ??= range ? { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) } : (item as Batch));
+      const batch = (): Batch =>
+        (sliced ??= range ? (whole ? range.source : { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) }) : (item as Batch));
       if (compiled && lossRing && shapes === capturedShapes) {
         const replaying = compiled.mode === "replay";
         const slot = { into: lossRing, index: ringCount++ };
@@ -293,7 +296,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
           loss.dispose();
         } else pending.push(loss);
       }
-      if (sliced || !range) tf.dispose([batch().x, batch().y]);
+      if ((sliced && !whole) || !range) tf.dispose([batch().x, batch().y]);
       if (pending.length + ringCount >= readEvery || ringCount >= ringCapacity) {
         await readBack();
         if (options.signal?.aborted) {

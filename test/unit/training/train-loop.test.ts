@@ -15,6 +15,29 @@ function regressionData(rows: number) {
 }
 
 describe("trainLoop", () => {
+  it("trains on the data itself when one batch is the whole data set: no copy per step, the data stays usable", async () => {
+    const w = tf.variable(tf.scalar(0), true, "whole_w");
+    const b = tf.variable(tf.scalar(0), true, "whole_b");
+    const data = regressionData(32);
+    const optimizer = tf.train.adam(0.1);
+    const lossFn = (x: import("@tensorflow/tfjs").Tensor, y: import("@tensorflow/tfjs").Tensor) => tf.square(tf.sub(tf.add(tf.mul(x, w), b), y));
+    await trainLoop({ params: [w, b], lossFn, optimizer, data, batchSize: 32, steps: 2, run: null });
+    const before = tf.memory().numTensors;
+    let result: Awaited<ReturnType<typeof trainLoop>> | undefined;
+    const profile = await tf.profile(async () => {
+      result = await trainLoop({ params: [w, b], lossFn, optimizer, data, batchSize: 64, epochs: 300, readEvery: 50, run: null });
+      return [];
+    });
+    result = result!;
+    expect(result.steps).toBe(300);
+    expect(profile.kernels.filter((kernel) => kernel.name === "Slice")).toHaveLength(0);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(data.x.isDisposed || data.y.isDisposed).toBe(false);
+    expect(result.finalLoss).toBeLessThan(result.losses[0]! / 10);
+    tf.dispose([w, b, data.x, data.y]);
+    optimizer.dispose();
+  });
+
   it("keeps the tensor count flat over 1,000 steps and reads losses back only every N steps", async () => {
     const w = tf.variable(tf.scalar(0), true, "flat_w");
     const b = tf.variable(tf.scalar(0), true, "flat_b");
