@@ -4,6 +4,7 @@
 #                 dawn.node xz'd), wasm/*.wasm, gpu_pytorch.py, node.xz (xz of this machine's node)
 #   .gl/          the Vulkan loader debs, fetched as /work/.library/device/README.md shows
 # Run here from the repo root: bash scripts/gpu-bundle.sh   (then: bash scripts/gpu-bundle.sh --test runs it here)
+# BUNDLE_ENTRY=bench/gpu-diag.ts bundles the capture diagnostic instead of the bench.
 #
 # The device command (carry [".gpu-bundle", ".gl"], timeout_s 420), one line:
 #   for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig; export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; xz -dc .gpu-bundle/node.xz > /tmp/node; chmod +x /tmp/node; bash .gpu-bundle/run.sh 2>&1 | tee $OUT/gpu-bench.log
@@ -32,7 +33,7 @@ node --input-type=module -e '
 import { build } from "esbuild";
 const skipTrack = { name: "skip-track", setup(b) { b.onResolve({ filter: /magics\/track\/index\.js$/ }, (a) => ({ path: a.path, external: true })); } };
 await build({
-  entryPoints: ["bench/gpu.ts"], bundle: true, platform: "node", format: "esm", target: "node20",
+  entryPoints: [process.env.BUNDLE_ENTRY ?? "bench/gpu.ts"], bundle: true, platform: "node", format: "esm", target: "node20",
   outfile: ".gpu-bundle/bench.mjs", external: ["webgpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"],
   plugins: [skipTrack], logLevel: "warning",
   banner: { js: [
