@@ -39,7 +39,7 @@ describe("notebooks/gpu-training.ipynb", () => {
     expect(Number(finalLoss)).toBeLessThan(Number(firstLoss) / 3);
     expect(Number(accuracy)).toBeGreaterThan(0.9);
     // Step capture needs webgpu: here trainLoop says so and trains on the plain path.
-    expect(log).toMatch(/step capture: off: step capture is opt-in \(trainLoop\(\{ capture: true \}\)\)/);
+    expect(log).toMatch(/step capture: off: step capture needs the webgpu backend \(this is wasm\)/);
     const [, before, after] = /tensors alive before (\d+), after (\d+)/.exec(log)!;
     // Only Adam's state is new: m and v per weight (3 layers x kernel+bias = 6) plus its two beta powers.
     expect(Number(after)).toBe(Number(before) + 2 * 6 + 2);
