@@ -188,21 +188,45 @@ function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
     const host = original.apply(this, args);
     const { setTimeout, clearTimeout, watchFile } = host;
     if (!setTimeout || !clearTimeout) return host;
-    /** The rebuild timer set through this host and not fired or cleared yet; `idle` marks one with nothing to do. */
-    let pending: { handle: unknown; idle: boolean } | undefined;
-    const arm = (callback: (...args: unknown[]) => void, ms: number, idle: boolean, rest: unknown[]): unknown => {
-      const timer = { handle: undefined as unknown, idle };
-      pending = timer;
-      timer.handle = setTimeout.call(host, (...fired: unknown[]) => {
-        if (pending === timer) pending = undefined;
-        callback(...fired);
-      }, ms, ...rest);
-      return timer.handle;
+    // tslab keeps exactly one timer (the rebuild it fires itself in every convert/complete) and throws when a second
+    // is set. TypeScript sets two kinds: the program update and, after a watched directory changed (a module created
+    // after a failed import, an npm install), the invalidation of failed module lookups. Both go into one queue here,
+    // run in order by tslab's single timer. Without this, the second kind made every later cell fail with
+    // "Unexpected pending rebuildTimer" (tslab alone does the same).
+    interface Queued { callback: (...args: unknown[]) => void; args: unknown[] }
+    const queue = new Set<Queued>();
+    let tslabTimer: unknown;
+    let firing = false;
+    const fire = (): void => {
+      tslabTimer = undefined;
+      firing = true;
+      try {
+        // What a callback queues (the failed-lookup invalidation queues a program update) runs in the same go, as
+        // tslab is about to use the program: tslab's timer cannot be set again until this callback has returned.
+        for (let round = 0; round < 10 && queue.size > 0; round++) {
+          const due = [...queue];
+          queue.clear();
+          for (const item of due) item.callback(...item.args);
+        }
+      } finally {
+        firing = false;
+      }
     };
-    host.setTimeout = (callback, ms, ...rest) => arm(callback, ms, false, rest);
+    const arm = (): void => {
+      if (tslabTimer === undefined && !firing) tslabTimer = setTimeout.call(host, fire, 0);
+    };
+    host.setTimeout = (callback, _ms, ...args) => {
+      const item: Queued = { callback, args };
+      queue.add(item);
+      arm();
+      return item;
+    };
     host.clearTimeout = (handle) => {
-      if (pending?.handle === handle) pending = undefined;
-      clearTimeout.call(host, handle);
+      queue.delete(handle as Queued);
+      if (queue.size === 0 && tslabTimer !== undefined) {
+        clearTimeout.call(host, tslabTimer);
+        tslabTimer = undefined;
+      }
     };
     const lastText = new Map<string, string | undefined>();
     host.watchFile = (path, callback, interval, options) => {
@@ -212,12 +236,11 @@ function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
         if (kind === ts.FileWatcherEventKind.Changed) {
           const text = host.readFile(fileName);
           if (lastText.has(fileName) && lastText.get(fileName) === text) {
-            if (!pending) arm(() => undefined, 0, true, []);
+            // tslab fires its timer right after announcing the change: give it one (running whatever is queued).
+            arm();
             return;
           }
           lastText.set(fileName, text);
-          // A real change after an idle timer of ours: clear it so that TypeScript can set its own.
-          if (pending?.idle) host.clearTimeout!(pending.handle);
         }
         callback(fileName, kind, modified);
       }, interval, options);
