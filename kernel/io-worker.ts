@@ -10,7 +10,7 @@ import type { MainToWorker, WorkerChannel, WorkerOptions, WorkerToMain } from ".
 import { endpoint } from "./protocol/connection.js";
 import type { Header, Message } from "./protocol/messages.js";
 import { SendQueue, type QueuedMessage } from "./protocol/send-queue.js";
-import { decodeMessage, encodeMessage, newHeader, Signer } from "./protocol/wire.js";
+import { encodeMessage, newHeader, receiveSigned, Signer } from "./protocol/wire.js";
 
 const options = workerData as WorkerOptions;
 const port = parentPort!;
@@ -118,26 +118,18 @@ function answerHere(identities: Uint8Array[], request: Message): boolean {
   return false;
 }
 
-async function receiveControlRequests(): Promise<void> {
-  for await (const frames of control) {
-    const decoded = decodeMessage(frames, signer);
-    if (!decoded.ok) {
-      log(`dropped a message on control: ${decoded.reason}`);
-      continue;
-    }
-    const identities = decoded.identities.map((identity) => new Uint8Array(identity));
+function receiveControlRequests(): Promise<void> {
+  return receiveSigned(control, "control", signer, log, (identities, message) => {
     // The rest (comm_info, debug requests, …) goes to the main thread, which publishes busy and idle for it.
-    if (!answerHere(identities, decoded.message)) post({ type: "request", channel: "control", identities, message: decoded.message });
-  }
+    if (!answerHere(identities, message)) post({ type: "request", channel: "control", identities, message });
+  });
 }
 
-async function receiveInputReplies(): Promise<void> {
-  for await (const frames of stdin) {
-    const decoded = decodeMessage(frames, signer);
-    if (!decoded.ok) log(`dropped a message on stdin: ${decoded.reason}`);
-    else if (decoded.message.header.msg_type === "input_reply") post({ type: "input_reply", message: decoded.message });
-    else log(`ignored ${decoded.message.header.msg_type} on stdin (only input_reply is expected there)`);
-  }
+function receiveInputReplies(): Promise<void> {
+  return receiveSigned(stdin, "stdin", signer, log, (_identities, message) => {
+    if (message.header.msg_type === "input_reply") post({ type: "input_reply", message });
+    else log(`ignored ${message.header.msg_type} on stdin (only input_reply is expected there)`);
+  });
 }
 
 async function echoHeartbeats(): Promise<void> {

@@ -12,7 +12,7 @@ import { kernelInfo } from "./kernel-info.js";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { endpoint, readConnectionFile, type ConnectionInfo } from "./protocol/connection.js";
 import { SendQueue } from "./protocol/send-queue.js";
-import { decodeMessage, encodeMessage, Signer } from "./protocol/wire.js";
+import { encodeMessage, receiveSigned, Signer } from "./protocol/wire.js";
 import { KernelSession, type Transport } from "./session.js";
 import { installWidgetManager } from "../widgets/ipywidgets/manager.js";
 import type { Message } from "./protocol/messages.js";
@@ -199,17 +199,7 @@ class ShellSocket {
   }
 
   receive(handler: (identities: Uint8Array[], message: Message) => void): void {
-    const loop = async (): Promise<void> => {
-      for await (const frames of this.socket) {
-        const decoded = decodeMessage(frames, this.signer);
-        if (!decoded.ok) {
-          this.log(`dropped a message on shell: ${decoded.reason}`);
-          continue;
-        }
-        handler(decoded.identities.map((identity) => new Uint8Array(identity)), decoded.message);
-      }
-    };
-    loop().catch((error: unknown) => {
+    receiveSigned(this.socket, "shell", this.signer, this.log, handler).catch((error: unknown) => {
       if (!this.closing) this.log(`the shell loop stopped: ${(error as Error).message}`);
     });
   }

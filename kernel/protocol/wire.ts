@@ -69,6 +69,24 @@ function asHeader(value: JSONObject): Header | string {
   };
 }
 
+/**
+ * Reads `socket` until it closes: each message verified and parsed, what fails logged as dropped (with the channel's
+ * name) and skipped, the rest handed on with its ZeroMQ identities. Used by both threads for their sockets.
+ */
+export async function receiveSigned(
+  socket: AsyncIterable<Buffer[]>,
+  channel: string,
+  signer: Signer,
+  log: (message: string) => void,
+  handle: (identities: Uint8Array[], message: Message) => void,
+): Promise<void> {
+  for await (const frames of socket) {
+    const decoded = decodeMessage(frames, signer);
+    if (!decoded.ok) log(`dropped a message on ${channel}: ${decoded.reason}`);
+    else handle(decoded.identities.map((identity) => new Uint8Array(identity)), decoded.message);
+  }
+}
+
 /** Verifies and parses one multipart message; never throws (malformed input is a reason, not a crash). */
 export function decodeMessage(frames: readonly Buffer[], signer: Signer): DecodeResult {
   const split = frames.findIndex((frame) => frame.equals(DELIMITER_BYTES));
