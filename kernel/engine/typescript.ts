@@ -167,7 +167,42 @@ interface WatchHost {
 }
 interface WatchHostFactory {
   createWatchCompilerHost(...args: unknown[]): WatchHost;
+  createAbstractBuilder(...args: unknown[]): BuilderLike;
+  getResolvedModule(file: SourceFileLike, name: string, mode: unknown): { resolvedFileName?: string } | undefined;
+  getModeForUsageLocation(file: SourceFileLike, usage: unknown): unknown;
   FileWatcherEventKind: { Changed: number };
+}
+interface SourceFileLike {
+  fileName: string;
+  isDeclarationFile: boolean;
+  imports?: readonly { text: string }[];
+}
+interface BuilderLike {
+  getProgram(): { getSourceFile(name: string): SourceFileLike | undefined; getTypeChecker(): unknown };
+  getAllDependencies(file: SourceFileLike): readonly string[];
+}
+
+/**
+ * The files `file` imports, directly or through other source files, itself first; declaration files are listed but
+ * not followed (tslab keeps only .ts/.js sources: the local modules a cell imports, converted beside it).
+ */
+function sourceDependencies(ts: WatchHostFactory, builder: BuilderLike, file: SourceFileLike): string[] {
+  const program = builder.getProgram();
+  const names = [file.fileName];
+  const seen = new Set(names);
+  const queue = [file];
+  while (queue.length > 0) {
+    const current = queue.pop()!;
+    for (const specifier of current.imports ?? []) {
+      const resolved = ts.getResolvedModule(current, specifier.text, ts.getModeForUsageLocation(current, specifier))?.resolvedFileName;
+      const target = resolved === undefined ? undefined : program.getSourceFile(resolved);
+      if (!target || seen.has(target.fileName)) continue;
+      seen.add(target.fileName);
+      names.push(target.fileName);
+      if (!target.isDeclarationFile) queue.push(target);
+    }
+  }
+  return names;
 }
 
 /** tslab's in-memory files: the cell being converted or completed, and the declarations of earlier cells. */
@@ -185,6 +220,19 @@ function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
   const descriptor = Object.getOwnPropertyDescriptor(ts, "createWatchCompilerHost");
   if (!descriptor?.configurable) return () => undefined;
   const patched = function (this: unknown, ...args: unknown[]): WatchHost {
+    // tslab leaves the builder to TypeScript's default, which re-derives every file's reference map and signature
+    // for each new program (~2 ms a cell over the lib and @types files). tslab needs the program, the emit of one
+    // file, and the local sources a cell imports: the plain builder, plus those dependencies read off the program.
+    if (args[3] === null || args[3] === undefined) {
+      args[3] = (...builderArgs: unknown[]): BuilderLike => {
+        const builder = ts.createAbstractBuilder(...builderArgs);
+        builder.getAllDependencies = (file) => sourceDependencies(ts, builder, file);
+        // Bind now, as the default builder does: tslab then hangs the cell under the declarations file
+        // (srcFile.parent), which name resolution must find on an already bound file.
+        builder.getProgram().getTypeChecker();
+        return builder;
+      };
+    }
     const host = original.apply(this, args);
     const { setTimeout, clearTimeout, watchFile } = host;
     if (!setTimeout || !clearTimeout) return host;

@@ -28,3 +28,16 @@ describe("project files that appear while the kernel runs", () => {
     expect((await h.engine.complete("doub", 4)).matches).toContain("doubled");
   }, 60_000);
 });
+
+describe("local modules", () => {
+  it("a cell imports a local module that imports another; both are compiled beside the cell", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labnote-local-"));
+    writeFileSync(join(dir, "units.ts"), "export const scale = (n: number): number => n * 10;\n");
+    writeFileSync(join(dir, "model.ts"), 'import { scale } from "./units";\nexport function predict(x: number): number {\n  return scale(x) + 1;\n}\n');
+    const h = createHarness(dir);
+    const run = await h.run('import { predict } from "./model";\npredict(4)');
+    expect(run.outcome).toMatchObject({ status: "ok", result: { "text/plain": "41" } });
+    const typed = await h.run('import { predict } from "./model";\nconst wrong: string = predict(1);');
+    expect(typed.outcome).toMatchObject({ status: "error", ename: "TypeError" });
+  }, 60_000);
+});
