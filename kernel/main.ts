@@ -103,9 +103,8 @@ export async function runKernel(connectionFile: string): Promise<void> {
     if (process.listenerCount("uncaughtException") > 1) process.off("uncaughtException", onStrayException);
   };
 
-  // The engine starts loading TypeScript now, while the io worker binds the sockets on its own thread: the worker
-  // answers kernel_info itself, so start-up does not wait for the engine, and the first cell waits less.
-  // Building the compiler blocks this thread for ~0.5–1 s: not before the first shell request (kernel_info) is answered.
+  // The engine's modules load now (tens of milliseconds); building the TypeScript compiler blocks this thread for
+  // ~1 s, so it waits until the first shell request (kernel_info) has been answered, or WARM_UP_FALLBACK_MS.
   const warmUpAfter = Promise.race([shell.firstReplySent, delay(WARM_UP_FALLBACK_MS)]);
   engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms, warmUpAfter });
   activeSession.setEngine(engine);
