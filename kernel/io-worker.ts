@@ -9,8 +9,8 @@ import { Publisher, Reply, Router } from "zeromq";
 import type { MainToWorker, WorkerChannel, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { endpoint } from "./protocol/connection.js";
 import type { Header, Message } from "./protocol/messages.js";
-import { SendQueue, type QueuedMessage } from "./protocol/send-queue.js";
-import { encodeMessage, newHeader, receiveSigned, Signer } from "./protocol/wire.js";
+import type { SendQueue } from "./protocol/send-queue.js";
+import { newHeader, receiveSigned, signedSendQueue, Signer } from "./protocol/wire.js";
 
 const options = workerData as WorkerOptions;
 const port = parentPort!;
@@ -54,10 +54,7 @@ function log(message: string): void {
 }
 
 function makeQueue(socket: Router | Publisher, name: string): SendQueue {
-  return new SendQueue(
-    (item: QueuedMessage) => socket.send(encodeMessage(item.message, signer, item.identities)),
-    (error, item) => log(`could not send ${item.message.header.msg_type} on ${name}: ${(error as Error).message}`),
-  );
+  return signedSendQueue(socket, name, signer, log);
 }
 
 const queues: Record<WorkerChannel, SendQueue> = {
@@ -152,19 +149,16 @@ async function close(): Promise<void> {
 }
 
 /** Messages the main thread posted before the sockets were bound (it binds shell itself and may answer first). */
-let early: Extract<MainToWorker, { type: "send" }>[] | undefined = [];
+let early: [WorkerChannel, Message<string, unknown>, Uint8Array[]][] | undefined = [];
+
+function deliver(channel: WorkerChannel, message: Message<string, unknown>, identities: Uint8Array[] = []): void {
+  if (early) early.push([channel, message, identities]);
+  else send(channel, message, identities);
+}
 
 port.on("message", (message: MainToWorker) => {
-  if (message.type === "send") {
-    if (early) early.push(message);
-    else send(message.channel, message.message, message.identities);
-  } else if (message.type === "publish") {
-    for (const item of message.messages) {
-      const single = { type: "send" as const, channel: "iopub" as const, identities: [] as Uint8Array[], message: item };
-      if (early) early.push(single);
-      else send("iopub", item);
-    }
-  }
+  if (message.type === "send") deliver(message.channel, message.message, message.identities);
+  else if (message.type === "publish") for (const item of message.messages) deliver("iopub", item);
   else if (message.type === "close") void close();
 });
 
@@ -182,7 +176,7 @@ async function start(): Promise<void> {
   status("starting", {});
   const posted = early ?? [];
   early = undefined;
-  for (const message of posted) send(message.channel, message.message, message.identities);
+  for (const [channel, message, identities] of posted) send(channel, message, identities);
   post({ type: "ready" });
 }
 

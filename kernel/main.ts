@@ -11,8 +11,8 @@ import { History } from "./history.js";
 import { kernelInfo } from "./kernel-info.js";
 import type { MainToWorker, WorkerOptions, WorkerToMain } from "./protocol/bridge.js";
 import { endpoint, readConnectionFile, type ConnectionInfo } from "./protocol/connection.js";
-import { SendQueue } from "./protocol/send-queue.js";
-import { encodeMessage, receiveSigned, Signer } from "./protocol/wire.js";
+import type { SendQueue } from "./protocol/send-queue.js";
+import { receiveSigned, signedSendQueue, Signer } from "./protocol/wire.js";
 import { KernelSession, type Transport } from "./session.js";
 import { installWidgetManager } from "../widgets/ipywidgets/manager.js";
 import type { Message } from "./protocol/messages.js";
@@ -182,10 +182,7 @@ class ShellSocket {
     private readonly log: (message: string) => void,
   ) {
     this.signer = new Signer(connection.key, connection.signature_scheme);
-    this.queue = new SendQueue(
-      (item) => this.socket.send(encodeMessage(item.message, this.signer, item.identities)),
-      (error, item) => this.log(`could not send ${item.message.header.msg_type} on shell: ${(error as Error).message}`),
-    );
+    this.queue = signedSendQueue(this.socket, "shell", this.signer, log);
   }
 
   async bind(): Promise<void> {

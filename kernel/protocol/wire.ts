@@ -2,6 +2,7 @@
 // content, buffers…]. Pure functions over bytes so they can be tested without sockets.
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { JSONObject } from "../types.js";
+import { SendQueue } from "./send-queue.js";
 import { PROTOCOL_VERSION, type Header, type Message } from "./messages.js";
 
 export const DELIMITER = "<IDS|MSG>";
@@ -67,6 +68,14 @@ function asHeader(value: JSONObject): Header | string {
     date: typeof value.date === "string" ? value.date : "",
     version: typeof value.version === "string" ? value.version : PROTOCOL_VERSION,
   };
+}
+
+/** A send queue that signs each message and sends it on `socket`, logging (with the channel's name) what fails. */
+export function signedSendQueue(socket: { send(frames: Buffer[]): Promise<void> }, channel: string, signer: Signer, log: (message: string) => void): SendQueue {
+  return new SendQueue(
+    (item) => socket.send(encodeMessage(item.message, signer, item.identities)),
+    (error, item) => log(`could not send ${item.message.header.msg_type} on ${channel}: ${(error as Error).message}`),
+  );
 }
 
 /**
