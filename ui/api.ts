@@ -1,0 +1,201 @@
+// The JSON API of `labnote ui`: every route the page uses, its query parameters and its response, in one module
+// (the server implements it, the page calls it, the README documents it). Additive changes only: the page and the
+// server are built from this file.
+import type { JSONObject, JSONValue } from "../kernel/types.js";
+import type { ArtifactRecord, RunStatus, SampleRow, StudyDirection, TrialState } from "../store/types.js";
+
+/** Every error response: 4xx/5xx with this body. A query error carries the 1-based position where parsing failed. */
+export interface ApiError {
+  error: string;
+  /** Query parse errors only: 1-based character position in `where`. */
+  position?: number;
+}
+
+/** GET /api/info — what the page needs before anything else. */
+export interface InfoResponse {
+  store: { kind: "sqlite" | "postgres" | "memory"; location: string };
+  allowDelete: boolean;
+  version: string;
+  /** Project root whose refs/labnote history the Versions view reads (null when the store has no project beside it). */
+  project: string | null;
+}
+
+/** One row of the runs table: flat, so the page can show, sort and group any column. */
+export interface RunRow {
+  id: string;
+  name: string;
+  status: RunStatus;
+  tags: string[];
+  startedAt: number;
+  endedAt: number | null;
+  /** Seconds; for running runs, up to the last heartbeat. */
+  duration: number | null;
+  params: Record<string, JSONValue>;
+  /** Per metric "split.key" (or plain key): final, min and max value. */
+  metrics: Record<string, { last: number | null; min: number | null; max: number | null }>;
+  backend: string | null;
+  versionId: string | null;
+  studyName: string | null;
+  trialNumber: number | null;
+}
+
+/**
+ * GET /api/runs?where=&sort=&limit=&offset=
+ *   where: the `%track runs --where` language plus `or`, `not`, `in (…)`, `between A and B`, `~ /regex/` (names, tags).
+ *   sort:  a column path, "-" prefix for descending (e.g. "-val.acc", "params.lr", "startedAt"); default "-startedAt".
+ *   limit: default 100, max 1000; offset: default 0.
+ * 400 with ApiError.position on a malformed query.
+ */
+export interface RunsResponse {
+  total: number;
+  offset: number;
+  runs: RunRow[];
+  /** All param and metric column names seen in the matching runs (for the column chooser). */
+  columns: { params: string[]; metrics: string[] };
+  /** Server time spent, ms (shown in the page footer and read by bench:ui). */
+  elapsedMs: number;
+}
+
+/** GET /api/runs/groups?where=&by=params.X|tags&metric=val.acc — group-by with mean/min/max of one metric. */
+export interface GroupsResponse {
+  by: string;
+  metric: string;
+  groups: { value: JSONValue; count: number; mean: number | null; min: number | null; max: number | null }[];
+}
+
+/** GET /api/runs/ID — one run: everything recorded about it. */
+export interface RunDetailResponse {
+  run: RunRow & {
+    env: JSONObject;
+    summary: Record<string, JSONValue>;
+    seed: number | null;
+    code: string | null;
+    notebook: string | null;
+    dataHashes: Record<string, string>;
+    kernelId: string | null;
+    host: string | null;
+  };
+  /** Metric keys with their splits and point counts ("system" metrics flagged). */
+  series: { key: string; split: string; points: number; system: boolean }[];
+  warnings: { step: number | null; kind: string; message: string }[];
+  artifacts: (Pick<ArtifactRecord, "name" | "sha256" | "size" | "createdAt"> & { url: string })[];
+  sampleCount: number;
+  /** The %eval report attached to the run, when there is one. */
+  evalReport: JSONObject | null;
+}
+
+/** GET /api/runs/ID/samples?offset=&limit=&filter= (filter: substring over input/pred/label). */
+export interface SamplesResponse {
+  total: number;
+  offset: number;
+  rows: SampleRow[];
+}
+
+/** One server-side bucket: a step range with min, max and last value, so spikes survive downsampling. */
+export interface MetricBucket {
+  /** First and last step (or x value) in the bucket. */
+  x0: number;
+  x1: number;
+  min: number;
+  max: number;
+  last: number;
+  /** Wall time (ms since epoch) of the last point, for relative/wall-time axes. */
+  t: number;
+  count: number;
+}
+
+/**
+ * GET /api/runs/ID/metrics/KEY?buckets=N&split=&after=STEP
+ *   KEY is the metric key ("loss"); all splits unless `split` is given. buckets default 1000.
+ *   after: only points with step > STEP (live polling / SSE resume).
+ */
+export interface MetricSeriesResponse {
+  runId: string;
+  key: string;
+  series: { split: string; points: number; lastStep: number | null; buckets: MetricBucket[] }[];
+}
+
+/**
+ * GET /api/live?runs=ID,ID — server-sent events. Each event `data:` is a LiveEvent (JSON). The server polls the
+ * store (≤ 250 ms) and sends only what is new; the page merges points into its buckets.
+ */
+export type LiveEvent =
+  | { type: "points"; runId: string; key: string; split: string; points: { step: number; value: number; t: number }[] }
+  | { type: "run"; run: RunRow }
+  | { type: "trial"; study: string; trial: TrialRow };
+
+/** GET /api/compare?ids=A,B,C&differencesOnly=1 — the same content as `%track compare`. */
+export interface CompareResponse {
+  runs: RunRow[];
+  /** Rows of params / metrics / env with one value per run, `different` flagged. */
+  rows: { section: "params" | "metrics" | "env" | "data"; key: string; values: (JSONValue | null)[]; different: boolean }[];
+  /** Unified line diffs of each run's code against the first run's. */
+  codeDiffs: { runId: string; diff: string }[];
+  /** Vega-Lite spec of the overlaid curves, built by widgets/charts (one code path with the notebook). */
+  chart: JSONObject | null;
+}
+
+export interface StudySummary {
+  name: string;
+  direction: StudyDirection;
+  config: JSONObject;
+  createdAt: number;
+  trials: number;
+  complete: number;
+  running: number;
+  pruned: number;
+  failed: number;
+  best: { value: number; params: Record<string, JSONValue>; trial: number } | null;
+}
+
+/** GET /api/studies */
+export interface StudiesResponse {
+  studies: StudySummary[];
+}
+
+export interface TrialRow {
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: Record<string, JSONValue>;
+  intermediate: { step: number; value: number }[];
+  runId: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** GET /api/studies/NAME — trials plus the Vega-Lite specs the notebook's %%tune shows (magics/tune/charts.ts). */
+export interface StudyDetailResponse {
+  study: StudySummary;
+  trials: TrialRow[];
+  charts: { history: JSONObject; parallel: JSONObject | null; importance: JSONObject | null; slices: JSONObject | null };
+}
+
+export interface VersionRow {
+  id: string;
+  /** The ref it was read from (refs/labnote/…); diverged lines each have their own. */
+  ref: string;
+  message: string;
+  kind: "commit" | "snapshot";
+  time: number;
+  notebook: string | null;
+  parents: string[];
+}
+
+/** GET /api/versions?limit= — the refs/labnote history of the project, read with isomorphic-git. */
+export interface VersionsResponse {
+  project: string | null;
+  versions: VersionRow[];
+}
+
+/** GET /api/versions/diff?a=ID&b=ID — same content as `%version diff A B`. */
+export interface VersionDiffResponse {
+  a: string;
+  b: string;
+  diff: JSONObject;
+}
+
+/** DELETE /api/runs/ID — only when the server was started with --allow-delete (403 otherwise). */
+export interface DeleteResponse {
+  deleted: string;
+}
