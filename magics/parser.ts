@@ -7,10 +7,12 @@
 // code — it is never at the top of a cell. `%name?` / `%%name?` asks for the magic's help instead of running it.
 //
 // Arguments are split like a shell: whitespace separates, 'single quotes' are literal, "double quotes" and
-// backslashes escape. Options: `--name value`, `--name=value`, `-n value`, boolean flags `--flag`
+// backslashes escape — except the value of an "expression" option, which is read as TypeScript (expression-scanner.ts)
+// so `--preds [1, 0, 1]` needs no quotes. Options: `--name value`, `--name=value`, `-n value`, boolean flags `--flag`
 // (`--no-flag` turns a default-true flag off), `--` ends the options.
 import type { CommandSpec, MagicSpec, OptionSpec, OptionValue, ParsedArgs } from "./types.js";
 import { UsageError } from "./types.js";
+import { ExpressionScanError, scanExpression, unquoteShellQuoted, type ScannedExpression } from "./expression-scanner.js";
 
 export interface MagicInvocation {
   name: string;
@@ -76,17 +78,20 @@ function parseMagicLine(line: string, lineNumber: number): { cell: boolean; magi
 /** Splits an argument string like a POSIX shell (quotes and backslash escapes; no expansion). */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
+  for (let word = readWord(text, 0); word; word = readWord(text, word.end)) tokens.push(word.word);
+  return tokens;
+}
+
+/** The next shell word at or after `from` (and where it starts and ends), or undefined at the end of the text. */
+function readWord(text: string, from: number): { word: string; start: number; end: number } | undefined {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  if (i >= text.length) return undefined;
+  const start = i;
   let current = "";
-  let inToken = false;
-  for (let i = 0; i < text.length; i++) {
+  for (; i < text.length; i++) {
     const char = text[i];
-    if (/\s/.test(char)) {
-      if (inToken) tokens.push(current);
-      current = "";
-      inToken = false;
-      continue;
-    }
-    inToken = true;
+    if (/\s/.test(char)) break;
     if (char === "\\") {
       if (i + 1 < text.length) current += text[++i];
       continue;
@@ -101,8 +106,7 @@ export function tokenize(text: string): string[] {
     }
     current += char;
   }
-  if (inToken) tokens.push(current);
-  return tokens;
+  return { word: current, start, end: i };
 }
 
 function findClosingQuote(text: string, from: number, quote: string): number {
@@ -188,7 +192,12 @@ export function parseArguments(command: CommandSpec, rest: string, body = ""): P
   const specs = command.options ?? [];
   const byName = new Map(specs.map((o) => [o.name, o]));
   const byShort = new Map(specs.filter((o) => o.short).map((o) => [o.short as string, o]));
-  const tokens = tokenize(rest);
+  let cursor = 0;
+  const nextWord = (): string | undefined => {
+    const word = readWord(rest, cursor);
+    if (word) cursor = word.end;
+    return word?.word;
+  };
   let optionsEnded = false;
   const assign = (option: OptionSpec, raw: string): void => {
     if (option.type === "keyvalue") {
@@ -215,8 +224,9 @@ export function parseArguments(command: CommandSpec, rest: string, body = ""): P
       options[option.name] = value;
     }
   };
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
+  for (let word = readWord(rest, cursor); word; word = readWord(rest, cursor)) {
+    cursor = word.end;
+    const token = word.word;
     if (!optionsEnded && token === "--") {
       optionsEnded = true;
       continue;
@@ -250,9 +260,18 @@ export function parseArguments(command: CommandSpec, rest: string, body = ""): P
       options[option.name] = negated ? false : inlineValue === undefined ? true : convertValue(option, inlineValue, usage);
       continue;
     }
+    if (option.type === "expression") {
+      // Re-read the value from the raw text as TypeScript: it may hold spaces inside brackets, strings and templates.
+      const written = rest.slice(word.start, word.end);
+      const valueStart = inlineValue === undefined ? word.end : word.start + (written.startsWith("--") ? written.indexOf("=") + 1 : 2);
+      const expression = readExpressionValue(option, rest, valueStart, usage);
+      cursor = expression.end;
+      assign(option, expression.expression);
+      continue;
+    }
     if (inlineValue === undefined) {
-      if (i + 1 >= tokens.length) throw new UsageError(`--${option.name} needs a value (${option.description}).`, usage);
-      inlineValue = tokens[++i];
+      inlineValue = nextWord();
+      if (inlineValue === undefined) throw new UsageError(`--${option.name} needs a value (${option.description}).`, usage);
     }
     assign(option, inlineValue);
   }
@@ -282,6 +301,19 @@ export function parseArguments(command: CommandSpec, rest: string, body = ""): P
     throw new UsageError(`Unexpected argument "${positionalValues[next]}".`, usage);
   }
   return { options, positionals, rest, body };
+}
+
+/** The TypeScript expression given to an expression option, starting at `from` in the argument text. */
+function readExpressionValue(option: OptionSpec, text: string, from: number, usage: string): ScannedExpression {
+  if (/^\s*(?:--[A-Za-z]|$)/.test(text.slice(from))) throw new UsageError(`--${option.name} needs a value (${option.description}).`, usage);
+  let scanned: ScannedExpression;
+  try {
+    scanned = scanExpression(text, from);
+  } catch (error) {
+    if (!(error instanceof ExpressionScanError)) throw error;
+    throw new UsageError(`--${option.name} ${error.expression}: ${error.message} (--${option.name} takes a TypeScript expression.)`, usage);
+  }
+  return { expression: unquoteShellQuoted(scanned.expression), end: scanned.end };
 }
 
 function suggestOptions(specs: OptionSpec[]): string {
