@@ -12,8 +12,9 @@ const HELP = `%eval report — offline evaluation beyond one number
 
   ${USAGE}
 
-Every value is a TypeScript expression evaluated in the notebook, e.g. --labels yTest --probs probsTest. Arguments split
-on spaces like a shell: quote an expression that contains spaces ('…'), or define it in a cell and pass its name.
+Every value is a TypeScript expression evaluated in the notebook, e.g. --labels yTest --probs probsTest, and may hold
+spaces inside brackets, braces, parentheses, strings and templates: --preds [1, 0, 1], --slices {island: isl},
+--baselines {rule: inputs.map(x => 1)}. --slices COLUMN slices by one column, named after the expression.
 Shows task metrics (classification: accuracy, precision/recall/F1 per class, macro, micro, weighted, confusion matrix,
 ROC-AUC, PR-AUC, log loss, Brier; regression: MAE, RMSE, R²; lm: perplexity from token log-likelihoods given as --preds)
 beside baselines (random, zero-rule, stratified, plus --baselines { name: predictions | heuristic fn | human score }),
@@ -26,20 +27,36 @@ const ARGUMENT_TO_OPTION: Record<string, string> = { trainLabels: "train-labels"
 
 function optionFor(argument: string): string {
   const root = argument.split(".")[0]!;
-  return `--${ARGUMENT_TO_OPTION[root] ?? root}`;
+  return ARGUMENT_TO_OPTION[root] ?? root;
+}
+
+/** `--slices col` (one column or predicate) becomes `{ col: value }`: one slice family named after the expression. */
+function asSliceSpec(value: unknown, expression: string): unknown {
+  const isColumn = Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+  return isColumn || typeof value === "function" ? { [expression.trim()]: value } : value;
+}
+
+/** What an input error says, prefixed by the option and the expression the user wrote for it. */
+function inputErrorMessage(argument: string, detail: string, expressions: Record<string, string>): string {
+  const option = optionFor(argument);
+  const expression = expressions[option];
+  return expression === undefined ? `--${option}: ${detail}` : `--${option} ${expression}: ${detail}`;
 }
 
 async function runReport(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult> {
   const values: Record<string, unknown> = {};
+  const expressions: Record<string, string> = {};
   for (const name of EXPRESSION_OPTIONS) {
     const expression = args.options[name];
     if (typeof expression !== "string" || expression.trim() === "") continue;
+    expressions[name] = expression;
     try {
       values[name] = await ctx.evaluate(expression);
     } catch (error) {
       throw new MagicError(`--${name} ${expression}: could not evaluate the expression (${error instanceof Error ? error.message : String(error)}); pass an expression defined in the notebook.`);
     }
   }
+  if (expressions.slices !== undefined) values.slices = asSliceSpec(values.slices, expressions.slices);
   const { evaluate, EvalInputError } = await import("./index.js");
   const options = {
     labels: values.labels,
@@ -61,7 +78,7 @@ async function runReport(args: ParsedArgs, ctx: MagicContext): Promise<MagicResu
   try {
     result = await evaluate.report(options);
   } catch (error) {
-    if (error instanceof EvalInputError) throw new MagicError(`${optionFor(error.argument)}: ${error.message.slice(error.argument.length + 2)}`);
+    if (error instanceof EvalInputError) throw new MagicError(inputErrorMessage(error.argument, error.message.slice(error.argument.length + 2), expressions));
     throw error;
   }
   for (const warning of result.warnings) ctx.warn(warning);

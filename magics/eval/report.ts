@@ -65,6 +65,19 @@ function baselineWarnings(baselines: BaselineResult[], primary: string, modelVal
   return [`The model does not beat the zero-rule baseline: ${primary} ${format(modelValue)} vs ${format(zeroRule.metrics[primary]!)} for ${zeroRule.description}.${extra}`];
 }
 
+/** Classes count as imbalanced when the largest present class has at least this many times the smallest's examples. */
+const IMBALANCE_RATIO = 2;
+
+/** The advice added to a zero-rule warning when classes are imbalanced; empty when they are not. */
+function imbalanceAdvice(supports: number[], total: number): string {
+  const present = supports.filter((support) => support > 0);
+  const largest = Math.max(...present);
+  const smallest = Math.min(...present);
+  if (present.length < 2 || largest < IMBALANCE_RATIO * smallest) return "";
+  const share = (count: number) => `${((count / total) * 100).toFixed(1)}%`;
+  return ` Classes are imbalanced (the largest class is ${share(largest)} of labels, the smallest ${share(smallest)}): look at per-class recall, macro F1 and PR-AUC, and consider reweighting or resampling.`;
+}
+
 function sliceWarnings(slices: SliceResult[]): string[] {
   return slices
     .filter((slice) => slice.flagged)
@@ -129,8 +142,7 @@ export async function report(options: ReportOptions): Promise<EvalReport> {
       confidenceCurve: confidenceCurve(top),
     };
   }
-  const majorityShare = Math.max(...detail.perClass.map((row) => row.support)) / labels.length;
-  const imbalance = ` Classes are imbalanced (the majority is ${(majorityShare * 100).toFixed(1)}% of labels): look at per-class recall, macro F1 and PR-AUC, and consider reweighting or resampling.`;
+  const imbalance = imbalanceAdvice(detail.perClass.map((row) => row.support), labels.length);
   const undefinedRanking = probs && Number.isNaN(detail.metrics.rocAuc) ? ["ROC-AUC and PR-AUC are undefined (NaN): a class has no positive or no negative example in labels; evaluate on data with every class present."] : [];
   const warnings = [...detail.warnings, ...undefinedRanking, ...baselineWarnings(baselines, "accuracy", detail.metrics.accuracy!, imbalance), ...sliceWarnings(slices), ...testWarnings];
   return {

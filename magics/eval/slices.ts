@@ -60,10 +60,10 @@ function groups(name: string, spec: SliceColumn | SlicePredicate, count: number)
     return [{ name, indices }];
   }
   if (spec === null || typeof spec !== "object" || typeof spec.length !== "number") {
-    throw new EvalInputError(`slices.${name}`, "must be a column (one value per example) or a predicate (index) => boolean.");
+    throw new EvalInputError(`slices.${name}`, `slice "${name}" must be a column (one value per example) or a predicate (index) => boolean.`);
   }
   if (spec.length !== count) {
-    throw new EvalInputError(`slices.${name}`, `has ${spec.length} values but labels has ${count}; mismatched lengths — give one value per example.`);
+    throw new EvalInputError(`slices.${name}`, `slice "${name}" has ${spec.length} values but labels has ${count}; mismatched lengths — give one value per example.`);
   }
   const byValue = new Map<Label | null, number[]>();
   for (let i = 0; i < count; i++) {

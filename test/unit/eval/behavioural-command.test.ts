@@ -118,8 +118,8 @@ describe("%eval report", () => {
   it("turns bad input into an error naming the option", async () => {
     const ctx = fakeContext({ ...scope, bad: [0.1, 1.8] });
     await expect(command.run(parsed({ labels: "y", probs: "bad" }), ctx)).rejects.toThrow(MagicError);
-    await expect(command.run(parsed({ labels: "y", probs: "bad" }), ctx)).rejects.toThrow(/^--probs: has 2 rows but labels has 8; mismatched lengths/);
-    await expect(command.run(parsed({ labels: "y", probs: "q", slices: "({ none: () => false })" }), ctx)).rejects.toThrow(/^--slices: slice "none" selects no examples/);
+    await expect(command.run(parsed({ labels: "y", probs: "bad" }), ctx)).rejects.toThrow(/^--probs bad: has 2 rows but labels has 8; mismatched lengths/);
+    await expect(command.run(parsed({ labels: "y", probs: "q", slices: "({ none: () => false })" }), ctx)).rejects.toThrow(/^--slices \(\{ none: \(\) => false \}\): slice "none" selects no examples/);
     await expect(command.run(parsed({ labels: "missingName", preds: "y" }), ctx)).rejects.toThrow(/^--labels missingName: could not evaluate/);
   });
 });

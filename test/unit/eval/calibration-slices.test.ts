@@ -128,6 +128,6 @@ describe("slices", () => {
   });
 
   it("rejects a column of the wrong length, naming it", async () => {
-    await expect(evaluate.report({ labels, preds, slices: { island: island.slice(1) } })).rejects.toThrow(/^slices.island: has 599 values but labels has 600/);
+    await expect(evaluate.report({ labels, preds, slices: { island: island.slice(1) } })).rejects.toThrow(/^slices.island: slice "island" has 599 values but labels has 600/);
   });
 });
