@@ -65,6 +65,22 @@ export interface OptimizeOptions {
 
 const ABANDONED = "kernel died (no heartbeat); the trial was marked failed";
 
+/**
+ * The sampler of a study being opened: a resumed study keeps the sampler it was created with (its trials were drawn
+ * by it; mixing samplers makes a seeded study irreproducible), so asking for another is an error saying which.
+ */
+function resumedSampler(studyName: string, storedConfig: JSONObject, requested: Sampler | undefined): Sampler {
+  const stored = typeof storedConfig["sampler"] === "string" ? storedConfig["sampler"] : undefined;
+  if (requested === undefined) return createSampler(stored ?? DEFAULT_SAMPLER);
+  if (stored !== undefined && stored !== requested.name) {
+    throw new Error(
+      `Study "${studyName}" was created with --sampler ${stored}; it cannot resume with --sampler ${requested.name}. ` +
+        `Re-run with --sampler ${stored} (or without --sampler), or start a new study with another --study name.`,
+    );
+  }
+  return requested;
+}
+
 export class Study {
   /** Milliseconds spent inside the sampler (bench and diagnostics). */
   samplerMs = 0;
@@ -87,14 +103,15 @@ export class Study {
     const store = options.store ?? (await import("../../store/memory.js")).createMemoryStore();
     const mode = options.mode ?? "min";
     const direction = mode === "max" ? "maximize" : "minimize";
-    const sampler = typeof options.sampler === "object" ? options.sampler : createSampler(options.sampler ?? DEFAULT_SAMPLER);
+    const requestedSampler = typeof options.sampler === "object" ? options.sampler : options.sampler === undefined ? undefined : createSampler(options.sampler);
     const pruner = typeof options.pruner === "object" ? options.pruner : createPruner(options.pruner ?? "none");
     const drawnSeed = Math.floor(Math.random() * 2 ** 31);
-    const config: JSONObject = { sampler: sampler.name, pruner: pruner.name, seed: options.seed ?? drawnSeed, ...(options.config ?? {}) };
+    const config: JSONObject = { sampler: requestedSampler?.name ?? DEFAULT_SAMPLER, pruner: pruner.name, seed: options.seed ?? drawnSeed, ...(options.config ?? {}) };
     const record = await store.ensureStudy(options.name, direction, config);
     if (record.direction !== direction) {
       throw new Error(`Study "${options.name}" already exists and ${record.direction === "maximize" ? "maximises" : "minimises"}; use --mode ${record.direction === "maximize" ? "max" : "min"} or a new --study name.`);
     }
+    const sampler = resumedSampler(options.name, record.config, requestedSampler);
     const storedSeed = typeof record.config["seed"] === "number" ? (record.config["seed"] as number) : drawnSeed;
     const seed = options.seed ?? storedSeed;
     if (seed !== storedSeed) await store.updateStudyConfig(record.id, { ...record.config, seed });
