@@ -29,3 +29,4 @@ fi
 
 echo "setup: building"
 node node_modules/typescript/bin/tsc -p tsconfig.json  # not npx tsc: tslab ships its own older tsc bin
+node scripts/build-ui.mjs  # the labnote ui page (esbuild bundle, type-checked with ui/page/tsconfig.json)

@@ -1,0 +1,208 @@
+// /curves?runs=A,B&metrics=&x=step|relative|wall&smooth=0.6&log=1&outliers=1 — overlaid bucketed curves of the
+// selected runs, one panel per metric (widgets/charts' buildBucketPanelsSpec), live through /api/live.
+import type { LiveEvent, MetricSeriesResponse, RunDetailResponse } from "../../api.js";
+import { buildBucketPanelsSpec, appendPointsToBuckets, type BucketSeries, type CurveBucket, type CurveXAxis } from "../../../widgets/charts/bucket-panels.js";
+import { apiEvents, apiGet } from "../api-client.js";
+import { drawChart } from "../charts.js";
+import { clear, h } from "../dom.js";
+import { beginLoad, recordDrawMs } from "../ready.js";
+import type { ViewContext } from "../router.js";
+
+const BUCKETS = 1000;
+const REDRAW_INTERVAL_MS = 200;
+
+interface LoadedSeries extends BucketSeries {
+  runId: string;
+}
+
+/** Legend labels: the run's name, with its id prefix when two selected runs share a name. */
+function runLabels(runs: RunDetailResponse["run"][]): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const run of runs) counts.set(run.name, (counts.get(run.name) ?? 0) + 1);
+  return new Map(runs.map((run) => [run.id, (counts.get(run.name) ?? 0) > 1 || !run.name ? `${run.name || "run"} ${run.id.slice(0, 6)}` : run.name]));
+}
+
+export async function curvesView(context: ViewContext): Promise<void> {
+  const { root, params } = context;
+  const runIds = (params.get("runs") ?? "").split(",").filter(Boolean);
+  if (runIds.length === 0) {
+    root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the "), h("a", { href: "/runs" }, "runs table"), " and press Chart.");
+    return;
+  }
+  const settings = {
+    metrics: (params.get("metrics") ?? "").split(",").filter(Boolean),
+    x: (["step", "relative", "wall"].includes(params.get("x") ?? "") ? params.get("x") : "step") as CurveXAxis,
+    smooth: Math.min(0.99, Math.max(0, Number(params.get("smooth") ?? 0) || 0)),
+    log: params.get("log") === "1",
+    outliers: params.get("outliers") === "1",
+    system: params.get("system") === "1",
+  };
+
+  const details = await Promise.all(runIds.map((id) => apiGet<RunDetailResponse>(`/api/runs/${encodeURIComponent(id)}`)));
+  if (context.left()) return;
+  const labels = runLabels(details.map((detail) => detail.run));
+  const allKeys = [...new Set(details.flatMap((detail) => detail.series.filter((one) => settings.system || !one.system).map((one) => one.key)))];
+  const keys = settings.metrics.length ? settings.metrics.filter((key) => allKeys.includes(key) || details.some((detail) => detail.series.some((one) => one.key === key))) : allKeys;
+
+  const controls = h("div", { class: "toolbar curves-controls" });
+  const chartHolder = h("div", { class: "chart curves-chart", "aria-label": "curves" });
+  const liveStatus = h("span", { class: "live muted" });
+  root.append(
+    h("h1", {}, "Curves ", h("span", { class: "muted" }, `${runIds.length} run${runIds.length > 1 ? "s" : ""}`)),
+    h("p", { class: "run-chips" }, details.map((detail) => h("a", { class: `chip status-${detail.run.status}`, href: `/run/${encodeURIComponent(detail.run.id)}` }, labels.get(detail.run.id)!, " ", h("small", {}, detail.run.status)))),
+    controls,
+    chartHolder,
+    h("p", { class: "muted small" }, "Each line is a run's last value per bucket; the shaded band is the bucket's min..max, so spikes stay visible however many points were logged. ", liveStatus),
+  );
+
+  // Series by "runId\u0000key\u0000split".
+  const series = new Map<string, LoadedSeries>();
+  const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
+  const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
+
+  const arrived = performance.now();
+  const responses = await Promise.all(
+    details.flatMap((detail) =>
+      keys
+        .filter((key) => detail.series.some((one) => one.key === key))
+        .map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(detail.run.id)}/metrics/${encodeURIComponent(key)}`, { buckets: BUCKETS })),
+    ),
+  );
+  if (context.left()) return;
+  for (const response of responses) {
+    for (const one of response.series) {
+      series.set(seriesKey(response.runId, response.key, one.split), {
+        runId: response.runId,
+        run: labels.get(response.runId) ?? response.runId,
+        metric: response.key,
+        split: one.split,
+        buckets: one.buckets,
+        startedAt: startedAt.get(response.runId),
+      });
+    }
+  }
+  const dataArrivedAt = performance.now();
+  void arrived;
+
+  renderControls();
+  await redraw(dataArrivedAt);
+  subscribeLive();
+
+  function update(change: Partial<typeof settings>): void {
+    Object.assign(settings, change);
+    context.setParams({
+      metrics: settings.metrics.length ? settings.metrics.join(",") : null,
+      x: settings.x === "step" ? null : settings.x,
+      smooth: settings.smooth ? String(settings.smooth) : null,
+      log: settings.log ? "1" : null,
+      outliers: settings.outliers ? "1" : null,
+    });
+    renderControls();
+    void redraw(performance.now());
+  }
+
+  function renderControls(): void {
+    clear(controls);
+    const shown = settings.metrics.length ? settings.metrics : allKeys;
+    controls.append(
+      h(
+        "fieldset",
+        { class: "metric-picks" },
+        h("legend", {}, "metrics"),
+        allKeys.map((key) =>
+          h(
+            "label",
+            {},
+            h("input", {
+              type: "checkbox",
+              name: `metric:${key}`,
+              checked: shown.includes(key),
+              onchange: (event) => {
+                const on = (event.target as HTMLInputElement).checked;
+                const next = on ? [...shown, key] : shown.filter((one) => one !== key);
+                update({ metrics: next.length === allKeys.length ? [] : next });
+                if (on && !keys.includes(key)) context.navigate(location.pathname + location.search); // fetch the newly chosen metric
+              },
+            }),
+            key,
+          ),
+        ),
+      ),
+      h(
+        "label",
+        {},
+        "x ",
+        h(
+          "select",
+          { name: "x", onchange: (event) => update({ x: (event.target as HTMLSelectElement).value as CurveXAxis }) },
+          (["step", "relative", "wall"] as const).map((axis) => h("option", { value: axis, selected: axis === settings.x }, axis === "relative" ? "relative time" : axis === "wall" ? "wall time" : "step")),
+        ),
+      ),
+      h(
+        "label",
+        {},
+        "smoothing ",
+        h("input", { type: "range", name: "smooth", min: 0, max: 0.99, step: 0.01, value: settings.smooth, onchange: (event) => update({ smooth: Number((event.target as HTMLInputElement).value) }) }),
+        h("output", {}, settings.smooth.toFixed(2)),
+      ),
+      h("label", {}, h("input", { type: "checkbox", name: "log", checked: settings.log, onchange: (event) => update({ log: (event.target as HTMLInputElement).checked }) }), "log scale"),
+      h("label", {}, h("input", { type: "checkbox", name: "outliers", checked: settings.outliers, onchange: (event) => update({ outliers: (event.target as HTMLInputElement).checked }) }), "ignore outliers"),
+    );
+  }
+
+  function currentSpec(): object {
+    const shown = settings.metrics.length ? settings.metrics : allKeys;
+    const chosen = [...series.values()].filter((one) => shown.includes(one.metric));
+    return buildBucketPanelsSpec(chosen, { x: settings.x, smoothing: settings.smooth, logScale: settings.log, ignoreOutliers: settings.outliers, columns: chosen.length > 0 && new Set(chosen.map((one) => one.metric)).size === 1 ? 1 : 2, panelWidth: 460, panelHeight: 220 });
+  }
+
+  let drawing = false;
+  async function redraw(since: number): Promise<void> {
+    if (context.left()) return;
+    const done = beginLoad();
+    drawing = true;
+    try {
+      await drawChart(chartHolder, currentSpec());
+      recordDrawMs(performance.now() - since);
+    } finally {
+      drawing = false;
+      done();
+    }
+  }
+
+  function subscribeLive(): void {
+    if (details.every((detail) => detail.run.status !== "running") && params.get("live") !== "1") {
+      liveStatus.textContent = "All runs have ended.";
+    }
+    const events = apiEvents("/api/live", { runs: runIds.join(",") });
+    context.onLeave(() => events.close());
+    let pendingSince: number | null = null;
+    let timer = 0;
+    const schedule = (): void => {
+      if (timer) return;
+      timer = window.setTimeout(async () => {
+        timer = 0;
+        if (drawing) return schedule();
+        const since = pendingSince ?? performance.now();
+        pendingSince = null;
+        await redraw(since);
+      }, REDRAW_INTERVAL_MS);
+    };
+    context.onLeave(() => window.clearTimeout(timer));
+    events.onopen = () => (liveStatus.textContent = "Live: new points appear as they are logged.");
+    events.onerror = () => (liveStatus.textContent = "Live updates paused (reconnecting)…");
+    events.onmessage = (message) => {
+      const event = JSON.parse(String(message.data)) as LiveEvent;
+      if (event.type !== "points") return;
+      const shown = settings.metrics.length ? settings.metrics : allKeys;
+      if (!allKeys.includes(event.key)) allKeys.push(event.key);
+      const key = seriesKey(event.runId, event.key, event.split);
+      const existing = series.get(key);
+      const buckets: CurveBucket[] = appendPointsToBuckets(existing?.buckets ?? [], event.points, BUCKETS);
+      series.set(key, { runId: event.runId, run: labels.get(event.runId) ?? event.runId, metric: event.key, split: event.split, buckets, startedAt: startedAt.get(event.runId) });
+      if (!shown.includes(event.key) && settings.metrics.length) return;
+      pendingSince ??= performance.now();
+      schedule();
+    };
+  }
+}
