@@ -17,12 +17,16 @@ import {
 } from "./records.js";
 import type {
   ArtifactRecord,
+  MetricBlock,
   MetricPoint,
   NewRun,
   RunPatch,
   RunQuery,
+  RunChanges,
   RunRecord,
   SampleRow,
+  SequencedMetricPoint,
+  SeriesStats,
   Store,
   StudyDirection,
   StudyRecord,
@@ -30,6 +34,7 @@ import type {
   TrialRecord,
 } from "./types.js";
 import { compareRuns, matchesRunQuery, sortSamples } from "./query.js";
+import { groupBySeries, mergeBlocks, mergeSeriesStats, summarizeBlocks, summarizeSeriesBatch } from "./metric-blocks.js";
 
 export function createMemoryStore(): Store {
   return new MemoryStore();
@@ -38,7 +43,13 @@ export function createMemoryStore(): Store {
 class MemoryStore implements Store {
   readonly kind = "memory" as const;
   private runs = new Map<string, RunRecord>();
-  private metrics = new Map<string, MetricPoint[]>();
+  private metrics = new Map<string, SequencedMetricPoint[]>();
+  private lastSeq = 0;
+  /** Run id → revision of its last change (runChanges). */
+  private revisions = new Map<string, number>();
+  private lastRevision = 0;
+  private series = new Map<string, SeriesStats>();
+  private blocks = new Map<string, MetricBlock[]>();
   private samples = new Map<string, Map<number, SampleRow>>();
   private artifacts = new Map<string, Map<string, ArtifactRecord>>();
   private studies = new Map<string, StudyRecord>();
@@ -48,6 +59,10 @@ class MemoryStore implements Store {
 
   private open(): void {
     if (this.closed) throw new Error("This store is closed: open a new one with openStore(projectDir).");
+  }
+
+  private touch(id: string): void {
+    this.revisions.set(id, ++this.lastRevision);
   }
 
   private run(id: string): RunRecord {
@@ -68,6 +83,7 @@ class MemoryStore implements Store {
     checkRunStatus(run.status);
     if (this.runs.has(run.id)) throw new Error(`A run with id "${run.id}" already exists: leave id out to get a new one.`);
     this.runs.set(run.id, copy(run));
+    this.touch(run.id);
     return copy(run);
   }
 
@@ -77,6 +93,7 @@ class MemoryStore implements Store {
     if (patch.status !== undefined) checkRunStatus(patch.status);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     Object.assign(run, copy(defined), { id });
+    this.touch(id);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -95,7 +112,10 @@ class MemoryStore implements Store {
   async deleteRun(id: string): Promise<void> {
     this.open();
     this.runs.delete(id);
+    this.revisions.delete(id);
     this.metrics.delete(id);
+    for (const key of [...this.series.keys()]) if (key.startsWith(`${id}\u0000`)) this.series.delete(key);
+    for (const key of [...this.blocks.keys()]) if (key.startsWith(`${id}\u0000`)) this.blocks.delete(key);
     this.samples.delete(id);
     this.artifacts.delete(id);
   }
@@ -104,7 +124,10 @@ class MemoryStore implements Store {
     this.open();
     for (const id of runIds) {
       const run = this.runs.get(id);
-      if (run) run.heartbeatAt = at;
+      if (run) {
+        run.heartbeatAt = at;
+        this.touch(id);
+      }
     }
   }
 
@@ -115,6 +138,7 @@ class MemoryStore implements Store {
       if (run.status === "running" && run.heartbeatAt < staleBefore) {
         run.status = "crashed";
         run.endedAt = run.heartbeatAt;
+        this.touch(run.id);
         stale.push(run.id);
       }
     }
@@ -127,8 +151,61 @@ class MemoryStore implements Store {
     for (const point of points) {
       let list = this.metrics.get(point.runId);
       if (!list) this.metrics.set(point.runId, (list = []));
-      list.push({ runId: point.runId, key: point.key, split: point.split ?? "", step: point.step, value: point.value, wallTime: point.wallTime });
+      list.push({ runId: point.runId, key: point.key, split: point.split ?? "", step: point.step, value: point.value, wallTime: point.wallTime, seq: ++this.lastSeq });
     }
+    for (const group of groupBySeries(points)) {
+      const { runId, key } = group[0]!;
+      const split = group[0]!.split ?? "";
+      const id = seriesId(runId, key, split);
+      const earlier = this.series.get(id);
+      this.series.set(id, mergeSeriesStats(earlier, summarizeSeriesBatch(group), { runId, key, split, seq: this.lastSeq }));
+      let blocks = this.blocks.get(id);
+      if (!blocks) this.blocks.set(id, (blocks = []));
+      for (const block of summarizeBlocks(group, earlier?.count ?? 0)) {
+        const last = blocks[blocks.length - 1];
+        if (last !== undefined && last.index === block.index) blocks[blocks.length - 1] = mergeBlocks(last, block);
+        else blocks.push(block);
+      }
+    }
+  }
+
+  async runChanges(afterRevision: number, limit = Number.POSITIVE_INFINITY): Promise<RunChanges> {
+    this.open();
+    const changed = [...this.revisions].filter(([, revision]) => revision > afterRevision).sort((a, b) => a[1] - b[1]).slice(0, limit);
+    return {
+      runs: changed.map(([id]) => copy(this.runs.get(id)!)),
+      revision: changed.length > 0 ? changed[changed.length - 1]![1] : afterRevision,
+      total: this.runs.size,
+    };
+  }
+
+  async listRunIds(): Promise<string[]> {
+    this.open();
+    return [...this.runs.keys()];
+  }
+
+  async listSeries(filter: { runIds?: string[]; afterSeq?: number } = {}): Promise<SeriesStats[]> {
+    this.open();
+    const runIds = filter.runIds === undefined ? undefined : new Set(filter.runIds);
+    return [...this.series.values()]
+      .filter((stats) => (runIds === undefined || runIds.has(stats.runId)) && stats.seq > (filter.afterSeq ?? 0))
+      .map((stats) => ({ ...stats }));
+  }
+
+  async getMetricBlocks(runId: string, key: string, split: string): Promise<MetricBlock[]> {
+    this.open();
+    return (this.blocks.get(seriesId(runId, key, split)) ?? []).map((block) => ({ ...block }));
+  }
+
+  async getMetricsAfter(runIds: string[], afterSeq: number, limit: number): Promise<SequencedMetricPoint[]> {
+    this.open();
+    const points = runIds.flatMap((id) => (this.metrics.get(id) ?? []).filter((point) => point.seq > afterSeq));
+    return points.sort((a, b) => a.seq - b.seq).slice(0, Math.max(0, limit)).map((point) => ({ ...point }));
+  }
+
+  async lastMetricSeq(): Promise<number> {
+    this.open();
+    return this.lastSeq;
   }
 
   async getMetrics(runId: string, filter: { key?: string; split?: string } = {}): Promise<MetricPoint[]> {
@@ -136,7 +213,7 @@ class MemoryStore implements Store {
     const list = this.metrics.get(runId) ?? [];
     return list
       .filter((point) => (filter.key === undefined || point.key === filter.key) && (filter.split === undefined || point.split === filter.split))
-      .map((point) => ({ ...point }));
+      .map(({ runId: id, key, split, step, value, wallTime }) => ({ runId: id, key, split, step, value, wallTime }));
   }
 
   async appendSamples(rows: SampleRow[]): Promise<void> {
@@ -267,4 +344,8 @@ class MemoryStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+function seriesId(runId: string, key: string, split: string): string {
+  return `${runId}\u0000${key}\u0000${split}`;
 }

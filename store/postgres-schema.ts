@@ -1,6 +1,7 @@
 // The PostgreSQL schema (tables prefixed labnote_ so a shared database stays tidy), versioned in labnote_schema.
 // Creation runs under an advisory lock, so kernels connecting to a fresh database at once do not race.
 import type pg from "pg";
+import { METRIC_BLOCK_POINTS } from "./metric-blocks.js";
 
 const MIGRATIONS: string[] = [
   // version 1
@@ -99,6 +100,57 @@ const MIGRATIONS: string[] = [
     value double precision NOT NULL,
     PRIMARY KEY (trial_id, step)
   );
+  `,
+  // version 2 (labnote ui): a revision per run change, series stats and summary blocks kept at append time
+  `
+  CREATE SEQUENCE labnote_run_revision;
+  ALTER TABLE labnote_runs ADD COLUMN revision bigint NOT NULL DEFAULT nextval('labnote_run_revision');
+  CREATE INDEX labnote_runs_by_revision ON labnote_runs (revision);
+  -- Every change moves the run to a new revision; readers fetch only what changed since theirs.
+  CREATE FUNCTION labnote_bump_run_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN NEW.revision := nextval('labnote_run_revision'); RETURN NEW; END $$;
+  CREATE TRIGGER labnote_runs_revision BEFORE UPDATE ON labnote_runs FOR EACH ROW EXECUTE FUNCTION labnote_bump_run_revision();
+
+  CREATE TABLE labnote_metric_series (
+    run_id text NOT NULL,
+    key text NOT NULL,
+    split text NOT NULL,
+    count bigint NOT NULL,
+    min double precision,
+    max double precision,
+    last double precision NOT NULL,
+    first_step double precision NOT NULL,
+    last_step double precision NOT NULL,
+    seq bigint NOT NULL,
+    PRIMARY KEY (run_id, key, split)
+  );
+  CREATE INDEX labnote_metric_series_by_seq ON labnote_metric_series (seq);
+
+  CREATE TABLE labnote_metric_blocks (
+    run_id text NOT NULL,
+    key text NOT NULL,
+    split text NOT NULL,
+    block bigint NOT NULL,
+    x0 double precision NOT NULL,
+    x1 double precision NOT NULL,
+    min double precision,
+    max double precision,
+    last double precision NOT NULL,
+    t double precision NOT NULL,
+    count integer NOT NULL,
+    PRIMARY KEY (run_id, key, split, block)
+  );
+
+  -- Points written before version 2.
+  INSERT INTO labnote_metric_series (run_id, key, split, count, min, max, last, first_step, last_step, seq)
+    SELECT run_id, key, split, count(*), min(value) FILTER (WHERE value <> 'NaN'), max(value) FILTER (WHERE value <> 'NaN'),
+           (array_agg(value ORDER BY seq DESC))[1], (array_agg(step ORDER BY seq))[1], (array_agg(step ORDER BY seq DESC))[1], max(seq)
+    FROM labnote_metrics GROUP BY run_id, key, split;
+  INSERT INTO labnote_metric_blocks (run_id, key, split, block, x0, x1, min, max, last, t, count)
+    SELECT run_id, key, split, block, min(step), max(step), min(value) FILTER (WHERE value <> 'NaN'), max(value) FILTER (WHERE value <> 'NaN'),
+           (array_agg(value ORDER BY seq DESC))[1], (array_agg(wall_time ORDER BY seq DESC))[1], count(*)
+    FROM (SELECT *, (row_number() OVER (PARTITION BY run_id, key, split ORDER BY seq) - 1) / ${METRIC_BLOCK_POINTS} AS block FROM labnote_metrics) numbered
+    GROUP BY run_id, key, split, block;
   `,
 ];
 

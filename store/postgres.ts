@@ -18,14 +18,19 @@ import {
   trialNotFound,
 } from "./records.js";
 import { migratePostgres } from "./postgres-schema.js";
+import { groupBySeries, summarizeBlocks, summarizeSeriesBatch } from "./metric-blocks.js";
 import type {
   ArtifactRecord,
+  MetricBlock,
   MetricPoint,
   NewRun,
   RunPatch,
   RunQuery,
+  RunChanges,
   RunRecord,
   SampleRow,
+  SequencedMetricPoint,
+  SeriesStats,
   Store,
   StudyDirection,
   StudyRecord,
@@ -152,7 +157,7 @@ export class PostgresStore implements Store {
 
   async deleteRun(id: string): Promise<void> {
     await this.transaction(async (client) => {
-      for (const table of ["labnote_metrics", "labnote_samples", "labnote_artifacts"]) {
+      for (const table of ["labnote_metrics", "labnote_metric_series", "labnote_metric_blocks", "labnote_samples", "labnote_artifacts"]) {
         await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [id]);
       }
       await client.query("DELETE FROM labnote_runs WHERE id = $1", [id]);
@@ -195,7 +200,127 @@ export class PostgresStore implements Store {
           ],
         );
       }
+      const lastSeq = await client.query<{ seq: string }>("SELECT currval(pg_get_serial_sequence('labnote_metrics', 'seq')) AS seq");
+      await this.updateSeriesSummaries(client, points, Number(lastSeq.rows[0]!.seq));
     });
+  }
+
+  /** Series stats and summary blocks follow the points in the same transaction (store/metric-blocks.ts). */
+  private async updateSeriesSummaries(client: Queryable, points: MetricPoint[], lastSeq: number): Promise<void> {
+    for (const group of groupBySeries(points)) {
+      const { runId, key } = group[0]!;
+      const split = group[0]!.split ?? "";
+      const batch = summarizeSeriesBatch(group);
+      // The row lock taken by the upsert orders concurrent appenders to one series: each gets its own block positions.
+      const counted = await client.query<{ count: string }>(
+        `INSERT INTO labnote_metric_series AS s (run_id, key, split, count, min, max, last, first_step, last_step, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (run_id, key, split) DO UPDATE SET
+           count = s.count + EXCLUDED.count, min = LEAST(s.min, EXCLUDED.min), max = GREATEST(s.max, EXCLUDED.max),
+           last = EXCLUDED.last, last_step = EXCLUDED.last_step, seq = EXCLUDED.seq
+         RETURNING count`,
+        [runId, key, split, batch.count, batch.min, batch.max, batch.last, batch.firstStep, batch.lastStep, lastSeq],
+      );
+      const blocks = summarizeBlocks(group, Number(counted.rows[0]!.count) - group.length);
+      await client.query(
+        `INSERT INTO labnote_metric_blocks AS b (run_id, key, split, block, x0, x1, min, max, last, t, count)
+         SELECT $1, $2, $3, block, x0, x1, min, max, last, t, count
+         FROM unnest($4::bigint[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::int[])
+           AS batch(block, x0, x1, min, max, last, t, count)
+         ON CONFLICT (run_id, key, split, block) DO UPDATE SET
+           x0 = LEAST(b.x0, EXCLUDED.x0), x1 = GREATEST(b.x1, EXCLUDED.x1), min = LEAST(b.min, EXCLUDED.min), max = GREATEST(b.max, EXCLUDED.max),
+           last = EXCLUDED.last, t = EXCLUDED.t, count = b.count + EXCLUDED.count`,
+        [
+          runId,
+          key,
+          split,
+          blocks.map((block) => block.index),
+          blocks.map((block) => block.x0),
+          blocks.map((block) => block.x1),
+          blocks.map((block) => block.min),
+          blocks.map((block) => block.max),
+          blocks.map((block) => block.last),
+          blocks.map((block) => block.t),
+          blocks.map((block) => block.count),
+        ],
+      );
+    }
+  }
+
+  async runChanges(afterRevision: number, limit?: number): Promise<RunChanges> {
+    const values: unknown[] = [afterRevision];
+    let sql = `SELECT ${RUN_SELECT_LIST}, revision FROM labnote_runs WHERE revision > $1 ORDER BY revision`;
+    if (limit !== undefined && Number.isFinite(limit)) {
+      values.push(Math.max(0, Math.floor(limit)));
+      sql += " LIMIT $2";
+    }
+    const [changed, counted] = await Promise.all([
+      this.pool.query({ text: sql, values, rowMode: "array" }),
+      this.pool.query<{ count: string }>("SELECT count(*) FROM labnote_runs"),
+    ]);
+    const rows = changed.rows as unknown[][];
+    const revision = rows.length > 0 ? Number(rows[rows.length - 1]![RUN_FIELDS.length]) : afterRevision;
+    return { runs: rows.map(runFromValues), revision, total: Number(counted.rows[0]!.count) };
+  }
+
+  async listRunIds(): Promise<string[]> {
+    const result = await this.pool.query({ text: "SELECT id FROM labnote_runs", rowMode: "array" });
+    return (result.rows as [string][]).map(([id]) => id);
+  }
+
+  async listSeries(filter: { runIds?: string[]; afterSeq?: number } = {}): Promise<SeriesStats[]> {
+    const values: unknown[] = [filter.afterSeq ?? 0];
+    let sql = "SELECT run_id, key, split, count, min, max, last, first_step, last_step, seq FROM labnote_metric_series WHERE seq > $1";
+    if (filter.runIds !== undefined) {
+      if (filter.runIds.length === 0) return [];
+      values.push(filter.runIds);
+      sql += " AND run_id = ANY($2::text[])";
+    }
+    const result = await this.pool.query({ text: `${sql} ORDER BY run_id, split, key`, values, rowMode: "array" });
+    return (result.rows as [string, string, string, string, number | null, number | null, number, number, number, string][]).map(
+      ([runId, key, split, count, min, max, last, firstStep, lastStep, seq]) => ({ runId, key, split, count: Number(count), min, max, last, firstStep, lastStep, seq: Number(seq) }),
+    );
+  }
+
+  async getMetricBlocks(runId: string, key: string, split: string): Promise<MetricBlock[]> {
+    const result = await this.pool.query({
+      text: "SELECT block, x0, x1, min, max, last, t, count FROM labnote_metric_blocks WHERE run_id = $1 AND key = $2 AND split = $3 ORDER BY block",
+      values: [runId, key, split],
+      rowMode: "array",
+    });
+    return (result.rows as [string, number, number, number | null, number | null, number, number, number][]).map(([index, x0, x1, min, max, last, t, count]) => ({
+      index: Number(index),
+      x0,
+      x1,
+      min,
+      max,
+      last,
+      t,
+      count,
+    }));
+  }
+
+  async getMetricsAfter(runIds: string[], afterSeq: number, limit: number): Promise<SequencedMetricPoint[]> {
+    if (runIds.length === 0) return [];
+    const result = await this.pool.query({
+      text: "SELECT seq, run_id, key, split, step, value, wall_time FROM labnote_metrics WHERE run_id = ANY($1::text[]) AND seq > $2 ORDER BY seq LIMIT $3",
+      values: [runIds, afterSeq, Math.max(0, Math.floor(limit))],
+      rowMode: "array",
+    });
+    return (result.rows as [string, string, string, string, number, number, number][]).map(([seq, runId, key, split, step, value, wallTime]) => ({
+      seq: Number(seq),
+      runId,
+      key,
+      split,
+      step,
+      value,
+      wallTime,
+    }));
+  }
+
+  async lastMetricSeq(): Promise<number> {
+    const result = await this.pool.query<{ seq: string | null }>("SELECT max(seq) AS seq FROM labnote_metrics");
+    return Number(result.rows[0]!.seq ?? 0);
   }
 
   async getMetrics(runId: string, filter: { key?: string; split?: string } = {}): Promise<MetricPoint[]> {

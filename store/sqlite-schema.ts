@@ -1,5 +1,6 @@
 // The SQLite schema, versioned with PRAGMA user_version: each entry of MIGRATIONS moves the file one version on.
 import type Database from "better-sqlite3";
+import { METRIC_BLOCK_POINTS } from "./metric-blocks.js";
 
 const MIGRATIONS: string[] = [
   // version 1
@@ -99,6 +100,66 @@ const MIGRATIONS: string[] = [
     value REAL,
     PRIMARY KEY (trial_id, step)
   ) WITHOUT ROWID;
+  `,
+  // version 2 (labnote ui): a revision per run change, series stats and summary blocks kept at append time
+  `
+  ALTER TABLE runs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  UPDATE runs SET revision = rowid;
+  CREATE INDEX runs_by_revision ON runs(revision);
+  -- Every insert and change moves the run to the newest revision; readers fetch only what changed since theirs.
+  CREATE TRIGGER runs_revision_on_insert AFTER INSERT ON runs BEGIN
+    UPDATE runs SET revision = (SELECT coalesce(max(revision), 0) + 1 FROM runs) WHERE rowid = NEW.rowid;
+  END;
+  CREATE TRIGGER runs_revision_on_update AFTER UPDATE OF name, status, params, tags, summary, env, seed, code, notebook,
+    data_hashes, version_id, study_name, trial_number, kernel_id, host, pid, started_at, ended_at, heartbeat_at ON runs BEGIN
+    UPDATE runs SET revision = (SELECT coalesce(max(revision), 0) + 1 FROM runs) WHERE rowid = NEW.rowid;
+  END;
+
+  CREATE TABLE metric_series (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    split TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    min REAL,
+    max REAL,
+    last REAL,
+    first_step REAL NOT NULL,
+    last_step REAL NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key, split)
+  ) WITHOUT ROWID;
+  CREATE INDEX metric_series_by_seq ON metric_series(seq);
+
+  CREATE TABLE metric_blocks (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    split TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    x0 REAL NOT NULL,
+    x1 REAL NOT NULL,
+    min REAL,
+    max REAL,
+    last REAL,
+    t REAL NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key, split, block)
+  ) WITHOUT ROWID;
+
+  -- Points written before version 2: SQLite's bare columns beside max(seq) come from the row holding that max.
+  INSERT INTO metric_series (run_id, key, split, count, min, max, last, first_step, last_step, seq)
+    SELECT run_id, key, split, count(*), min(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END),
+           max(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END), NULL, min(step), NULL, max(seq)
+    FROM metrics GROUP BY run_id, key, split;
+  UPDATE metric_series SET last = (SELECT value FROM metrics WHERE metrics.seq = metric_series.seq),
+                           last_step = (SELECT step FROM metrics WHERE metrics.seq = metric_series.seq);
+  INSERT INTO metric_blocks (run_id, key, split, block, x0, x1, min, max, last, t, count)
+    SELECT run_id, key, split, block, min(step), max(step), min(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END),
+           max(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END), NULL, max(seq), count(*)
+    FROM (SELECT run_id, key, split, step, value, seq,
+                 (row_number() OVER (PARTITION BY run_id, key, split ORDER BY seq) - 1) / ${METRIC_BLOCK_POINTS} AS block FROM metrics)
+    GROUP BY run_id, key, split, block;
+  -- t held each block's last seq until here.
+  UPDATE metric_blocks SET (last, t) = (SELECT value, wall_time FROM metrics WHERE metrics.seq = metric_blocks.t);
   `,
 ];
 

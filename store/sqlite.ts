@@ -30,14 +30,19 @@ import {
   trialNotFound,
 } from "./records.js";
 import { migrateSqlite } from "./sqlite-schema.js";
+import { groupBySeries, summarizeBlocks, summarizeSeriesBatch } from "./metric-blocks.js";
 import type {
   ArtifactRecord,
+  MetricBlock,
   MetricPoint,
   NewRun,
   RunPatch,
   RunQuery,
+  RunChanges,
   RunRecord,
   SampleRow,
+  SequencedMetricPoint,
+  SeriesStats,
   Store,
   StudyDirection,
   StudyRecord,
@@ -165,6 +170,8 @@ export class SqliteStore implements Store {
   async deleteRun(id: string): Promise<void> {
     this.db.transaction(() => {
       this.statement("DELETE FROM metrics WHERE run_id = ?").run(id);
+      this.statement("DELETE FROM metric_series WHERE run_id = ?").run(id);
+      this.statement("DELETE FROM metric_blocks WHERE run_id = ?").run(id);
       this.statement("DELETE FROM samples WHERE run_id = ?").run(id);
       this.statement("DELETE FROM artifacts WHERE run_id = ?").run(id);
       this.statement("DELETE FROM runs WHERE id = ?").run(id);
@@ -211,7 +218,92 @@ export class SqliteStore implements Store {
         const point = points[index]!;
         one.run(point.runId, point.key, point.split ?? "", point.step, encodeReal(point.value), point.wallTime);
       }
+      this.updateSeriesSummaries(points, Number(this.statement("SELECT last_insert_rowid()").pluck().get()));
     }).immediate();
+  }
+
+  /** Series stats and summary blocks follow the points in the same transaction (store/metric-blocks.ts). */
+  private updateSeriesSummaries(points: MetricPoint[], lastSeq: number): void {
+    const upsertSeries = this.statement(
+      `INSERT INTO metric_series (run_id, key, split, count, min, max, last, first_step, last_step, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, split) DO UPDATE SET
+         count = count + excluded.count,
+         min = CASE WHEN min IS NULL OR (excluded.min IS NOT NULL AND excluded.min < min) THEN excluded.min ELSE min END,
+         max = CASE WHEN max IS NULL OR (excluded.max IS NOT NULL AND excluded.max > max) THEN excluded.max ELSE max END,
+         last = excluded.last, last_step = excluded.last_step, seq = excluded.seq
+       RETURNING count`,
+    ).pluck();
+    const upsertBlock = this.statement(
+      `INSERT INTO metric_blocks (run_id, key, split, block, x0, x1, min, max, last, t, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, split, block) DO UPDATE SET
+         x0 = CASE WHEN excluded.x0 < x0 THEN excluded.x0 ELSE x0 END,
+         x1 = CASE WHEN excluded.x1 > x1 THEN excluded.x1 ELSE x1 END,
+         min = CASE WHEN min IS NULL OR (excluded.min IS NOT NULL AND excluded.min < min) THEN excluded.min ELSE min END,
+         max = CASE WHEN max IS NULL OR (excluded.max IS NOT NULL AND excluded.max > max) THEN excluded.max ELSE max END,
+         last = excluded.last, t = excluded.t, count = count + excluded.count`,
+    );
+    for (const group of groupBySeries(points)) {
+      const { runId, key } = group[0]!;
+      const split = group[0]!.split ?? "";
+      const batch = summarizeSeriesBatch(group);
+      const count = upsertSeries.get(runId, key, split, batch.count, batch.min, batch.max, encodeReal(batch.last), batch.firstStep, batch.lastStep, lastSeq) as number;
+      for (const block of summarizeBlocks(group, count - group.length)) {
+        upsertBlock.run(runId, key, split, block.index, block.x0, block.x1, block.min, block.max, encodeReal(block.last), block.t, block.count);
+      }
+    }
+  }
+
+  async runChanges(afterRevision: number, limit?: number): Promise<RunChanges> {
+    const read = this.db.transaction(() => {
+      const rows = this.statement(`SELECT ${RUN_SELECT_LIST}, revision FROM runs WHERE revision > ? ORDER BY revision LIMIT ?`).raw().all(
+        afterRevision,
+        limit === undefined || !Number.isFinite(limit) ? -1 : Math.max(0, Math.floor(limit)),
+      ) as unknown[][];
+      const total = this.statement("SELECT count(*) FROM runs").pluck().get() as number;
+      return { rows, total };
+    });
+    const { rows, total } = read();
+    const revision = rows.length > 0 ? Number(rows[rows.length - 1]![RUN_FIELDS.length]) : afterRevision;
+    return { runs: rows.map(runFromValues), revision, total };
+  }
+
+  async listRunIds(): Promise<string[]> {
+    return this.statement("SELECT id FROM runs").pluck().all() as string[];
+  }
+
+  async listSeries(filter: { runIds?: string[]; afterSeq?: number } = {}): Promise<SeriesStats[]> {
+    const where: string[] = ["seq > ?"];
+    const values: unknown[] = [filter.afterSeq ?? 0];
+    if (filter.runIds !== undefined) {
+      if (filter.runIds.length === 0) return [];
+      where.push("run_id IN (SELECT value FROM json_each(?))");
+      values.push(JSON.stringify(filter.runIds));
+    }
+    const rows = this.statement(
+      `SELECT run_id, key, split, count, min, max, last, first_step, last_step, seq FROM metric_series WHERE ${where.join(" AND ")} ORDER BY run_id, split, key`,
+    ).raw().all(...values) as [string, string, string, number, number | null, number | null, unknown, number, number, number][];
+    return rows.map(([runId, key, split, count, min, max, last, firstStep, lastStep, seq]) => ({ runId, key, split, count, min, max, last: decodeReal(last), firstStep, lastStep, seq }));
+  }
+
+  async getMetricBlocks(runId: string, key: string, split: string): Promise<MetricBlock[]> {
+    const rows = this.statement("SELECT block, x0, x1, min, max, last, t, count FROM metric_blocks WHERE run_id = ? AND key = ? AND split = ? ORDER BY block").raw().all(
+      runId,
+      key,
+      split,
+    ) as [number, number, number, number | null, number | null, unknown, number, number][];
+    return rows.map(([index, x0, x1, min, max, last, t, count]) => ({ index, x0, x1, min, max, last: decodeReal(last), t, count }));
+  }
+
+  async getMetricsAfter(runIds: string[], afterSeq: number, limit: number): Promise<SequencedMetricPoint[]> {
+    if (runIds.length === 0) return [];
+    const rows = this.statement(
+      "SELECT seq, run_id, key, split, step, value, wall_time FROM metrics WHERE run_id IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT ?",
+    ).raw().all(JSON.stringify(runIds), afterSeq, Math.max(0, Math.floor(limit))) as [number, string, string, string, number, unknown, number][];
+    return rows.map(([seq, runId, key, split, step, value, wallTime]) => ({ seq, runId, key, split, step, value: decodeReal(value), wallTime }));
+  }
+
+  async lastMetricSeq(): Promise<number> {
+    return (this.statement("SELECT max(seq) FROM metrics").pluck().get() as number | null) ?? 0;
   }
 
   async getMetrics(runId: string, filter: { key?: string; split?: string } = {}): Promise<MetricPoint[]> {

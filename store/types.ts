@@ -43,6 +43,51 @@ export interface MetricPoint {
   wallTime: number;
 }
 
+/** Per series (run, key, split): kept by the store at append time, so readers never scan the points for these. */
+export interface SeriesStats {
+  runId: string;
+  key: string;
+  split: string;
+  count: number;
+  /** Smallest and largest finite-or-infinite value (NaN ignored); null when every value was NaN. */
+  min: number | null;
+  max: number | null;
+  /** The last appended value and its step. */
+  last: number;
+  firstStep: number;
+  lastStep: number;
+  /** Position of the series' latest append in the store's point order (readers ask for series changed after it). */
+  seq: number;
+}
+
+export interface MetricBlock {
+  /** Block number: points [index × METRIC_BLOCK_POINTS (store/metric-blocks.ts), (index + 1) × METRIC_BLOCK_POINTS) of the series, in append order. */
+  index: number;
+  /** Smallest and largest step in the block. */
+  x0: number;
+  x1: number;
+  min: number | null;
+  max: number | null;
+  last: number;
+  /** Wall time of the last point. */
+  t: number;
+  count: number;
+}
+
+/** A metric point with its position in the store's append order (live readers resume after it). */
+export interface SequencedMetricPoint extends MetricPoint {
+  seq: number;
+}
+
+/** Runs created or changed after a revision (see Store.runChanges). */
+export interface RunChanges {
+  runs: RunRecord[];
+  /** The revision the reader is now at: pass it to the next runChanges call. */
+  revision: number;
+  /** How many runs the store holds now (a reader whose count differs asks listRunIds for deletions). */
+  total: number;
+}
+
 export interface SampleRow {
   runId: string;
   index: number;
@@ -145,6 +190,20 @@ export interface Store {
   /** Marks running trials whose heartbeat is older than staleBefore as failed ("kernel died"); returns their ids. */
   failStaleTrials(studyId: string, staleBefore: number): Promise<string[]>;
   heartbeatTrials(trialIds: string[], at: number): Promise<void>;
+
+  // readers that must stay fast over 100,000 runs and million-point series (labnote ui)
+  /** Runs created or changed (any field, heartbeats included) after `afterRevision`, oldest change first, at most `limit`. */
+  runChanges(afterRevision: number, limit?: number): Promise<RunChanges>;
+  /** The id of every run (a reader's check for deletions). */
+  listRunIds(): Promise<string[]>;
+  /** Series stats of the given runs (all runs when omitted); `afterSeq`: only series appended to after that position. */
+  listSeries(filter?: { runIds?: string[]; afterSeq?: number }): Promise<SeriesStats[]>;
+  /** The summary blocks of one series, in order (store/metric-blocks.ts): a curve at any resolution without the points. */
+  getMetricBlocks(runId: string, key: string, split: string): Promise<MetricBlock[]>;
+  /** Points appended to the given runs after position `afterSeq`, in append order, at most `limit` (live views). */
+  getMetricsAfter(runIds: string[], afterSeq: number, limit: number): Promise<SequencedMetricPoint[]>;
+  /** The position of the latest appended point (0 when none): where a live reader starts. */
+  lastMetricSeq(): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -308,6 +308,76 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         });
       }
     });
+
+    describe("readers (labnote ui)", () => {
+      it("runChanges returns created and changed runs after a revision, with the run count; listRunIds sees deletions", async () => {
+        const first = await store.createRun({ name: "a", startedAt: 1000 });
+        const second = await store.createRun({ name: "b", startedAt: 2000 });
+        const all = await store.runChanges(0);
+        expect(all.runs.map((run) => run.name)).toEqual(["a", "b"]);
+        expect(all.total).toBe(2);
+        expect(all.runs[0]).toEqual(first);
+        expect((await store.runChanges(all.revision)).runs).toEqual([]);
+        await store.updateRun(first.id, { summary: { "val.acc": 0.5 } });
+        const updated = await store.runChanges(all.revision);
+        expect(updated.runs.map((run) => [run.name, run.summary])).toEqual([["a", { "val.acc": 0.5 }]]);
+        expect(updated.revision).toBeGreaterThan(all.revision);
+        await store.heartbeat([second.id], 5000);
+        expect((await store.runChanges(updated.revision)).runs.map((run) => run.heartbeatAt)).toEqual([5000]);
+        expect((await store.runChanges(0, 1)).runs).toHaveLength(1);
+        await store.deleteRun(first.id);
+        expect(await store.listRunIds()).toEqual([second.id]);
+        expect((await store.runChanges(0)).total).toBe(1);
+      });
+
+      it("keeps series stats and summary blocks at append time: a spike, NaN and a block split across appends", async () => {
+        const run = await store.createRun({ name: "curve" });
+        const values = Array.from({ length: 600 }, (_, step) => 1 / (step + 1));
+        values[300] = 50; // one spike
+        values[10] = Number.NaN;
+        const points = values.map((value, step) => point(run.id, "loss", "train", step, value));
+        await store.appendMetrics(points.slice(0, 100));
+        await store.appendMetrics([...points.slice(100), point(run.id, "acc", "val", 0, 0.25)]);
+        const series = await store.listSeries({ runIds: [run.id] });
+        const loss = series.find((one) => one.key === "loss")!;
+        expect(loss).toMatchObject({ runId: run.id, split: "train", count: 600, min: 1 / 600, max: 50, last: 1 / 600, firstStep: 0, lastStep: 599 });
+        expect(series.find((one) => one.key === "acc")).toMatchObject({ split: "val", count: 1, min: 0.25, max: 0.25, last: 0.25 });
+        const blocks = await store.getMetricBlocks(run.id, "loss", "train");
+        expect(blocks.map((block) => [block.index, block.count, block.x0, block.x1])).toEqual([
+          [0, 256, 0, 255],
+          [1, 256, 256, 511],
+          [2, 88, 512, 599],
+        ]);
+        expect(blocks[0]).toMatchObject({ max: 1, last: 1 / 256, t: points[255]!.wallTime });
+        expect(blocks[1]).toMatchObject({ max: 50, min: 1 / 512 });
+        expect(await store.getMetricBlocks(run.id, "loss", "val")).toEqual([]);
+        const seq = await store.lastMetricSeq();
+        expect(await store.listSeries({ afterSeq: seq })).toEqual([]);
+        await store.appendMetrics([point(run.id, "acc", "val", 1, 0.5)]);
+        expect((await store.listSeries({ afterSeq: seq })).map((one) => [one.key, one.count, one.max])).toEqual([["acc", 2, 0.5]]);
+      });
+
+      it("getMetricsAfter returns the given runs' points appended after a position, in order, and deleteRun drops the summaries", async () => {
+        const run = await store.createRun({ name: "live" });
+        const other = await store.createRun({ name: "other" });
+        expect(await store.getMetricsAfter([run.id], 0, 10)).toEqual([]);
+        await store.appendMetrics([point(run.id, "loss", "train", 0, 1), point(other.id, "loss", "train", 0, 9)]);
+        const start = await store.lastMetricSeq();
+        await store.appendMetrics([point(run.id, "loss", "train", 1, 0.5), point(other.id, "loss", "train", 1, 8), point(run.id, "acc", "val", 1, 0.7)]);
+        const after = await store.getMetricsAfter([run.id], start, 10);
+        expect(after.map((one) => [one.key, one.step, one.value])).toEqual([
+          ["loss", 1, 0.5],
+          ["acc", 1, 0.7],
+        ]);
+        expect(after[0]!.seq).toBeGreaterThan(start);
+        expect(after[1]!.seq).toBeGreaterThan(after[0]!.seq);
+        expect(await store.getMetricsAfter([run.id], after[1]!.seq, 10)).toEqual([]);
+        expect(await store.getMetricsAfter([run.id, other.id], start, 1)).toHaveLength(1);
+        await store.deleteRun(run.id);
+        expect(await store.listSeries({ runIds: [run.id] })).toEqual([]);
+        expect(await store.getMetricBlocks(run.id, "loss", "train")).toEqual([]);
+      });
+    });
   });
 }
 
