@@ -8,6 +8,8 @@ export type { StudyOptions, StudySummary, OptimizeOptions, Objective, Sampler, P
 export { evaluate, overfitOneBatch } from "./magics/eval/index.js";
 export type { EvalReport, ReportOptions } from "./magics/eval/index.js";
 export { loadTf, backendInfo, switchBackend, trainLoop } from "./training/index.js";
+export { dataset, Dataset, DatasetParseError, writeShard } from "./training/index.js";
+export type { DatasetOptions, DatasetBatch, EpochSummary, ColumnType } from "./training/index.js";
 export { openStore, getStore } from "./store/index.js";
 export type { Store, RunRecord, MetricPoint, StudyRecord, TrialRecord } from "./store/types.js";
 export type { Display, DisplayHandle, MagicSpec, MagicContext, MagicResult } from "./magics/types.js";

@@ -10,6 +10,7 @@ import { planCapture } from "./capture-plan.js";
 import type { CapturePlan, CaptureSetting, OptimizerSetting } from "./capture-plan.js";
 import { compileTrainStep, copyScalarInto } from "./webgpu/capture.js";
 import type { CompiledTrainStep } from "./webgpu/capture.js";
+import { epochRandom, permutation } from "./data/shuffle.js";
 
 type Tensor = tfTypes.Tensor;
 type Scalar = tfTypes.Scalar;
@@ -24,6 +25,32 @@ export interface Batch {
   y: Tensor;
 }
 
+/** Data that is read once per epoch: labnote's `dataset(...)` (a new, reshuffled pass each call). */
+export interface EpochSource {
+  epochBatches(): AsyncIterator<Batch>;
+}
+
+function isEpochSource(data: unknown): data is EpochSource {
+  return typeof (data as EpochSource).epochBatches === "function";
+}
+
+/** `epochs` passes over a dataset, or endless passes when a step count bounds the loop (stops at an empty pass). */
+async function* epochsOf(source: EpochSource, epochs: number | undefined): AsyncGenerator<Batch> {
+  for (let epoch = 0; epochs === undefined || epoch < epochs; epoch++) {
+    const iterator = source.epochBatches();
+    let batches = 0;
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        batches++;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.(undefined);
+    }
+    if (batches === 0) return;
+  }
+}
+
 export type LossName = "meanSquaredError" | "categoricalCrossentropy" | "sparseCategoricalCrossentropy" | "binaryCrossentropy" | "softmaxCrossEntropy";
 export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
@@ -36,10 +63,17 @@ interface CommonOptions {
    * "replay" or "off: <why>". false: every step through plain tfjs with the given optimizer.
    */
   capture?: CaptureSetting;
-  /** Whole-data tensors (sliced into batches on the device) or batches; yielded batches are disposed after use. */
-  data: Batch | Iterable<Batch> | AsyncIterable<Batch>;
-  /** Passes over `data` when it is a pair of tensors (default 1). Ignored when `steps` is given. */
+  /**
+   * Whole-data tensors (sliced into batches on the device), a `dataset(...)` (one pass per epoch, reshuffled), or
+   * batches; yielded batches are disposed after use.
+   */
+  data: Batch | Iterable<Batch> | AsyncIterable<Batch> | EpochSource;
+  /** Passes over `data` when it is a pair of tensors or a dataset (default 1). Ignored when `steps` is given. */
   epochs?: number;
+  /** Reshuffle whole-data tensors' rows every epoch (default true, as model.fit); a dataset shuffles itself. */
+  shuffle?: boolean;
+  /** Seed of that shuffle (default 0: the same epoch orders every run; pass another seed for other orders). */
+  seed?: number;
   /** Total optimizer steps; a pair of tensors is cycled through as often as needed. */
   steps?: number;
   /** Rows per step when `data` is a pair of tensors (default 32). */
@@ -135,18 +169,38 @@ interface RowRange {
   take: number;
 }
 
-/** Cuts a pair of tensors into row ranges, cycling through epochs; no host copies. */
-function* tensorBatches(data: Batch, batchSize: number, totalSteps: number): Generator<RowRange> {
+/**
+ * Cuts a pair of tensors into row ranges, cycling through epochs; no host copies. With `shuffleSeed`, each epoch
+ * first gathers the rows into a seeded permutation on the device (one op per epoch), and slices that.
+ */
+function* tensorBatches(tf: Tf, data: Batch, batchSize: number, totalSteps: number, shuffleSeed: number | undefined): Generator<RowRange> {
   const rows = data.x.shape[0]!;
   if (data.y.shape[0] !== rows) throw new Error(`trainLoop: x has ${rows} rows but y has ${data.y.shape[0]}; they must match.`);
   const size = Math.min(batchSize, rows);
-  let start = 0;
-  for (let step = 0; step < totalSteps; step++) {
-    if (start >= rows) start = 0;
-    // The last batch of an epoch is the remainder, so every row is trained on (as model.fit does).
-    const take = Math.min(size, rows - start);
-    yield { source: data, start, take };
-    start += take;
+  // One batch per epoch sees every row either way: no reshuffle (and no copy).
+  const reshuffle = shuffleSeed !== undefined && size < rows;
+  let source = data;
+  let start = rows;
+  let epoch = 0;
+  try {
+    for (let step = 0; step < totalSteps; step++) {
+      if (start >= rows) {
+        start = 0;
+        if (reshuffle) {
+          if (source !== data) tf.dispose([source.x, source.y]);
+          const order = tf.tensor1d(permutation(rows, epochRandom(shuffleSeed, epoch)), "int32");
+          source = { x: tf.gather(data.x, order), y: tf.gather(data.y, order) };
+          order.dispose();
+        }
+        epoch++;
+      }
+      // The last batch of an epoch is the remainder, so every row is trained on (as model.fit does).
+      const take = Math.min(size, rows - start);
+      yield { source, start, take };
+      start += take;
+    }
+  } finally {
+    if (source !== data) tf.dispose([source.x, source.y]);
   }
 }
 
@@ -230,7 +284,10 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     stepsPerEpoch = Math.ceil(rows / Math.min(batchSize, rows));
     const total = options.steps ?? (options.epochs ?? 1) * stepsPerEpoch;
     totalSteps = total;
-    batches = limitSteps(tensorBatches(options.data, batchSize, total), undefined);
+    const shuffleSeed = options.shuffle === false ? undefined : options.seed ?? 0;
+    batches = limitSteps(tensorBatches(tf, options.data, batchSize, total, shuffleSeed), undefined);
+  } else if (isEpochSource(options.data)) {
+    batches = limitSteps(epochsOf(options.data, options.steps === undefined ? options.epochs ?? 1 : undefined), options.steps);
   } else {
     batches = limitSteps(options.data, options.steps);
   }
