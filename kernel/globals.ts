@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import type { Display } from "../magics/types.js";
 import { clearOutput, createDisplay } from "./display.js";
 import { currentCellScope } from "./engine/cell-scope.js";
+import { installExitGuard } from "./engine/exit-guard.js";
 
 export type NotebookDisplay = Display;
 export type { TensorFlow } from "./engine/tensorflow-types.js";
@@ -38,12 +39,13 @@ export async function loadTensorFlow(): Promise<TensorFlow> {
   return tfModule;
 }
 
-/** Defines the notebook globals on globalThis (tf is defined once loaded, see engine/run-cell.ts). */
+/** Defines the notebook globals on globalThis (tf is defined once loaded, see engine/run-cell.ts); guards process.exit. */
 export function installNotebookGlobals(): void {
   const target = globalThis as Record<string, unknown>;
   target.display = notebookDisplay;
   target.clearOutput = (wait?: boolean) => clearOutput(sinkOfRunningCell, wait ?? false);
   target.input = notebookInput;
+  installExitGuard();
 }
 
 export function defineTensorFlowGlobal(tf: TensorFlow): void {

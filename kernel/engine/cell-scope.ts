@@ -86,6 +86,11 @@ export function currentCellScope(): CellScope | undefined {
   return storage.getStore() ?? lastScope;
 }
 
+/** The scope of the cell whose code (or whose leftover timers and promises) is running now; undefined for the kernel's own code. */
+export function scopeOfCallingCode(): CellScope | undefined {
+  return storage.getStore();
+}
+
 /** Wraps a sink so that what goes through it is counted in `summary`. */
 export function countingSink(inner: OutputSink, summary: OutputSummary): OutputSink {
   const noteMimes = (data: Record<string, unknown>): void => {
