@@ -6,11 +6,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createMemoryStore } from "./memory.js";
+import { markRunsOfDeadProcesses } from "./run-owners.js";
 import type { Store } from "./types.js";
 
 export type * from "./types.js";
 export { createMemoryStore } from "./memory.js";
 export { newId } from "./ids.js";
+export { markRunsOfDeadProcesses } from "./run-owners.js";
 
 export interface OpenStoreOptions {
   /** Overrides LABNOTE_STORE (same syntax). */
@@ -81,7 +83,11 @@ export function getStore(projectDir: string, options: OpenStoreOptions = {}): Pr
   const key = locationKey(location);
   let store = sharedStores.get(key);
   if (!store) {
-    store = openStore(projectDir, options);
+    // Runs left "running" by a dead process of this host are marked crashed before anyone reads the store.
+    store = openStore(projectDir, options).then(async (opened) => {
+      await markRunsOfDeadProcesses(opened).catch(() => []);
+      return opened;
+    });
     sharedStores.set(key, store);
     // A failed open is not cached: the next call retries (e.g. after the user fixes LABNOTE_STORE).
     store.then(

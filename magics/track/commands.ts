@@ -22,6 +22,13 @@ async function projectStore(ctx: MagicContext): Promise<Store> {
   }
 }
 
+/** Runs whose kernel died: at once when it was on this host (its pid is gone), else after the heartbeat timeout. */
+async function markCrashedRuns(store: Store): Promise<void> {
+  const { markRunsOfDeadProcesses } = await import("../../store/run-owners.js");
+  await markRunsOfDeadProcesses(store).catch(() => []);
+  await store.markStaleRuns(Date.now() - STALE_RUN_MS).catch(() => []);
+}
+
 function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options[name];
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -29,7 +36,7 @@ function stringOption(args: ParsedArgs, name: string): string | undefined {
 
 export async function trackCell(args: ParsedArgs, ctx: MagicContext): Promise<MagicResult> {
   const store = await projectStore(ctx);
-  await store.markStaleRuns(Date.now() - STALE_RUN_MS).catch(() => []);
+  await markCrashedRuns(store);
   const params = (args.options.param ?? {}) as Record<string, JSONValue>;
   const tags = (args.options.tags as string[] | undefined) ?? [];
   const run = new Run({
@@ -83,7 +90,7 @@ export async function listRuns(args: ParsedArgs, ctx: MagicContext): Promise<Mag
     throw error;
   }
   const store = await projectStore(ctx);
-  await store.markStaleRuns(Date.now() - STALE_RUN_MS).catch(() => []);
+  await markCrashedRuns(store);
   return runsTable(await store.findRuns({ order: "newest" }), { predicate, sort, limit });
 }
 
