@@ -21,6 +21,7 @@ import {
 } from "./engine/cell-scope.js";
 import { CellError, compileError, reportError } from "./engine/errors.js";
 import { InterruptController, InterruptedError } from "./engine/interrupt.js";
+import { recordOutputs } from "./engine/output-record.js";
 import { TypeScriptSession } from "./engine/session.js";
 import { quickInfoText } from "./engine/typescript.js";
 import { installNotebookGlobals, notebookDisplay } from "./globals.js";
@@ -260,11 +261,12 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
   const engine: Engine = {
     async execute(request) {
       const summary = { streams: 0, displays: 0, errors: 0, mimeTypes: new Set<string>() };
+      const recorder = recordOutputs(request.output);
       const scope: CellScope = {
         executionCount: request.executionCount,
         code: request.code,
         request,
-        output: countingSink(request.output, summary),
+        output: countingSink(recorder.sink, summary),
         summary,
         payload: [],
       };
@@ -305,6 +307,8 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
                   ...(typeof resultText === "string" ? { result: resultText.slice(0, 1000) } : {}),
                 },
                 ...(outcome.status === "error" ? { error: { ename: outcome.ename, evalue: outcome.evalue } } : {}),
+                ...(request.cellId ? { cellId: request.cellId } : {}),
+                outputList: recorder.finish(outcome.status === "ok" ? { ...(outcome.result ? { result: outcome.result } : {}), executionCount: request.executionCount } : outcome),
               }),
             scope,
           );

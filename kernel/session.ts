@@ -253,6 +253,7 @@ export class KernelSession {
         allowStdin: content.allow_stdin,
         userExpressions: content.user_expressions,
         executionCount,
+        cellId: typeof request.message.metadata.cellId === "string" ? request.message.metadata.cellId : undefined,
         output: createOutputSink((msgType, data) => this.publish(msgType, data, parent)),
         input: (prompt, password) => this.requestInput(request, content.allow_stdin, prompt, password),
       });

@@ -63,7 +63,18 @@ export interface CellRecord {
   /** Summary of outputs produced: counts per output type and the mime types seen. */
   outputs: { streams: number; displays: number; errors: number; mimeTypes: string[]; result?: string };
   error?: { ename: string; evalue: string };
+  /** The frontend's id for the cell (execute_request metadata.cellId, sent by JupyterLab, Notebook 7, VS Code). */
+  cellId?: string;
+  /** Everything the cell showed, as nbformat outputs (the kernel's own record, see kernel/engine/output-record.ts). */
+  outputList?: NotebookOutput[];
 }
+
+/** One nbformat v4 output; display_data keeps its display_id so later updates can find it. */
+export type NotebookOutput =
+  | { output_type: "stream"; name: "stdout" | "stderr"; text: string }
+  | { output_type: "display_data"; data: MimeBundle; metadata: JSONObject; displayId?: string }
+  | { output_type: "execute_result"; execution_count: number; data: MimeBundle; metadata: JSONObject }
+  | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 /** One execute_request as the engine sees it (the wire layer owns sockets, counts and history). */
 export interface ExecuteRequest {
@@ -73,6 +84,8 @@ export interface ExecuteRequest {
   allowStdin: boolean;
   userExpressions: Record<string, string>;
   executionCount: number;
+  /** The frontend's cell id (execute_request metadata.cellId), when it sent one. */
+  cellId?: string | undefined;
   output: OutputSink;
   /** Sends input_request on stdin and resolves with the reply; rejects with a clear error when allow_stdin is false. */
   input(prompt: string, password: boolean): Promise<string>;

@@ -13,10 +13,15 @@ Your branches, HEAD, index and working tree are never touched; \`git log refs/la
   %version commit -m MSG               a named version: notebook as executed, data manifest, environment, runs
   %version log [--limit N]             versions, newest first (@, @~1, …)
   %version diff A B                    per-cell code diff, data added/removed/modified, environment, metrics
+  %version diff A B --rows [--key COL] [--path FILE]   rows added/removed/changed, schema and drift of table data
   %version checkout V [--data]         code into a new notebook file; --data restores data from .labnote/cache
   %version push REMOTE [--data DIR]    refs/labnote/* to a git HTTP remote; data cache to DIR (path or file://)
   %version pull REMOTE [--data DIR]    the same, the other way
   %version repro V                     what differs now from V: code, data, environment, seed, nondeterminism
+  %version repro V --run [--tolerance T] [--backend NAME] [--timeout S] [--current]
+                                       re-execute V headless in a fresh kernel (scratch directory, removed after)
+                                       and compare runs, whole curves, cell outputs and data hashes with V:
+                                       verdict identical | within-tolerance | differs, stored as a run tagged repro
   %version forget PATH|HASH --reason TEXT   remove bytes from every cache it knows; later checkouts say why
 
 Versions are named by id, a unique id prefix, @ (latest) or @~N. Data bytes live in .labnote/cache (never in git),
@@ -117,13 +122,26 @@ export const magics: MagicSpec[] = [
       },
       diff: {
         summary: "Compare two versions",
-        usage: "%version diff A B",
+        usage: "%version diff A B [--rows [--key COL] [--path FILE]]",
         positionals: [
           { name: "A", description: VERSION_HINT, required: true },
           { name: "B", description: VERSION_HINT, required: true },
         ],
+        options: [
+          { name: "rows", type: "boolean", description: "row-level diff of the table files that differ (CSV, TSV, JSON Lines, JSON arrays); A and B may also be two files" },
+          { name: "key", type: "string", description: "with --rows: the column that identifies a row (without it rows are compared by content)" },
+          { name: "path", type: "string", description: "with --rows: only this data file" },
+        ],
         async run(args): Promise<MagicResult> {
-          const { api } = await library();
+          const { api, session } = await library();
+          if (args.options.rows === true) {
+            const [{ diffVersionRows }, rowRender] = await Promise.all([import("./row-diff-versions.js"), import("./row-diff-render.js")]);
+            const key = typeof args.options.key === "string" ? args.options.key : undefined;
+            const path = typeof args.options.path === "string" ? args.options.path : undefined;
+            const rows = await diffVersionRows(session, positional(args, "A"), positional(args, "B"), { key, path });
+            return { data: rows, text: rowRender.renderRowDiffText(rows), html: rowRender.renderRowDiffHtml(rows) };
+          }
+          if (args.options.key !== undefined || args.options.path !== undefined) throw new MagicError("--key and --path go with --rows: %version diff A B --rows --key COL");
           const { renderVersionDiff } = await import("./diff.js");
           const diff = await api.diff(positional(args, "A"), positional(args, "B"));
           return { data: diff, text: renderVersionDiff(diff) };
@@ -166,10 +184,33 @@ export const magics: MagicSpec[] = [
         },
       },
       repro: {
-        summary: "What differs now from a version",
-        usage: "%version repro V",
+        summary: "What differs now from a version; --run re-executes it in a fresh kernel and compares",
+        usage: "%version repro V [--run [--tolerance T] [--backend NAME] [--timeout S] [--current]]",
         positionals: [{ name: "V", description: VERSION_HINT, required: true }],
-        async run(args): Promise<MagicResult> {
+        options: [
+          { name: "run", type: "boolean", description: "re-execute V headless in a fresh kernel in a scratch directory and compare runs, curves, outputs and data" },
+          { name: "tolerance", type: "number", description: "relative tolerance for numbers (absolute below 1); default 1e-6" },
+          { name: "backend", type: "string", description: "tfjs backend for the re-run (default: the one V recorded)" },
+          { name: "timeout", type: "number", description: "seconds a cell may run before it is interrupted (default 600)" },
+          { name: "current", type: "boolean", description: "with --run: re-run the code as executed now in this kernel, compared with V" },
+        ],
+        async run(args, ctx): Promise<MagicResult> {
+          if (args.options.run === true) {
+            const { session } = await library();
+            const { runReproInSession, reproMagicResult } = await import("./repro/command-run.js");
+            const status = ctx.display.handle();
+            const result = await runReproInSession(session, {
+              spec: positional(args, "V"),
+              tolerance: typeof args.options.tolerance === "number" ? args.options.tolerance : undefined,
+              backend: typeof args.options.backend === "string" ? args.options.backend : undefined,
+              timeoutSeconds: typeof args.options.timeout === "number" ? args.options.timeout : undefined,
+              current: args.options.current === true,
+              onProgress: (message) => status.text(`repro: ${message}`),
+            });
+            status.text(`repro: ${result.verdict}`);
+            return reproMagicResult(result);
+          }
+          if (["tolerance", "backend", "timeout", "current"].some((name) => args.options[name] !== undefined)) throw new MagicError("--tolerance, --backend, --timeout and --current go with --run: %version repro V --run --tolerance 1e-4");
           const { api, render } = await library();
           const report = await api.repro(positional(args, "V"));
           return { data: report, text: render.renderRepro(report) };
@@ -200,6 +241,8 @@ export async function setup(kernel: KernelServices): Promise<void> {
     lastRequestAt: kernel.lastRequestAt ? () => kernel.lastRequestAt!() : undefined,
   });
   setSession(session);
+  // The notebook as executed is recorded even with auto-snapshots off: %version commit stores it.
+  kernel.addCellHooks(session.executed.hooks());
   // LABNOTE_AUTOSNAPSHOT=off keeps the magics but stops snapshotting every cell (e.g. a repository you must not write).
   if (!/^(0|off|false|no)$/i.test(process.env.LABNOTE_AUTOSNAPSHOT ?? "")) kernel.addCellHooks(session.hooks());
   // The last cells' snapshots are still being written in the background when the user shuts the kernel down.

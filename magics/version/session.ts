@@ -8,6 +8,7 @@ import { installReadObserver, startObserving, stopObserving } from "./observe-re
 import { isIgnoredProjectPath, isWithin, toProjectPath } from "./paths.js";
 import { cellsRef, notebookKey, snapshotCell, versionsRef, type CellSnapshotRecord } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
+import { ExecutedNotebook } from "./executed-notebook.js";
 
 // How long the kernel must have been idle (no cell running) before a background snapshot starts.
 const IDLE_BEFORE_SNAPSHOT_MS = 50;
@@ -40,6 +41,8 @@ export class VersionSession {
   /** Commits of this session's cell snapshots, oldest first. */
   readonly snapshotCommits: string[] = [];
   readonly snapshotReports: SnapshotReport[] = [];
+  /** The kernel's record of each cell's code and outputs: what %version commit stores as the notebook. */
+  readonly executed = new ExecutedNotebook();
   private readsThisCell = new Set<string>();
   private declaredThisCell = new Set<string>();
   private queue: Promise<void> = Promise.resolve();

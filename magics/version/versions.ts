@@ -7,6 +7,7 @@ import { hashData, waitForCacheCopies, type DataItem, type DataManifest, type Da
 import { environmentLock, type EnvironmentLock } from "./env.js";
 import { appendCommit, firstParentLog, loadGit, gitFs, readRef, readTextAt, writeFilesTree } from "./git-store.js";
 import type { VersionSession } from "./session.js";
+import { runCurveFiles } from "./repro/curves.js";
 
 export interface VersionRun {
   id: string;
@@ -17,6 +18,7 @@ export interface VersionRun {
 
 export interface NotebookCell {
   cell_type: string;
+  id?: string;
   source: string | string[];
   execution_count?: number | null;
   outputs?: unknown[];
@@ -53,8 +55,12 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
-/** The notebook as executed: the saved file when the frontend told us its path, else rebuilt from this session's snapshots. */
+/**
+ * The notebook as executed: the kernel's own record of each cell's code and outputs (never the file as last saved);
+ * where the kernel kept no record (used as a library), the saved file, else this session's snapshots.
+ */
 export async function notebookAsExecuted(session: VersionSession): Promise<NotebookDocument> {
+  if (session.executed.size > 0) return session.executed.document({ kernelId: session.kernelId, notebookPath: session.notebookPath ?? null });
   if (session.notebookPath && existsSync(session.notebookPath)) {
     return JSON.parse(readFileSync(session.notebookPath, "utf8")) as NotebookDocument;
   }
@@ -124,6 +130,8 @@ export async function commitVersion(session: VersionSession, options: CommitVers
     "data.json": `${JSON.stringify(body.data, null, 2)}\n`,
     "env.json": `${JSON.stringify(env, null, 2)}\n`,
     "runs.json": `${JSON.stringify(runs, null, 2)}\n`,
+    // Whole curves, so %version repro --run can compare step by step wherever the version travels.
+    ...(await runCurveFiles(runs.map((run) => run.id), async () => (await import("../../store/index.js")).getStore(session.projectDir))),
   });
   const id = await appendCommit(gitdir, session.versionsRef, tree, options.message, now);
   // A named version is what users restore: its cache bytes must be independent copies before we return.
