@@ -1,0 +1,241 @@
+// Row-level diff of two table files (CSV, TSV, JSON Lines, JSON arrays): rows added, removed and changed (by key
+// column, or by content as a multiset of row hashes without one), examples of each, schema changes and per-column
+// drift. Each file is scanned in its own worker thread (one pass, 28 bytes a row kept); the join is two open-
+// addressing hash tables over the 64-bit identity hashes, so memory follows the row count, never the file size.
+import { statSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { columnDrift, columnType, type ColumnDrift, type ColumnType } from "./row-drift.js";
+import { formatOf, peekColumns, readRow, scanTable, TableFormatError, type ScanOptions, type TableFormat, type TableScan } from "./row-scan.js";
+
+export interface RowDiffOptions {
+  /** Column whose value identifies a row; without it rows are compared by their whole content. */
+  key?: string | undefined;
+  /** How many examples of each kind to show (default 5). */
+  examples?: number | undefined;
+  /** Force a format instead of reading it from the file extension. */
+  format?: TableFormat | undefined;
+  /** Labels for the two sides in results (default: the paths). */
+  labels?: { before: string; after: string } | undefined;
+  /** Scan the two files in worker threads in parallel (default true; falls back to this thread if workers cannot start). */
+  workers?: boolean | undefined;
+}
+
+export type RowValues = Record<string, string | null>;
+
+export interface ChangedRow {
+  key: string | null;
+  line: { before: number; after: number };
+  columns: { column: string; before: string | null; after: string | null }[];
+}
+
+export interface RowDiff {
+  before: { path: string; format: TableFormat; rows: number; columns: string[] };
+  after: { path: string; format: TableFormat; rows: number; columns: string[] };
+  key: string | null;
+  rows: { added: number; removed: number; changed: number; unchanged: number };
+  /** Rows sharing a key with an earlier row of the same file (only the first one is compared). */
+  duplicateKeys: { before: number; after: number };
+  examples: { added: { line: number; row: RowValues }[]; removed: { line: number; row: RowValues }[]; changed: ChangedRow[] };
+  schema: { added: string[]; removed: string[]; retyped: { column: string; before: ColumnType; after: ColumnType }[] };
+  drift: ColumnDrift[];
+}
+
+export { TableFormatError };
+
+function scanHere(path: string, options: ScanOptions, size: number): Promise<TableScan> {
+  return new Promise((resolve, reject) => {
+    try {
+      resolve(scanTable(path, options, size));
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** Scans in a worker thread; resolves undefined when no worker can run here (e.g. under a loader that workers lack). */
+function scanInWorker(path: string, options: ScanOptions, size: number): Promise<TableScan | undefined> {
+  const source = import.meta.url.endsWith(".ts") ? "./row-scan-worker.ts" : "./row-scan-worker.js";
+  return new Promise((resolve, reject) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL(source, import.meta.url), { workerData: { path, options, size } });
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    let settled = false;
+    worker.once("message", (message: { scan?: TableScan; error?: { message: string; path?: string; line?: number; problem?: string; formatError: boolean } }) => {
+      settled = true;
+      void worker.terminate();
+      if (message.scan) resolve(message.scan);
+      else if (message.error?.formatError) reject(new TableFormatError(message.error.path!, message.error.line!, message.error.problem!));
+      else reject(Object.assign(new Error(message.error?.message ?? "the row scan failed"), message.error));
+    });
+    worker.once("error", () => {
+      if (!settled) resolve(undefined);
+    });
+    worker.once("exit", () => {
+      if (!settled) resolve(undefined);
+    });
+  });
+}
+
+async function scanBoth(paths: [string, string], options: [ScanOptions, ScanOptions], useWorkers: boolean): Promise<[TableScan, TableScan]> {
+  const sizes = paths.map((path) => statSync(path).size) as [number, number];
+  if (useWorkers) {
+    const scans = await Promise.all([0, 1].map((side) => scanInWorker(paths[side]!, options[side]!, sizes[side]!)));
+    return [scans[0] ?? (await scanHere(paths[0], options[0], sizes[0])), scans[1] ?? (await scanHere(paths[1], options[1], sizes[1]))];
+  }
+  return [await scanHere(paths[0], options[0], sizes[0]), await scanHere(paths[1], options[1], sizes[1])];
+}
+
+/** An open-addressing table over one scan's identity hashes: first row of each distinct identity and its count. */
+interface IdentityTable {
+  high: Int32Array;
+  low: Int32Array;
+  /** Row index + 1 of the first row with that identity, per slot (0: empty). */
+  first: Int32Array;
+  /** The identity's high hash per slot, so a probe rarely touches the row arrays. */
+  slotHigh: Int32Array;
+  counts: Int32Array;
+  /** Slot of each row. */
+  slotOf: Int32Array;
+  mask: number;
+  distinct: number;
+}
+
+function findSlot(table: Pick<IdentityTable, "low" | "first" | "slotHigh" | "mask">, high: number, low: number): number {
+  let slot = (high ^ Math.imul(low, 0x27d4eb2d)) & table.mask;
+  for (;;) {
+    const at = table.first[slot]!;
+    if (at === 0) return -slot - 1;
+    if (table.slotHigh[slot] === high && table.low[at - 1] === low) return slot;
+    slot = (slot + 1) & table.mask;
+  }
+}
+
+function buildTable(high: Int32Array, low: Int32Array): IdentityTable {
+  let capacity = 1024;
+  while (capacity < high.length * 2) capacity *= 2;
+  const table: IdentityTable = { high, low, first: new Int32Array(capacity), slotHigh: new Int32Array(capacity), counts: new Int32Array(capacity), slotOf: new Int32Array(high.length), mask: capacity - 1, distinct: 0 };
+  for (let row = 0; row < high.length; row++) {
+    let slot = findSlot(table, high[row]!, low[row]!);
+    if (slot < 0) {
+      slot = -slot - 1;
+      table.first[slot] = row + 1;
+      table.slotHigh[slot] = high[row]!;
+      table.distinct++;
+    }
+    table.counts[slot]!++;
+    table.slotOf[row] = slot;
+  }
+  return table;
+}
+
+function lookup(table: IdentityTable, high: number, low: number): number {
+  const slot = findSlot(table, high, low);
+  return slot < 0 ? -1 : slot;
+}
+
+function isFirstOfIdentity(table: IdentityTable, row: number): boolean {
+  return table.first[table.slotOf[row]!] === row + 1;
+}
+
+/** Diffs two table files row by row. Throws TableFormatError naming file and line for malformed input. */
+export async function diffDataRows(pathBefore: string, pathAfter: string, options: RowDiffOptions = {}): Promise<RowDiff> {
+  const formats = [pathBefore, pathAfter].map((path) => options.format ?? formatOf(path)) as [TableFormat | undefined, TableFormat | undefined];
+  formats.forEach((format, side) => {
+    if (!format) throw new Error(`${side === 0 ? pathBefore : pathAfter} is not a table file labnote can diff by rows: use .csv, .tsv, .jsonl / .ndjson or .json (an array of objects).`);
+  });
+  const [formatBefore, formatAfter] = formats as [TableFormat, TableFormat];
+  const columnsBefore = peekColumns(pathBefore, formatBefore);
+  const columnsAfter = peekColumns(pathAfter, formatAfter);
+  // Only columns both files have count toward "changed": an added column is a schema change, not a change of every row.
+  const shared = columnsBefore.filter((column) => columnsAfter.includes(column));
+  const scanOptions = (format: TableFormat): ScanOptions => ({ format, keyColumn: options.key, hashColumns: shared });
+  const labels = options.labels ?? { before: pathBefore, after: pathAfter };
+  let scans: [TableScan, TableScan];
+  try {
+    scans = await scanBoth([pathBefore, pathAfter], [scanOptions(formatBefore), scanOptions(formatAfter)], options.workers ?? true);
+  } catch (error) {
+    // Name the file as the user knows it (a data path at a version), not the cache object it was read from.
+    if (error instanceof TableFormatError) throw new TableFormatError(error.path === pathBefore ? labels.before : error.path === pathAfter ? labels.after : error.path, error.line, error.problem);
+    throw error;
+  }
+  const [before, after] = scans;
+
+  const keyed = options.key !== undefined;
+  const exampleLimit = options.examples ?? 5;
+  const tableBefore = buildTable(before.identityHigh, before.identityLow);
+  const tableAfter = buildTable(after.identityHigh, after.identityLow);
+  const rows = { added: 0, removed: 0, changed: 0, unchanged: 0 };
+  const addedRows: number[] = [];
+  const removedRows: number[] = [];
+  const changedPairs: [number, number][] = [];
+
+  for (let row = 0; row < after.rows; row++) {
+    if (!isFirstOfIdentity(tableAfter, row)) continue;
+    const countAfter = keyed ? 1 : tableAfter.counts[tableAfter.slotOf[row]!]!;
+    const slot = lookup(tableBefore, after.identityHigh[row]!, after.identityLow[row]!);
+    const countBefore = slot < 0 ? 0 : keyed ? 1 : tableBefore.counts[slot]!;
+    if (countBefore === 0) {
+      rows.added += countAfter;
+      if (addedRows.length < exampleLimit) addedRows.push(row);
+      continue;
+    }
+    if (keyed) {
+      const match = tableBefore.first[slot]! - 1;
+      if (before.contentHigh[match] === after.contentHigh[row] && before.contentLow[match] === after.contentLow[row]) rows.unchanged++;
+      else {
+        rows.changed++;
+        if (changedPairs.length < exampleLimit) changedPairs.push([match, row]);
+      }
+    } else {
+      rows.unchanged += Math.min(countBefore, countAfter);
+      if (countAfter > countBefore) {
+        rows.added += countAfter - countBefore;
+        if (addedRows.length < exampleLimit) addedRows.push(row);
+      }
+    }
+  }
+  for (let row = 0; row < before.rows; row++) {
+    if (!isFirstOfIdentity(tableBefore, row)) continue;
+    const countBefore = keyed ? 1 : tableBefore.counts[tableBefore.slotOf[row]!]!;
+    const slot = lookup(tableAfter, before.identityHigh[row]!, before.identityLow[row]!);
+    const countAfter = slot < 0 ? 0 : keyed ? 1 : tableAfter.counts[slot]!;
+    if (countBefore > countAfter) {
+      rows.removed += countBefore - countAfter;
+      if (removedRows.length < exampleLimit) removedRows.push(row);
+    }
+  }
+
+  const example = (scan: TableScan, row: number) => ({ line: scan.lines[row]!, row: readRow(scan, scan.offsets[row]!, scan.lengths[row]!) });
+  const changed: ChangedRow[] = changedPairs.map(([rowBefore, rowAfter]) => {
+    const a = readRow(before, before.offsets[rowBefore]!, before.lengths[rowBefore]!);
+    const b = readRow(after, after.offsets[rowAfter]!, after.lengths[rowAfter]!);
+    return {
+      key: options.key === undefined ? null : (b[options.key] ?? null),
+      line: { before: before.lines[rowBefore]!, after: after.lines[rowAfter]! },
+      columns: shared.filter((column) => (a[column] ?? null) !== (b[column] ?? null)).map((column) => ({ column, before: a[column] ?? null, after: b[column] ?? null })),
+    };
+  });
+
+  const statsBefore = new Map(before.stats.map((stats) => [stats.name, stats]));
+  const statsAfter = new Map(after.stats.map((stats) => [stats.name, stats]));
+  const sharedFinal = before.columns.filter((column) => statsAfter.has(column));
+  // A key column's values are identities, not a distribution.
+  const drift = sharedFinal.filter((column) => column !== options.key).map((column) => columnDrift(statsBefore.get(column)!, statsAfter.get(column)!));
+  const retyped = sharedFinal
+    .map((column) => ({ column, before: columnType(statsBefore.get(column)!), after: columnType(statsAfter.get(column)!) }))
+    .filter((entry) => entry.before !== entry.after && entry.before !== "empty" && entry.after !== "empty");
+  return {
+    before: { path: labels.before, format: before.format, rows: before.rows, columns: before.columns },
+    after: { path: labels.after, format: after.format, rows: after.rows, columns: after.columns },
+    key: options.key ?? null,
+    rows,
+    duplicateKeys: keyed ? { before: before.rows - tableBefore.distinct, after: after.rows - tableAfter.distinct } : { before: 0, after: 0 },
+    examples: { added: addedRows.map((row) => example(after, row)), removed: removedRows.map((row) => example(before, row)), changed },
+    schema: { added: after.columns.filter((column) => !statsBefore.has(column)), removed: before.columns.filter((column) => !statsAfter.has(column)), retyped },
+    drift,
+  };
+}
