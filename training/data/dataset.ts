@@ -232,7 +232,7 @@ export class Dataset implements AsyncIterable<DatasetBatch> {
     };
   }
 
-  private finishFile(file: DataFile, fd: number, result: FileSummary, summary: EpochSummary): void {
+  private async finishFile(file: DataFile, fd: number, result: FileSummary, summary: EpochSummary): Promise<void> {
     summary.skipped += result.skipped;
     for (const example of result.skippedExamples) if (summary.skippedExamples.length < 5) summary.skippedExamples.push(`${file.path}, ${example}`);
     // A file changed while it was read has no trustworthy hash: the snapshot hashes it again instead.
@@ -242,7 +242,7 @@ export class Dataset implements AsyncIterable<DatasetBatch> {
     summary.files.push({ path: file.path, rows: result.rows, skipped: result.skipped, bytes: result.size, sha256 });
     if (sha256 !== undefined) {
       this.fileHashes.set(file.path, sha256);
-      void recordStreamedFile({ ...result, sha256 });
+      await recordStreamedFile({ ...result, sha256 });
     }
   }
 
@@ -295,7 +295,7 @@ export class Dataset implements AsyncIterable<DatasetBatch> {
           turn++;
           continue;
         }
-        this.finishFile(lane.file, lane.fd, next.summary, summary);
+        await this.finishFile(lane.file, lane.fd, next.summary, summary);
         closeSync(lane.fd);
         lane.fd = -1;
         const following = startLane(lane.worker);
