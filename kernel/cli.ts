@@ -11,6 +11,8 @@ Usage:
       Remove the kernelspec.
   labnote kernel -f CONNECTION_FILE
       Run the kernel (Jupyter does this through the kernelspec).
+  labnote ui [--store LOCATION] [--port N] [--host H] [--token T] [--allow-delete]
+      Serve the dashboard (runs, curves, compare, studies, versions) over the store; prints the URL to open.
   labnote --help
 
 Then: jupyter lab, or jupyter console --kernel labnote, or jupyter nbconvert --execute --to notebook x.ipynb`;
@@ -80,6 +82,17 @@ export async function main(argv: string[]): Promise<void> {
       case "kernel": {
         const { runKernel } = await import("./main.js");
         return await runKernel(connectionFileFrom(rest));
+      }
+      case "ui": {
+        const { runUiCommand, UiUsageError, UI_USAGE } = await import("../ui/server/cli.js");
+        try {
+          return await runUiCommand(rest);
+        } catch (error) {
+          if (!(error instanceof UiUsageError)) throw error;
+          console.error(`labnote ui: ${error.message}\n\n${UI_USAGE}`);
+          process.exitCode = 2;
+          return;
+        }
       }
       case "install": {
         const flags = parseFlags(rest);
