@@ -2,7 +2,7 @@
 // it only redraws the charts inlined in it (no server, no network).
 import type { InfoResponse } from "../api.js";
 import { apiGet } from "./api-client.js";
-import { drawChart, pruneCharts } from "./charts.js";
+import { chartData, drawChart, pruneCharts } from "./charts.js";
 import { h } from "./dom.js";
 import { beginLoad } from "./ready.js";
 import { Router, type Route } from "./router.js";
@@ -13,6 +13,14 @@ import { runView } from "./views/run.js";
 import { runsView } from "./views/runs.js";
 import { studiesView, studyView } from "./views/studies.js";
 import { versionDiffView, versionsView } from "./views/versions.js";
+
+declare global {
+  interface Window {
+    /** The specs (with their data rows) of the charts on the page: what tests and bench:ui read. */
+    __labnoteCharts?: typeof chartData;
+  }
+}
+window.__labnoteCharts = chartData;
 
 const ROUTES: Route[] = [
   { pattern: /^\/runs\/?$/, view: runsView, title: "Runs" },

@@ -135,7 +135,8 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
   const yScale: Record<string, unknown> = settings.logScale ? { type: "log" } : { zero: false };
   const domain = settings.ignoreOutliers ? outlierFreeDomain(rows) : null;
   if (domain) yScale.domain = domain;
-  const color = { field: "run", type: "nominal", title: "run" };
+  const color = { field: "run", type: "nominal", title: "run", legend: { symbolType: "stroke" } };
+  const unlegended = { field: "run", type: "nominal" };
   const dash = settings.splitCount > 1 ? { strokeDash: { field: "split", type: "nominal", title: "split" } } : {};
   return {
     title: { text: metric, anchor: "start", fontSize: 13 },
@@ -149,7 +150,17 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
           x,
           y: { field: "lo", type: "quantitative", scale: yScale, title: null },
           y2: { field: "hi" },
-          color,
+          color: unlegended,
+          detail: { field: "series", type: "nominal" },
+        },
+      },
+      {
+        // The band's upper edge as a faint line: a one-bucket spike is a thin sliver of band, but a visible stroke.
+        mark: { type: "line", clip: true, strokeWidth: 0.8, opacity: 0.45 },
+        encoding: {
+          x,
+          y: { field: "hi", type: "quantitative", scale: yScale, title: null },
+          color: unlegended,
           detail: { field: "series", type: "nominal" },
         },
       },
@@ -209,7 +220,7 @@ export function buildBucketPanelsSpec(series: readonly BucketSeries[], options: 
     columns: options.columns ?? 2,
     concat: panels,
     resolve: { scale: { color: "shared", strokeDash: "shared" } },
-    config: { legend: { orient: "top", columns: 4, symbolStrokeWidth: 3 } },
+    config: { legend: { orient: "top", columns: 6, symbolStrokeWidth: 3, symbolOpacity: 1, symbolSize: 240, labelFontSize: 12, titleFontSize: 12 } },
   };
 }
 

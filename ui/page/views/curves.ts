@@ -60,7 +60,6 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
   const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
 
-  const arrived = performance.now();
   const responses = await Promise.all(
     details.flatMap((detail) =>
       keys
@@ -82,8 +81,8 @@ export async function curvesView(context: ViewContext): Promise<void> {
     }
   }
   const dataArrivedAt = performance.now();
-  void arrived;
 
+  let drawing = false;
   renderControls();
   await redraw(dataArrivedAt);
   subscribeLive();
@@ -153,13 +152,19 @@ export async function curvesView(context: ViewContext): Promise<void> {
   function currentSpec(): object {
     const shown = settings.metrics.length ? settings.metrics : allKeys;
     const chosen = [...series.values()].filter((one) => shown.includes(one.metric));
-    return buildBucketPanelsSpec(chosen, { x: settings.x, smoothing: settings.smooth, logScale: settings.log, ignoreOutliers: settings.outliers, columns: chosen.length > 0 && new Set(chosen.map((one) => one.metric)).size === 1 ? 1 : 2, panelWidth: 460, panelHeight: 220 });
+    return buildBucketPanelsSpec(chosen, { x: settings.x, smoothing: settings.smooth, logScale: settings.log, ignoreOutliers: settings.outliers, columns: chosen.length > 0 && new Set(chosen.map((one) => one.metric)).size === 1 ? 1 : 2, panelWidth: panelWidth(chosen), panelHeight: 230 });
   }
 
-  let drawing = false;
-  async function redraw(since: number): Promise<void> {
+  /** Two panels a row filling the chart box (one when a single metric is shown). */
+  function panelWidth(chosen: LoadedSeries[]): number {
+    const available = Math.max(600, chartHolder.clientWidth - 40);
+    return new Set(chosen.map((one) => one.metric)).size === 1 ? Math.min(1100, available - 120) : Math.floor((available - 160) / 2);
+  }
+
+  /** Draws the current spec; `signalReady` marks the page loading meanwhile (view loads and control changes, not live points). */
+  async function redraw(since: number, signalReady = true): Promise<void> {
     if (context.left()) return;
-    const done = beginLoad();
+    const done = signalReady ? beginLoad() : () => undefined;
     drawing = true;
     try {
       await drawChart(chartHolder, currentSpec());
@@ -185,7 +190,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
         if (drawing) return schedule();
         const since = pendingSince ?? performance.now();
         pendingSince = null;
-        await redraw(since);
+        await redraw(since, false);
       }, REDRAW_INTERVAL_MS);
     };
     context.onLeave(() => window.clearTimeout(timer));

@@ -33,7 +33,8 @@ export function createRunsTable(options: RunsTableOptions): RunsTable {
   const pages = new Map<number, RunRow[]>([[0, options.firstPage]]);
   const loading = new Set<number>();
   let destroyed = false;
-  const template = `${SELECT_WIDTH}px ${options.columns.map((column) => `${column.width}px`).join(" ")}`;
+  // The last column takes any spare width so the rows span the table.
+  const template = `${SELECT_WIDTH}px ${options.columns.map((column, index) => (index === options.columns.length - 1 ? `minmax(${column.width}px, 1fr)` : `${column.width}px`)).join(" ")}`;
   const totalWidth = SELECT_WIDTH + options.columns.reduce((sum, column) => sum + column.width, 0);
 
   // Sticky offsets of the pinned columns (the select box is always pinned).
@@ -47,7 +48,7 @@ export function createRunsTable(options: RunsTableOptions): RunsTable {
   const [sortKey, descending] = options.sort.startsWith("-") ? [options.sort.slice(1), true] : [options.sort, false];
   const header = h(
     "div",
-    { class: "thead tr", style: `grid-template-columns:${template};width:${totalWidth}px`, role: "row" },
+    { class: "thead tr", style: `grid-template-columns:${template};width:${totalWidth}px;min-width:100%`, role: "row" },
     h("div", { class: "th pinned", style: "left:0" }, h("input", { type: "checkbox", title: "select all loaded rows", "aria-label": "select all", onchange: (event) => selectAll((event.target as HTMLInputElement).checked) })),
     options.columns.map((column, index) =>
       h(
@@ -64,7 +65,7 @@ export function createRunsTable(options: RunsTableOptions): RunsTable {
       ),
     ),
   );
-  const body = h("div", { class: "tbody", style: `width:${totalWidth}px` });
+  const body = h("div", { class: "tbody", style: `width:${totalWidth}px;min-width:100%` });
   const scroller = h("div", { class: "table-scroll", role: "table", "aria-rowcount": options.total }, header, body);
 
   function rowAt(index: number): RunRow | undefined {

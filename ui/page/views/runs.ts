@@ -28,7 +28,7 @@ export async function runsView(context: ViewContext): Promise<void> {
     class: "query",
     name: "where",
     value: state.where,
-    placeholder: 'e.g.  params.lr < 0.01 and (tags ~ /mlp/ or name in ("a", "b")) and not status = "failed"',
+    placeholder: 'e.g.  params.lr < 0.01 and (tags ~ /mlp/ or name in ("a", "b")) and not status == "failed"',
     spellcheck: "false",
     "aria-label": "query",
   });
