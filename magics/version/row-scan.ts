@@ -188,18 +188,26 @@ class ColumnAccumulator {
   private readonly categoryNames = new Map<number, string>();
   private countingCategories = true;
 
-  categoryHashed(high: number, low: number, decode: () => string): void {
-    if (!this.countingCategories) return;
+  /** Counts a value by its hashes; true when it is new and needs its text (nameCategory). */
+  categoryHashed(high: number, low: number): boolean {
+    if (!this.countingCategories) return false;
     const count = this.categoryCounts.get(high);
     if (count !== undefined) {
       if (this.categoryChecks.get(high) !== low) this.stopCategories();
       else this.categoryCounts.set(high, count + 1);
-    } else if (this.categoryCounts.size >= MAX_CATEGORIES) this.stopCategories();
-    else {
-      this.categoryCounts.set(high, 1);
-      this.categoryChecks.set(high, low);
-      this.categoryNames.set(high, decode());
+      return false;
     }
+    if (this.categoryCounts.size >= MAX_CATEGORIES) {
+      this.stopCategories();
+      return false;
+    }
+    this.categoryCounts.set(high, 1);
+    this.categoryChecks.set(high, low);
+    return true;
+  }
+
+  nameCategory(high: number, text: string): void {
+    this.categoryNames.set(high, text);
   }
 
   private stopCategories(): void {
@@ -307,44 +315,57 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
     let newlinesInRecord = 0;
 
     /** Parses one record at `position`; returns the index after it, or -1 when the buffer ends first. */
+    // Each field's two hashes are computed while its end is searched for: every byte is read once.
+    let fieldHigh = new Int32Array(64);
+    let fieldLow = new Int32Array(64);
+    const growFields = (): void => {
+      const growInt = (array: Int32Array) => {
+        const next = new Int32Array(array.length * 2);
+        next.set(array);
+        return next;
+      };
+      starts = growInt(starts);
+      ends = growInt(ends);
+      fieldHigh = growInt(fieldHigh);
+      fieldLow = growInt(fieldLow);
+      const nextQuoted = new Uint8Array(quoted.length * 2);
+      nextQuoted.set(quoted);
+      quoted = nextQuoted;
+    };
+
     const parseRecord = (from: number): number => {
       fields = 0;
       newlinesInRecord = 0;
       let index = from;
       for (;;) {
-        if (fields === starts.length) {
-          const grow = (array: Int32Array) => {
-            const next = new Int32Array(array.length * 2);
-            next.set(array);
-            return next;
-          };
-          starts = grow(starts);
-          ends = grow(ends);
-          const nextQuoted = new Uint8Array(quoted.length * 2);
-          nextQuoted.set(quoted);
-          quoted = nextQuoted;
-        }
+        if (fields === starts.length) growFields();
+        let h1 = 0x811c9dc5;
+        let h2 = 0x3c6ef372;
         if (index < filled && buffer[index] === 34) {
-          // Quoted field: runs to the closing quote ("" is an escaped quote).
+          // Quoted field: runs to the closing quote ("" is an escaped quote, hashed once).
           const start = index + 1;
+          let escapes = 0;
           index = start;
           for (;;) {
             if (index >= filled) return -1;
             const c = buffer[index]!;
             if (c === 34) {
               if (index + 1 >= filled && !eof) return -1;
-              if (buffer[index + 1] === 34) {
-                index += 2;
-                continue;
-              }
-              break;
-            }
-            if (c === 10) newlinesInRecord++;
+              if (buffer[index + 1] !== 34) break;
+              index++;
+              escapes++;
+            } else if (c === 10) newlinesInRecord++;
+            h1 = Math.imul(h1 ^ c, 16777619);
+            h2 = Math.imul(h2 ^ c, 0x9e3779b1);
+            h2 = (h2 << 13) | (h2 >>> 19);
             index++;
           }
+          const length = index - start - escapes;
           starts[fields] = start;
           ends[fields] = index;
           quoted[fields] = 1;
+          fieldHigh[fields] = mix32(h1 ^ length);
+          fieldLow[fields] = mix32(h2 + length);
           fields++;
           index++;
           if (index >= filled) {
@@ -362,18 +383,35 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
           throw new TableFormatError(path, line, `text after a closing quote in field ${fields}: quote the whole field and double the quotes inside it ("").`);
         }
         const start = index;
+        let crlf = false;
         while (index < filled) {
           const c = buffer[index]!;
           if (c === delimiter || c === 10) break;
+          if (c === 13) {
+            if (index + 1 >= filled) {
+              if (!eof) return -1;
+              crlf = true;
+              break;
+            }
+            if (buffer[index + 1] === 10) {
+              crlf = true;
+              break;
+            }
+          }
+          h1 = Math.imul(h1 ^ c, 16777619);
+          h2 = Math.imul(h2 ^ c, 0x9e3779b1);
+          h2 = (h2 << 13) | (h2 >>> 19);
           index++;
         }
         if (index >= filled && !eof) return -1;
-        let end = index;
-        if (end > start && buffer[end - 1] === 13) end--;
+        const length = index - start;
         starts[fields] = start;
-        ends[fields] = end;
+        ends[fields] = index;
         quoted[fields] = 0;
+        fieldHigh[fields] = mix32(h1 ^ length);
+        fieldLow[fields] = mix32(h2 + length);
         fields++;
+        if (crlf) return index + 2 > filled ? filled : index + 2;
         if (index >= filled) return index;
         if (buffer[index] === 10) return index + 1;
         index++; // delimiter
@@ -443,18 +481,9 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
         const start = starts[field]!;
         const end = ends[field]!;
         const isQuoted = quoted[field] === 1;
-        let h1 = 0x811c9dc5;
-        let h2 = 0x3c6ef372;
-        for (let index = start; index < end; index++) {
-          const c = buffer[index]!;
-          if (c === 34 && isQuoted) index++; // "" counts once
-          h1 = Math.imul(h1 ^ c, 16777619);
-          h2 = Math.imul(h2 ^ c, 0x9e3779b1);
-          h2 = (h2 << 13) | (h2 >>> 19);
-        }
+        const h1 = fieldHigh[field]!;
+        const h2 = fieldLow[field]!;
         const accumulator = accumulators[field]!;
-        h1 = mix32(h1 ^ (end - start));
-        h2 = mix32(h2 + (end - start));
         if (field === keyIndex) {
           keyHigh = h1;
           keyLow = h2;
@@ -471,7 +500,7 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
         const value = isQuoted ? NaN : parseNumber(buffer, start, end);
         if (Number.isNaN(value)) accumulator.scan.text++;
         else accumulator.number(value);
-        if (accumulator.countsCategories) accumulator.categoryHashed(h1, h2, () => fieldText(field));
+        if (accumulator.categoryHashed(h1, h2)) accumulator.nameCategory(h1, fieldText(field));
       }
       if (keyIndex === -1) sink.push(rowHigh, rowLow, rowHigh, rowLow, base + recordStart, next - recordStart, recordLine);
       else sink.push(keyHigh, keyLow, rowHigh, rowLow, base + recordStart, next - recordStart, recordLine);
@@ -684,7 +713,7 @@ function scanJson(path: string, options: ScanOptions, sink: Growable): { columns
       else if (typeof value === "boolean") accumulator.scan.booleans++;
       else if (typeof value === "object") accumulator.scan.objects++;
       else accumulator.scan.text++;
-      if (accumulator.countsCategories) accumulator.categoryHashed(h1, h2, () => text);
+      if (accumulator.categoryHashed(h1, h2)) accumulator.nameCategory(h1, text);
     }
     if (options.keyColumn !== undefined && !keyFound) {
       missingKeys++;
