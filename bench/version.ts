@@ -17,6 +17,7 @@ import { hashData, waitForCacheCopies } from "../magics/version/data.js";
 import { HashPool } from "../magics/version/hash-pool.js";
 import { VersionSession } from "../magics/version/session.js";
 import { StateCache } from "../magics/version/state-cache.js";
+import { rowDiffBench } from "./version-rows.js";
 
 const require = createRequire(import.meta.url);
 const TOTAL_MB = Number(process.env.LABNOTE_BENCH_VERSION_MB ?? 2048);
@@ -138,6 +139,8 @@ function kernelRoundTrips(project: string): void {
 }
 
 async function main(): Promise<void> {
+  // LABNOTE_BENCH_VERSION_ONLY=rows: only the row-diff section (two 100 MB CSV files, no 2 GB snapshot).
+  if (process.env.LABNOTE_BENCH_VERSION_ONLY === "rows") return rowDiffBench();
   const project = join(root, "project");
   const bytesPerFile = Math.floor((TOTAL_MB * 1024 * 1024) / FILES);
   const totalGB = (bytesPerFile * FILES) / 1e9;
@@ -244,6 +247,7 @@ async function main(): Promise<void> {
   // see the same machine load.
   kernelRoundTrips(join(root, "kernel"));
   await pool.close();
+  await rowDiffBench();
 }
 
 main()
