@@ -28,7 +28,20 @@ export function errorResponse(error: unknown): { status: number; body: ApiError 
   if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, body: { error: fastifyError.message ?? "bad request" } };
   }
+  if (isStoreUnavailable(error)) {
+    return { status: 503, body: { error: `The store is unavailable right now (${error instanceof Error ? error.message : String(error)}); labnote ui keeps retrying — reload in a moment.` } };
+  }
   return { status: 500, body: { error: `labnote ui: ${error instanceof Error ? error.message : String(error)}` } };
+}
+
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03", "08006", "08001", "08003", "SQLITE_BUSY", "SQLITE_LOCKED"]);
+
+/** A locked SQLite file or a PostgreSQL server that is restarting: a 503 the page can retry, not a 500. */
+function isStoreUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|connection timeout|database is locked|the database system is (starting up|shutting down)/i.test(message);
 }
 
 type Query = Record<string, unknown>;

@@ -116,7 +116,7 @@ export function registerRunRoutes(app: FastifyInstance, context: UiContext): voi
           min: metrics.length ? Math.min(...metrics) : null,
           max: metrics.length ? Math.max(...metrics) : null,
         }))
-        .sort((a, b) => b.count - a.count),
+        .sort((a, b) => b.count - a.count || JSON.stringify(a.value).localeCompare(JSON.stringify(b.value))),
     };
   });
 
