@@ -27,7 +27,9 @@ Options
   --reduce last|best  which logged value is the objective (default last)
   --mode min|max    direction (default min)
   --pruner NAME     none (default), median (stop trials worse than the median at the same step after 5 complete
-                    trials), asha (successive halving: rungs at 1, 4, 16, … steps keep the top quarter)
+                    trials), asha (successive halving: rungs at 1, 4, 16, … steps keep the top quarter),
+                    hyperband (successive-halving brackets from aggressive to none, η = 3, the longest trial's
+                    steps as the maximum resource)
   --study NAME      stored study name (default: derived from the cell body); studies live in the project store
                     (.labnote/ SQLite, or LABNOTE_STORE=postgres://… to share one study between kernels/machines)
   --seed N          reproducible sampling (default: the %seed in force, else a stored random seed)
@@ -54,7 +56,7 @@ export const magics: MagicSpec[] = [
         { name: "metric", type: "string", description: "objective from the run log, SPLIT.KEY (e.g. val.loss)" },
         { name: "reduce", type: "string", description: "last (default) or best logged value of --metric", choices: ["last", "best"], default: "last" },
         { name: "mode", type: "string", description: "min (default) or max", choices: ["min", "max"], default: "min" },
-        { name: "pruner", type: "string", description: "none (default), median, asha", choices: ["none", "median", "asha"], default: "none" },
+        { name: "pruner", type: "string", description: "none (default), median, asha, hyperband", choices: ["none", "median", "asha", "hyperband"], default: "none" },
         { name: "study", type: "string", description: "study name (default: from the cell body)" },
         { name: "seed", type: "integer", description: "seed for reproducible sampling" },
         { name: "parallel", type: "integer", description: "trials run concurrently (default 1)", default: 1 },

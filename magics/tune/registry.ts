@@ -1,6 +1,7 @@
 // Sampler and pruner names as the magic and the library accept them.
 import { MedianPruner } from "./pruners/median.js";
 import { SuccessiveHalvingPruner } from "./pruners/asha.js";
+import { HyperbandPruner } from "./pruners/hyperband.js";
 import { NopPruner, type Pruner } from "./pruners/types.js";
 import { GPSampler } from "./samplers/gp.js";
 import { GridSampler } from "./samplers/grid.js";
@@ -13,7 +14,7 @@ export type SamplerName = (typeof SAMPLER_NAMES)[number];
 /** The default: Gaussian-process BO, the best general sampler at tens to hundreds of trials (see bench/tune.ts). */
 export const DEFAULT_SAMPLER: SamplerName = "gp";
 
-export const PRUNER_NAMES = ["none", "median", "asha"] as const;
+export const PRUNER_NAMES = ["none", "median", "asha", "hyperband"] as const;
 export type PrunerName = (typeof PRUNER_NAMES)[number];
 
 export function createSampler(name: string): Sampler {
@@ -41,6 +42,8 @@ export function createPruner(name: string): Pruner {
       return new MedianPruner();
     case "asha":
       return new SuccessiveHalvingPruner();
+    case "hyperband":
+      return new HyperbandPruner();
     default:
       throw new Error(`Unknown pruner "${name}"; choose one of ${PRUNER_NAMES.join(", ")}.`);
   }
