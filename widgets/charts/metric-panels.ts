@@ -1,6 +1,8 @@
 // Pure Vega-Lite spec builders for training curves: (series, options) → spec. Rendering (and SVG) happens at the
 // display edge. Every series is downsampled to at most `maxPointsPerSeries` points; the store keeps all of them.
+// Each group of panels (metrics, system) carries one data array; each panel filters its metric from it.
 import { lttbIndices } from "./downsample.js";
+import { countAxis, rangeOf, valueScaleAndAxis } from "./readable-axes.js";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
@@ -52,30 +54,88 @@ export function seriesRows(series: ChartSeries, maxPoints: number, metric: strin
   return rows;
 }
 
-function facetPanel(rows: ChartRow[], options: Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight">>, encoding: VegaLiteSpec, title?: string): VegaLiteSpec {
-  const panel: VegaLiteSpec = {
-    data: { values: rows },
-    facet: { field: "metric", type: "nominal", title: null, header: { labelFontSize: 12, labelFontWeight: "bold" } },
-    columns: options.columns,
-    spec: {
-      width: options.panelWidth,
-      height: options.panelHeight,
-      mark: { type: "line", clip: true, strokeWidth: 1.5 },
-      encoding: {
-        x: { field: "step", type: "quantitative", title: "step" },
-        y: { field: "value", type: "quantitative", scale: { zero: false }, title: null },
-        tooltip: [
-          { field: "step", type: "quantitative" },
-          { field: "value", type: "quantitative", format: ".4g" },
-          ...Object.keys(encoding).map((channel) => ({ field: (encoding[channel] as { field: string }).field, type: "nominal" })),
-        ],
-        ...encoding,
-      },
-    },
-    resolve: { scale: { y: "independent", x: "independent" } },
+type PanelSettings = Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight">>;
+
+/** How the series of one panel group are told apart: by a field with a legend, or not at all (one series a panel). */
+interface SeriesColour {
+  field: "split" | "run";
+  title: string;
+  /** Shown only when some panel overlays several series; otherwise the colour says nothing. */
+  legend: boolean;
+}
+
+function seriesCount(rows: readonly ChartRow[], colour: SeriesColour | undefined): number {
+  return colour ? new Set(rows.map((row) => row[colour.field])).size : 1;
+}
+
+/**
+ * One panel per metric. Curves are lines; a series with a single point is drawn as a dot, and a panel whose every
+ * series has one point shows the value itself (system metrics sampled once in a short run). Axes come from
+ * readable-axes.ts: whole-number step axes, constant series labelled with their value.
+ */
+function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, colour: SeriesColour | undefined, showLegend: boolean): VegaLiteSpec {
+  const seriesKey = (row: ChartRow) => (colour ? String(row[colour.field]) : "");
+  const pointsPerSeries = new Map<string, number>();
+  for (const row of rows) pointsPerSeries.set(seriesKey(row), (pointsPerSeries.get(seriesKey(row)) ?? 0) + 1);
+  const filter = { filter: { field: "metric", equal: metric } };
+  const colourEncoding = colour
+    ? { color: { field: colour.field, type: "nominal", title: colour.title, ...(showLegend ? {} : { legend: null }) } }
+    : {};
+  if ([...pointsPerSeries.values()].every((count) => count === 1)) return valuePanel(metric, filter, settings, colour, colourEncoding);
+  const x = rangeOf(rows.map((row) => row.step));
+  const y = valueScaleAndAxis(rangeOf(rows.map((row) => row.value)));
+  const lone = [...pointsPerSeries.entries()].filter(([, count]) => count === 1).map(([key]) => key);
+  const encoding: VegaLiteSpec = {
+    x: { field: "step", type: "quantitative", title: "step", scale: { zero: false }, axis: countAxis(x) },
+    y: { field: "value", type: "quantitative", title: null, scale: y.scale, axis: y.axis },
+    tooltip: [
+      { field: "step", type: "quantitative" },
+      { field: "value", type: "quantitative", format: ".4~g" },
+      ...(colour ? [{ field: colour.field, type: "nominal" }] : []),
+    ],
+    ...colourEncoding,
   };
-  if (title !== undefined) panel.title = title;
-  return panel;
+  const layers: VegaLiteSpec[] = [{ mark: { type: "line", clip: true, strokeWidth: 1.5 } }];
+  if (lone.length > 0 && colour) {
+    layers.push({ transform: [{ filter: { field: colour.field, oneOf: lone } }], mark: { type: "point", filled: true, size: 40, clip: true } });
+  }
+  return { title: metric, width: settings.panelWidth, height: settings.panelHeight, transform: [filter], encoding, layer: layers };
+}
+
+/** A panel of single values: the number, large, with its series and step underneath. */
+function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSettings, colour: SeriesColour | undefined, colourEncoding: VegaLiteSpec): VegaLiteSpec {
+  const label = colour ? `datum.${colour.field} + ' · step ' + datum.step` : "'step ' + datum.step";
+  const rowEncoding = colour ? { y: { field: colour.field, type: "nominal", axis: null } } : {};
+  return {
+    title: metric,
+    width: settings.panelWidth,
+    height: settings.panelHeight,
+    transform: [
+      filter,
+      { calculate: "isValid(datum.value) ? format(datum.value, '.4~g') : 'not finite'", as: "shown" },
+      { calculate: label, as: "label" },
+    ],
+    encoding: { x: { value: settings.panelWidth / 2 }, ...rowEncoding },
+    layer: [
+      { mark: { type: "text", fontSize: 26, fontWeight: "bold", baseline: "bottom" }, encoding: { text: { field: "shown" }, ...colourEncoding } },
+      { mark: { type: "text", fontSize: 11, baseline: "top", dy: 4, color: "#666" }, encoding: { text: { field: "label" } } },
+    ],
+  };
+}
+
+/** The panels of one group (metrics, or system) over one shared data array, with one legend when it helps. */
+function panelGroup(rows: ChartRow[], settings: PanelSettings, colour: SeriesColour | undefined, title?: string): VegaLiteSpec {
+  const byMetric = new Map<string, ChartRow[]>();
+  for (const row of rows) {
+    const list = byMetric.get(row.metric);
+    if (list) list.push(row);
+    else byMetric.set(row.metric, [row]);
+  }
+  const showLegend = colour !== undefined && colour.legend && [...byMetric.values()].some((metricRows) => seriesCount(metricRows, colour) > 1);
+  const panels = [...byMetric.entries()].map(([metric, metricRows]) => metricPanel(metric, metricRows, settings, colour, showLegend));
+  const group: VegaLiteSpec = { data: { values: rows }, concat: panels, columns: settings.columns };
+  if (title !== undefined) group.title = title;
+  return group;
 }
 
 function withDefaults(options: ChartOptions): Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight" | "maxPointsPerSeries" | "systemSplit">> {
@@ -88,7 +148,7 @@ function withDefaults(options: ChartOptions): Required<Pick<ChartOptions, "colum
   };
 }
 
-/** A run's live chart: one panel per metric key with its splits overlaid, and the system metrics in their own panel. */
+/** A run's live chart: one panel per metric key with its splits overlaid, and the system metrics in their own panels. */
 export function buildRunChartSpec(series: readonly ChartSeries[], options: ChartOptions = {}): VegaLiteSpec {
   const settings = withDefaults(options);
   const metricRows: ChartRow[] = [];
@@ -100,16 +160,13 @@ export function buildRunChartSpec(series: readonly ChartSeries[], options: Chart
     for (const row of rows) target.push(row);
   }
   const panels: VegaLiteSpec[] = [];
-  if (metricRows.length > 0) panels.push(facetPanel(metricRows, settings, { color: { field: "split", type: "nominal", title: "split" } }));
-  if (systemRows.length > 0) {
-    panels.push(
-      facetPanel(systemRows, { ...settings, panelHeight: Math.round(settings.panelHeight * 0.6) }, { color: { field: "split", type: "nominal", legend: null } }, "system"),
-    );
-  }
+  if (metricRows.length > 0) panels.push(panelGroup(metricRows, settings, { field: "split", title: "split", legend: true }));
+  // One system metric a panel, one series each: no colour, no legend.
+  if (systemRows.length > 0) panels.push(panelGroup(systemRows, { ...settings, panelHeight: Math.round(settings.panelHeight * 0.6) }, undefined, "system"));
   return finish(panels, options.title);
 }
 
-/** Overlaid curves of several runs: one panel per split.key, colour = run, dash = split. */
+/** Overlaid curves of several runs: one panel per split.key, colour = run (with its legend). */
 export function buildCompareChartSpec(series: readonly ChartSeries[], options: ChartOptions = {}): VegaLiteSpec {
   const settings = withDefaults(options);
   const rows: ChartRow[] = [];
@@ -118,8 +175,7 @@ export function buildCompareChartSpec(series: readonly ChartSeries[], options: C
     const metric = one.split ? `${one.split}.${one.key}` : one.key;
     for (const row of seriesRows(one, settings.maxPointsPerSeries, metric)) rows.push(row);
   }
-  const panel = facetPanel(rows, settings, { color: { field: "run", type: "nominal", title: "run" } });
-  return finish(rows.length > 0 ? [panel] : [], options.title);
+  return finish(rows.length > 0 ? [panelGroup(rows, settings, { field: "run", title: "run", legend: true })] : [], options.title);
 }
 
 function finish(panels: VegaLiteSpec[], title: string | undefined): VegaLiteSpec {

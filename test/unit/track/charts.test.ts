@@ -28,8 +28,12 @@ describe("downsampling", () => {
   });
 });
 
+type Panel = Record<string, unknown> & { title?: unknown; transform?: unknown[]; encoding: Record<string, Record<string, unknown>>; layer: Array<Record<string, unknown>> };
+const panelsOf = (group: Record<string, unknown>): Panel[] => group.concat as Panel[];
+const panelNamed = (group: Record<string, unknown>, metric: string): Panel => panelsOf(group).find((panel) => panel.title === metric)!;
+
 describe("run chart spec", () => {
-  it("draws one panel per metric with splits overlaid and system metrics in their own panel", () => {
+  it("draws one panel per metric with splits overlaid and system metrics in their own panels", () => {
     const spec = buildRunChartSpec([
       { key: "loss", split: "train", steps: [0, 1, 2], values: [1, 0.5, NaN] },
       { key: "loss", split: "val", steps: [2], values: [0.7] },
@@ -38,14 +42,41 @@ describe("run chart spec", () => {
     ]);
     expect(spec.$schema).toContain("vega-lite/v5");
     const [metrics, system] = spec.vconcat as Record<string, unknown>[];
-    const rows = rowsOf(metrics);
+    const rows = rowsOf(metrics!);
     expect(new Set(rows.map((row) => row.metric))).toEqual(new Set(["loss", "acc"]));
     expect(rows.filter((row) => row.metric === "loss").map((row) => row.split)).toEqual(["train", "train", "train", "val"]);
     expect(rows.find((row) => row.step === 2 && row.split === "train")?.value).toBeNull(); // NaN → gap
-    expect((metrics.facet as { field: string }).field).toBe("metric");
-    expect(JSON.stringify(metrics.spec)).toContain('"color":{"field":"split"');
-    expect(rowsOf(system).map((row) => row.metric)).toEqual(["rss_mb", "rss_mb"]);
+    expect(panelsOf(metrics!).map((panel) => panel.title)).toEqual(["loss", "acc"]);
+    expect(panelNamed(metrics!, "loss").transform).toEqual([{ filter: { field: "metric", equal: "loss" } }]);
+    expect(panelNamed(metrics!, "loss").encoding.color).toMatchObject({ field: "split", title: "split" });
+    expect(panelNamed(metrics!, "loss").encoding.color!.legend).toBeUndefined(); // two splits overlaid: a legend
+    expect(rowsOf(system!).map((row) => row.metric)).toEqual(["rss_mb", "rss_mb"]);
+    expect(system!.title).toBe("system");
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec); // plain JSON, no NaN
+  });
+
+  it("shows a series of one point as a dot beside the curves, and a panel of single points as the value", () => {
+    const spec = buildRunChartSpec([
+      { key: "loss", split: "train", steps: [0, 1, 2], values: [1, 0.5, 0.4] },
+      { key: "loss", split: "val", steps: [2], values: [0.7] },
+      { key: "cpu_percent", split: "system", steps: [3], values: [42] },
+    ]);
+    const [metrics, system] = spec.vconcat as Record<string, unknown>[];
+    const loss = panelNamed(metrics!, "loss");
+    expect(loss.layer.map((layer) => (layer.mark as { type: string }).type)).toEqual(["line", "point"]);
+    expect(loss.layer[1]!.transform).toEqual([{ filter: { field: "split", oneOf: ["val"] } }]);
+    const cpu = panelNamed(system!, "cpu_percent");
+    expect(cpu.layer.map((layer) => (layer.mark as { type: string }).type)).toEqual(["text", "text"]);
+    expect(JSON.stringify(cpu.transform)).toContain("format(datum.value, '.4~g')");
+  });
+
+  it("labels a constant series with its value on a padded axis, and counts steps in whole numbers", () => {
+    const spec = buildRunChartSpec([{ key: "lr", split: "train", steps: [0, 1, 2, 3], values: [0.001, 0.001, 0.001, 0.001] }]);
+    const lr = panelNamed(spec, "lr");
+    expect(lr.encoding.y!.axis).toEqual({ values: [0.001], format: "~g" });
+    expect(lr.encoding.y!.scale).toMatchObject({ domain: [0.0005, 0.0015] });
+    expect(lr.encoding.x!.axis).toEqual({ values: [0, 1, 2, 3], format: "d" });
+    expect(lr.encoding.color!.legend).toBeNull(); // one split: nothing to tell apart
   });
 
   it("turns a 1M-point series into a spec of at most 1000 points per series", () => {
@@ -56,9 +87,10 @@ describe("run chart spec", () => {
     const rows = rowsOf(spec);
     expect(rows.length).toBeLessThanOrEqual(1000);
     expect(rows[rows.length - 1].step).toBe(n - 1);
+    expect(panelNamed(spec, "loss").encoding.x!.axis).toEqual({ tickMinStep: 1, format: "d" });
   });
 
-  it("compare overlays runs per split.key panel, coloured by run", () => {
+  it("compare overlays runs per split.key panel, coloured by run with a legend", () => {
     const spec = buildCompareChartSpec([
       { key: "loss", split: "val", run: "a", steps: [0, 1], values: [1, 0.5] },
       { key: "loss", split: "val", run: "b", steps: [0, 1], values: [1, 0.8] },
@@ -67,6 +99,6 @@ describe("run chart spec", () => {
     const rows = rowsOf(spec);
     expect(new Set(rows.map((row) => row.metric))).toEqual(new Set(["val.loss"]));
     expect(new Set(rows.map((row) => row.run))).toEqual(new Set(["a", "b"]));
-    expect(JSON.stringify(spec)).toContain('"color":{"field":"run"');
+    expect(panelNamed(spec, "val.loss").encoding.color).toEqual({ field: "run", type: "nominal", title: "run" });
   });
 });
