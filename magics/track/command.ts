@@ -13,6 +13,8 @@ const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT]
 %track compare RUN RUN …                overlaid curves and diffs of params, metrics, environment, code, data
 %track delete RUN                       deletes a run, its points, samples and artifacts
 %track report RUN [--out PATH]          standalone HTML report (inline SVG charts), written inside the project
+%track ui [--port N] [--host H] [--token T] [--allow-delete]
+                                        dashboard over this kernel's store (runs, curves, compare, studies); shows the link
 RUN is a run id, a unique id prefix, or a name (the latest run of that name).
 Outside a magic: import { track } from "labnote"; const run = track.start({ name, params }); …; await run.end();`;
 
@@ -74,6 +76,17 @@ export const magics: MagicSpec[] = [
         usage: "%track delete RUN",
         positionals: [{ name: "ID", description: "run id, unique id prefix or name", required: true }],
         run: async (args, ctx) => (await commands()).deleteRun(args, ctx),
+      },
+      ui: {
+        summary: "start the labnote ui dashboard for this kernel's store",
+        usage: "%track ui [--port N] [--host H] [--token T] [--allow-delete]",
+        options: [
+          { name: "port", type: "integer", description: "first port tried (default 7007; the next free one if taken)" },
+          { name: "host", type: "string", description: "address to bind (default 127.0.0.1; any other needs the token)" },
+          { name: "token", type: "string", description: "access token (generated when the host is not loopback)" },
+          { name: "allow-delete", type: "boolean", description: "let the dashboard delete runs" },
+        ],
+        run: async (args, ctx) => (await import("./ui.js")).startTrackUi(args, ctx),
       },
       report: {
         summary: "standalone HTML report of one run",

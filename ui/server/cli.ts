@@ -21,10 +21,12 @@ export interface UiFlags {
   host: string;
   token?: string;
   allowDelete: boolean;
+  /** Set by %track ui: exit when the kernel that started us goes (our stdin pipe closes). */
+  exitOnStdinClose: boolean;
 }
 
 export function parseUiFlags(args: string[]): UiFlags {
-  const flags: UiFlags = { port: 7007, host: "127.0.0.1", allowDelete: false };
+  const flags: UiFlags = { port: 7007, host: "127.0.0.1", allowDelete: false, exitOnStdinClose: false };
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
     const [flag, inline] = arg.includes("=") && arg.startsWith("--") ? (arg.split(/=(.*)/s, 2) as [string, string]) : [arg, undefined];
@@ -55,6 +57,9 @@ export function parseUiFlags(args: string[]): UiFlags {
       }
       case "--allow-delete":
         flags.allowDelete = true;
+        break;
+      case "--exit-on-stdin-close":
+        flags.exitOnStdinClose = true;
         break;
       default:
         throw new UiUsageError(`Unknown option "${arg}" for labnote ui.`);
@@ -168,4 +173,9 @@ export async function runUiCommand(args: string[]): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  if (flags.exitOnStdinClose) {
+    process.stdin.once("end", stop);
+    process.stdin.once("close", stop);
+    process.stdin.resume();
+  }
 }
