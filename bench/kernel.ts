@@ -1,112 +1,174 @@
-// npm run bench:kernel — labnote vs tslab through jupyter_client, in one run on this machine:
-// start-up to the first kernel_info_reply, execute round trip of `1 + 1` (p50/p95), declaration cells
-// (`const x${i} = ${i}`, p50/p95), completion round trip of the same request and of new text each round (p50).
-// Prints a table and the labnote/tslab ratios.
+// npm run bench:kernel — labnote against a standalone tslab and Deno's built-in Jupyter kernel, through
+// jupyter_client, in one run on this machine. Each request is timed to its reply and to the kernel's `idle` for it:
+// start-up to the first kernel_info_reply, the first `1 + 1` after it, execute of the same and of new text, declaration
+// cells, completion of the same and of new text. Prints the machine, the anchors' versions and how they were
+// installed, a table of medians with the spread across kernel starts, and labnote's ratio against each anchor.
 // Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
+//
+// Environment: BENCH_ROUNDS (40), BENCH_REPEATS (kernel starts per kernel, 4), BENCH_KERNELS (labnote,tslab,deno),
+// BENCH_ANCHORS_DIR (where tslab and deno are npm-installed; default <tmp>/labnote-bench-anchors, reused).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installAnchors, type KernelUnderTest } from "./kernel-anchors.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = "/usr/bin/python3";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 4);
+const KERNELS = (process.env.BENCH_KERNELS ?? "labnote,tslab,deno").split(",").map((name) => name.trim()).filter(Boolean);
+const ANCHORS_DIR = process.env.BENCH_ANCHORS_DIR ?? join(tmpdir(), "labnote-bench-anchors");
+
+interface Timed {
+  reply: number[];
+  idle: number[];
+}
 
 interface Sample {
   kernel: string;
   startup: number;
-  first_execute: number;
-  execute: number[];
-  execute_fresh: number[];
-  declare: number[];
-  complete: number[];
-  complete_fresh: number[];
+  first_execute: { reply: number; idle: number };
+  execute: Timed;
+  execute_fresh: Timed;
+  declare: Timed;
+  complete: Timed;
+  complete_fresh: Timed;
   /** Completion requests the kernel never answered (the measure stops at the first). */
   unanswered: number;
+  type_error_caught: boolean;
+  type_error: string | null;
+  /** 1-minute load average when this kernel start began. */
+  load: number;
 }
 
+type SeriesKey = "execute" | "execute_fresh" | "declare" | "complete" | "complete_fresh";
+
 function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function median(values: number[]): number {
-  return quantile(values, 0.5);
-}
+const median = (values: number[]): number => quantile(values, 0.5);
 
-function writeKernelspec(jupyterPath: string, name: string, argv: string[]): void {
+function writeKernelspec(jupyterPath: string, kernel: KernelUnderTest): string {
+  const name = `bench-${kernel.name}`;
   const directory = join(jupyterPath, "kernels", name);
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, "kernel.json"), JSON.stringify({ argv, display_name: name, language: "typescript", interrupt_mode: "signal" }));
+  writeFileSync(join(directory, "kernel.json"), JSON.stringify({ argv: kernel.argv, display_name: name, language: "typescript", interrupt_mode: "signal" }));
+  return name;
+}
+
+/** One row of the table: a number per kernel start, and the number over all of them. */
+interface Row {
+  label: string;
+  perStart: (sample: Sample) => number;
+  overall: (samples: Sample[]) => number;
+}
+
+function seriesRow(label: string, key: SeriesKey, to: keyof Timed, q = 0.5): Row {
+  return {
+    label,
+    perStart: (sample) => quantile(sample[key][to], q),
+    overall: (samples) => quantile(samples.flatMap((sample) => sample[key][to]), q),
+  };
+}
+
+function singleRow(label: string, value: (sample: Sample) => number): Row {
+  return { label, perStart: value, overall: (samples) => median(samples.map(value)) };
+}
+
+const ROWS: Row[] = [
+  singleRow("start-up to first kernel_info_reply", (s) => s.startup),
+  singleRow("first execute `1 + 1`, to reply", (s) => s.first_execute.reply),
+  singleRow("first execute `1 + 1`, to idle", (s) => s.first_execute.idle),
+  singleRow("FIRST RESULT: start-up + first execute to idle", (s) => s.startup + s.first_execute.idle),
+  seriesRow("execute `1 + 1` p50, to reply", "execute", "reply"),
+  seriesRow("execute `1 + 1` p50, to idle", "execute", "idle"),
+  seriesRow("execute `${i} + 1` p50, to reply", "execute_fresh", "reply"),
+  seriesRow("execute `${i} + 1` p50, to idle", "execute_fresh", "idle"),
+  seriesRow("declaration cell p50, to reply", "declare", "reply"),
+  seriesRow("declaration cell p50, to idle", "declare", "idle"),
+  seriesRow("declaration cell p95, to idle", "declare", "idle", 0.95),
+  seriesRow("completion `Math.fl` p50, to reply", "complete", "reply"),
+  seriesRow("completion `Math.fl` p50, to idle", "complete", "idle"),
+  seriesRow("completion new text p50, to reply", "complete_fresh", "reply"),
+  seriesRow("completion new text p50, to idle", "complete_fresh", "idle"),
+];
+
+function runOnce(kernelName: string, jupyterPath: string, scratch: string): Sample {
+  const project = mkdtempSync(join(scratch, "project-"));
+  const load = loadavg()[0]!;
+  const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernelName, project, String(ROUNDS)], {
+    cwd: project,
+    env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_PLATFORM_DIRS: "1" },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return { ...(JSON.parse(stdout.trim().split("\n").at(-1)!) as Omit<Sample, "load">), load };
+}
+
+function format(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(1) : "—";
 }
 
 function main(): void {
   const scratch = mkdtempSync(join(tmpdir(), "labnote-bench-"));
-  // The machine is shared: the load around the run says how far to trust small ratios.
-  const loadBefore = loadavg()[0]!;
   const jupyterPath = join(scratch, "jupyter");
-  writeKernelspec(jupyterPath, "bench-labnote", [process.execPath, join(REPO, "bin", "labnote.js"), "kernel", "-f", "{connection_file}"]);
-  writeKernelspec(jupyterPath, "bench-tslab", [process.execPath, join(REPO, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
-  const samples: Record<string, Sample[]> = { "bench-labnote": [], "bench-tslab": [] };
-  // Alternate the kernels so that background load on the shared machine hits both alike.
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    for (const kernel of Object.keys(samples)) {
-      const project = mkdtempSync(join(scratch, "project-"));
-      const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernel, project, String(ROUNDS)], {
-        cwd: project,
-        env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_PLATFORM_DIRS: "1" },
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      samples[kernel]!.push(JSON.parse(stdout.trim().split("\n").at(-1)!) as Sample);
-    }
-  }
-  const summary = (kernel: string) => {
-    const runs = samples[kernel]!;
-    const all = (key: "execute" | "execute_fresh" | "declare" | "complete" | "complete_fresh") => runs.flatMap((run) => run[key]);
-    return {
-      startup: median(runs.map((run) => run.startup)),
-      firstExecute: median(runs.map((run) => run.first_execute)),
-      firstResult: median(runs.map((run) => run.startup + run.first_execute)),
-      executeP50: median(all("execute")),
-      executeP95: quantile(all("execute"), 0.95),
-      executeFreshP50: median(all("execute_fresh")),
-      declareP50: median(all("declare")),
-      declareP95: quantile(all("declare"), 0.95),
-      completeP50: median(all("complete")),
-      completeFreshP50: median(all("complete_fresh")),
-    };
+  const labnote: KernelUnderTest = {
+    name: "labnote",
+    argv: [process.execPath, join(REPO, "bin", "labnote.js"), "kernel", "-f", "{connection_file}"],
+    version: `labnote (this checkout, dist/ built by npm run build)`,
+    installedBy: REPO,
   };
-  const labnote = summary("bench-labnote");
-  const tslab = summary("bench-tslab");
-  const rows: [string, keyof typeof labnote][] = [
-    ["start-up to first kernel_info_reply", "startup"],
-    ["first execute (engine warm-up)", "firstExecute"],
-    ["start-up + first execute", "firstResult"],
-    ["execute `1 + 1` p50", "executeP50"],
-    ["execute `1 + 1` p95", "executeP95"],
-    ["execute `${i} + 1` p50 (new text each)", "executeFreshP50"],
-    ["declaration cell p50", "declareP50"],
-    ["declaration cell p95", "declareP95"],
-    ["completion p50", "completeP50"],
-    ["completion p50 (new text each)", "completeFreshP50"],
-  ];
-  console.log(
-    `kernel bench: ${REPEATS} kernel starts each, ${ROUNDS} rounds per measure, node ${process.versions.node}, ` +
-      `1-minute load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
-  );
-  console.log(`${"measure (ms)".padEnd(40)}${"labnote".padStart(10)}${"tslab".padStart(10)}${"labnote/tslab".padStart(15)}`);
-  for (const [label, key] of rows) {
-    console.log(`${label.padEnd(40)}${labnote[key].toFixed(1).padStart(10)}${tslab[key].toFixed(1).padStart(10)}${(labnote[key] / tslab[key]).toFixed(2).padStart(15)}`);
+  const { anchors, problems } = installAnchors(ANCHORS_DIR, process.execPath, KERNELS.filter((name) => name !== "labnote"));
+  const kernels = [...(KERNELS.includes("labnote") ? [labnote] : []), ...anchors];
+  const specNames = new Map(kernels.map((kernel) => [kernel.name, writeKernelspec(jupyterPath, kernel)]));
+  const samples = new Map<string, Sample[]>(kernels.map((kernel) => [kernel.name, []]));
+  const loadBefore = loadavg()[0]!;
+  // Alternate the kernels so that background load on the shared machine hits all alike.
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    for (const kernel of kernels) samples.get(kernel.name)!.push(runOnce(specNames.get(kernel.name)!, jupyterPath, scratch));
   }
-  for (const [kernel, runs] of Object.entries(samples)) {
-    const missed = runs.reduce((sum, run) => sum + (run.unanswered ?? 0), 0);
-    if (missed > 0) console.log(`note: ${kernel.replace("bench-", "")} never answered ${missed} completion request(s); its new-text completion measure stopped there`);
+  const loadAfter = loadavg()[0]!;
+
+  console.log(`machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, node ${process.versions.node}`);
+  console.log(`load (1-minute average): ${loadBefore.toFixed(1)} before → ${loadAfter.toFixed(1)} after; at each kernel start: ${kernels.map((k) => `${k.name} ${samples.get(k.name)!.map((s) => s.load.toFixed(1)).join("/")}`).join(", ")}`);
+  for (const kernel of kernels) console.log(`${kernel.name}: ${kernel.version} — ${kernel.installedBy}`);
+  for (const problem of problems) console.log(`${problem.name}: NOT MEASURED — could not be installed: ${problem.reason}`);
+  console.log(`${REPEATS} kernel starts each (alternating), ${ROUNDS} rounds per measure; ms; median over all starts [lowest–highest per-start median]`);
+
+  const names = kernels.map((kernel) => kernel.name);
+  const others = names.filter((name) => name !== "labnote");
+  const hasLabnote = names.includes("labnote");
+  const header = ["measure (ms)".padEnd(48), ...names.map((name) => name.padStart(22)), ...(hasLabnote ? others.map((name) => `labnote/${name}`.padStart(16)) : [])];
+  console.log(header.join(""));
+  const summary: Record<string, Record<string, number>> = {};
+  for (const row of ROWS) {
+    const cells = [row.label.padEnd(48)];
+    const overall = new Map<string, number>();
+    for (const name of names) {
+      const runs = samples.get(name)!;
+      const value = row.overall(runs);
+      overall.set(name, value);
+      const perStart = runs.map(row.perStart).filter(Number.isFinite);
+      const spread = perStart.length > 1 ? ` [${format(Math.min(...perStart))}–${format(Math.max(...perStart))}]` : "";
+      cells.push(`${format(value)}${spread}`.padStart(22));
+      (summary[name] ??= {})[row.label] = value;
+    }
+    if (hasLabnote) for (const name of others) cells.push(`${(overall.get("labnote")! / overall.get(name)!).toFixed(2)}×`.padStart(16));
+    console.log(cells.join(""));
   }
-  console.log(JSON.stringify({ labnote, tslab }));
+  const typeChecked = names.map((name) => `${name} ${samples.get(name)!.every((s) => s.type_error_caught) ? "yes" : samples.get(name)!.some((s) => s.type_error_caught) ? "sometimes" : "no"}`);
+  console.log(`\`const wrongly_typed: string = 1;\` answered with an error reply: ${typeChecked.join(", ")}`);
+  for (const name of names) {
+    const missed = samples.get(name)!.reduce((sum, run) => sum + (run.unanswered ?? 0), 0);
+    if (missed > 0) console.log(`note: ${name} never answered ${missed} completion request(s); its new-text completion measure stopped there`);
+  }
+  console.log(JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), loadBefore, loadAfter }, kernels, problems, summary }));
 }
 
 main();

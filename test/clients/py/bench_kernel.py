@@ -1,8 +1,11 @@
 """Kernel latency through jupyter_client, for bench/kernel.ts.
 
 Usage: bench_kernel.py KERNEL_NAME PROJECT_DIR ROUNDS
-Prints one JSON line with milliseconds: startup (process start to the first kernel_info_reply), execute and
-declaration round trips (execute_request to execute_reply) and completion round trips, each as a list.
+Prints one JSON line with milliseconds. Every request is timed twice: to its reply on shell and to the kernel's
+`idle` status for it on iopub (what nbclient and JupyterLab's busy indicator wait for). `startup` is process start
+to the first kernel_info_reply; `first_execute` the first `1 + 1` after it; the other measures are lists, one entry
+per round. `type_error_caught` says whether `const s: string = 1` gave an error reply (a kernel that only
+transpiles runs it).
 """
 import json
 import sys
@@ -16,7 +19,7 @@ def reply_to(kc, msg_id, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            msg = kc.get_shell_msg(timeout=timeout)
+            msg = kc.get_shell_msg(timeout=max(0.01, deadline - time.time()))
         except Empty:
             break
         if msg["parent_header"].get("msg_id") == msg_id:
@@ -27,20 +30,41 @@ def reply_to(kc, msg_id, timeout=120):
 def wait_idle(kc, msg_id, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        msg = kc.get_iopub_msg(timeout=timeout)
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+        except Empty:
+            break
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             return
+    raise TimeoutError(f"no idle status for {msg_id}")
 
 
-def timed_execute(kc, code):
+def timed(kc, send, timeout=120):
+    """Sends one request; returns (reply, ms to the reply, ms to the idle status)."""
     started = time.perf_counter()
-    msg_id = kc.execute(code)
-    reply = reply_to(kc, msg_id)
-    elapsed = (time.perf_counter() - started) * 1000
-    wait_idle(kc, msg_id)
-    if reply["content"]["status"] != "ok":
+    msg_id = send()
+    reply = reply_to(kc, msg_id, timeout)
+    to_reply = (time.perf_counter() - started) * 1000
+    wait_idle(kc, msg_id, timeout)
+    to_idle = (time.perf_counter() - started) * 1000
+    return reply, to_reply, to_idle
+
+
+def timed_execute(kc, code, expect_ok=True):
+    reply, to_reply, to_idle = timed(kc, lambda: kc.execute(code))
+    if expect_ok and reply["content"]["status"] != "ok":
         raise RuntimeError(f"{code!r} failed: {reply['content']}")
-    return elapsed
+    return reply, to_reply, to_idle
+
+
+def series(rounds, measure):
+    """Runs measure(i) -> (to_reply, to_idle) for each round; returns {"reply": [...], "idle": [...]}."""
+    reply, idle = [], []
+    for i in range(rounds):
+        to_reply, to_idle = measure(i)
+        reply.append(to_reply)
+        idle.append(to_idle)
+    return {"reply": reply, "idle": idle}
 
 
 def main():
@@ -53,10 +77,10 @@ def main():
     # Poll with kernel_info_request like wait_for_ready does, but every 10 ms, and time the first reply.
     startup = None
     while startup is None:
-        msg_id = kc.kernel_info()
+        kc.kernel_info()
         try:
             while True:
-                msg = kc.get_shell_msg(timeout=0.05)
+                msg = kc.get_shell_msg(timeout=0.01)
                 if msg["msg_type"] == "kernel_info_reply":
                     startup = (time.perf_counter() - started) * 1000
                     break
@@ -69,35 +93,44 @@ def main():
             kc.get_shell_msg(timeout=0.2)
         except Empty:
             break
+    # Their idle statuses too, so that the first execute's idle is not confused with theirs.
+    while True:
+        try:
+            kc.get_iopub_msg(timeout=0.05)
+        except Empty:
+            break
     try:
-        first_execute = timed_execute(kc, "1 + 1")  # includes the engine's lazy TypeScript start
+        _, first_reply, first_idle = timed_execute(kc, "1 + 1")  # the first result a user sees
         for _ in range(3):
             timed_execute(kc, "1 + 1")
-        execute = [timed_execute(kc, "1 + 1") for _ in range(rounds)]
-        # A new expression each time: no per-text cache can help (labnote memoises tslab's transpile of re-run cells).
-        execute_fresh = [timed_execute(kc, f"{i} + 1") for i in range(rounds)]
-        declare = [timed_execute(kc, f"const x{i} = {i}") for i in range(rounds)]
-        complete = []
-        for _ in range(rounds + 3):
-            t = time.perf_counter()
-            msg_id = kc.complete("Math.fl", 7)
-            reply_to(kc, msg_id)
-            complete.append((time.perf_counter() - t) * 1000)
-        # New text each time, like a user typing: the type checker has to look at a changed cell every round.
-        # tslab now and then never answers one of these (no reply, nothing on stderr): count it and stop the measure.
-        complete_fresh, unanswered = [], 0
+        execute = series(rounds, lambda i: timed_execute(kc, "1 + 1")[1:])
+        # A new expression each time: no per-text cache can help (labnote memoises the transpile of re-run cells).
+        execute_fresh = series(rounds, lambda i: timed_execute(kc, f"{i} + 1")[1:])
+        declare = series(rounds, lambda i: timed_execute(kc, f"const x{i} = {i}")[1:])
+        for _ in range(3):
+            timed(kc, lambda: kc.complete("Math.fl", 7))
+        complete = series(rounds, lambda i: timed(kc, lambda: kc.complete("Math.fl", 7))[1:])
+        # New text each time, like a user typing. tslab now and then never answers one of these (no reply, nothing on
+        # stderr): count it and stop the measure.
+        complete_fresh, unanswered = {"reply": [], "idle": []}, 0
         for i in range(rounds):
             code = f"{i} + Math.fl"
-            t = time.perf_counter()
-            msg_id = kc.complete(code, len(code))
             try:
-                reply_to(kc, msg_id, timeout=10)
+                _, to_reply, to_idle = timed(kc, lambda: kc.complete(code, len(code)), timeout=10)
             except TimeoutError:
                 unanswered += 1
                 break
-            complete_fresh.append((time.perf_counter() - t) * 1000)
-        print(json.dumps({"kernel": kernel_name, "startup": startup, "first_execute": first_execute, "execute": execute, "execute_fresh": execute_fresh,
-                          "declare": declare, "complete": complete[3:], "complete_fresh": complete_fresh, "unanswered": unanswered}))
+            complete_fresh["reply"].append(to_reply)
+            complete_fresh["idle"].append(to_idle)
+        checked, _, _ = timed_execute(kc, "const wrongly_typed: string = 1;", expect_ok=False)
+        error = checked["content"]
+        print(json.dumps({
+            "kernel": kernel_name, "startup": startup, "first_execute": {"reply": first_reply, "idle": first_idle},
+            "execute": execute, "execute_fresh": execute_fresh, "declare": declare, "complete": complete,
+            "complete_fresh": complete_fresh, "unanswered": unanswered,
+            "type_error_caught": error["status"] == "error",
+            "type_error": (error.get("evalue") or "")[:200] if error["status"] == "error" else None,
+        }))
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
