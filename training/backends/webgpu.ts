@@ -1,8 +1,10 @@
 // WebGPU rung: Dawn through the `webgpu` npm package (Vulkan on Linux), then @tensorflow/tfjs-backend-webgpu.
+// Dawn is first probed in a child process (webgpu-probe.ts) so a machine without a GPU prints no Dawn warnings.
 // The backend registers itself only when navigator.gpu exists, so navigator.gpu is installed first.
 import type { BackendRung, Tf } from "./types.js";
 import { errorText, withTimeout } from "./types.js";
 import type { GpuAdapterLike, GpuDeviceLike, GpuLike } from "../webgpu/gpu-types.js";
+import { probeWebGpuAdapter } from "./webgpu-probe.js";
 
 const ADAPTER_TIMEOUT_MS = 10_000;
 
@@ -29,6 +31,13 @@ export function softwareAdapterName(adapter: GpuAdapterLike): string | undefined
 }
 
 async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapterLike }> {
+  // Dawn's warnings on a machine without a GPU go to fd 2, not through Node: ask a child process first.
+  const probe = await probeWebGpuAdapter();
+  if (!probe.ok) throw new Error(probe.reason);
+  const probedSoftware = softwareAdapterName({ info: probe.adapter, isFallbackAdapter: probe.adapter.isFallbackAdapter });
+  if (probedSoftware && process.env.LABNOTE_BACKEND !== "webgpu") {
+    throw new Error(`only a software WebGPU adapter (${probedSoftware}), slower than wasm; set LABNOTE_BACKEND=webgpu to use it anyway`);
+  }
   let dawn: DawnModule;
   try {
     const specifier: string = "webgpu";
