@@ -20,7 +20,7 @@ const VIEWPORT = { width: 1400, height: 900 };
 function trackCell(name: string, lr: number, width: number, tags: string, spikeAt = -1): string {
   return `%%track --name ${name} --param lr=${lr} --param width=${width} --tags ${tags}
 for (let step = 0; step <= 300; step++) {
-  const base = Math.exp(-step * ${lr} * 3) + 0.04 * Math.sin(step / 5);
+  const base = 0.05 + Math.exp(-step * ${lr} * 3) * (1 + 0.08 * Math.sin(step / 5));
   run.log({ loss: step === ${spikeAt} ? 25 : base }, { step, split: "train" });
   if (step % 30 === 0) run.log({ loss: base + 0.1, acc: 1 - Math.exp(-step * ${lr} * 2) }, { step, split: "val" });
 }
@@ -30,7 +30,7 @@ run.samples([{ input: "first", pred: 1, label: 1 }, { input: "second", pred: 0, 
 const TRACK_CELLS = [
   trackCell("mlp-a", 0.01, 32, "mlp,baseline", 150),
   trackCell("mlp-b", 0.003, 64, "mlp"),
-  trackCell("cnn-a", 0.01, 16, "cnn"),
+  trackCell("cnn-a", 0.02, 16, "cnn"),
   trackCell("cnn-b", 0.001, 16, "cnn,baseline"),
   trackCell("rnn-a", 0.03, 8, "rnn"),
 ];
@@ -54,6 +54,22 @@ async function chartRows(page: Page): Promise<DrawnRow[]> {
     const charts = (window as unknown as { __labnoteCharts: () => { spec: { concat?: { data: { values: unknown[] } }[] } }[] }).__labnoteCharts();
     return charts.flatMap((chart) => (chart.spec.concat ?? []).flatMap((panel) => panel.data.values)) as DrawnRow[];
   });
+}
+
+/** The specs on the page as JSON, panel sizes left out (they follow the window, not the view's state). */
+async function drawnSpecs(page: Page): Promise<string> {
+  const specs = await page.evaluate(() => JSON.stringify((window as unknown as { __labnoteCharts: () => { spec: unknown }[] }).__labnoteCharts().map((chart) => chart.spec)));
+  return specs.replace(/"(width|height)":\d+,/g, "");
+}
+
+/** A screenshot of the page down to the end of its content, into test-artifacts/screenshots and docs/screenshots. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  mkdirSync(DOC_SCREENSHOTS, { recursive: true });
+  await page.mouse.move(0, 0); // no hover highlight in the picture
+  const bottom = await page.evaluate(() => Math.ceil(document.querySelector("main")!.getBoundingClientRect().bottom));
+  await page.screenshot({ path: join(SCREENSHOTS, name), clip: { x: 0, y: 0, width: VIEWPORT.width, height: Math.min(VIEWPORT.height, Math.max(300, bottom)) } });
+  copyFileSync(join(SCREENSHOTS, name), join(DOC_SCREENSHOTS, name));
 }
 
 async function waitReady(page: Page): Promise<void> {
@@ -95,7 +111,7 @@ async function checkRunsAndCurves(page: Page, server: UiServer): Promise<void> {
   // Drawn: a line per run and split in each panel, and the min..max bands.
   expect(await page.locator(".curves-chart svg g.mark-line path").count()).toBeGreaterThanOrEqual(3 * 2 + 3);
   expect(await page.locator(".curves-chart svg g.mark-area path").count()).toBeGreaterThanOrEqual(3);
-  expect(await page.locator(".curves-chart svg").innerHTML()).toContain("cnn-b");
+  expect(await page.locator(".curves-chart svg.marks").innerHTML()).toContain("cnn-b");
 }
 
 describe("labnote ui in Chromium over a SQLite store filled by a real kernel", () => {
@@ -125,10 +141,10 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
 
   it("filters runs with an `or` query, points at a bad query's error, and overlays three runs' curves", async () => {
     await checkRunsAndCurves(page, server!);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    mkdirSync(DOC_SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, "ui-curves.png"), fullPage: true });
-    copyFileSync(join(SCREENSHOTS, "ui-curves.png"), join(DOC_SCREENSHOTS, "ui-curves.png"));
+    // The screenshot on a log scale: the spike and the three runs' decay are both readable there.
+    await page.check("input[name=log]");
+    await waitReady(page);
+    await screenshot(page, "ui-curves.png");
 
     await page.goto(`${server!.origin}/runs`);
     await waitReady(page);
@@ -143,8 +159,7 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await waitReady(page);
     await page.locator(".tbody .tr[data-run-id]").first().waitFor();
     for (const name of ["mlp-a", "cnn-b"]) await page.locator(`.tbody .tr[data-run-id]:has-text("${name}") input[type=checkbox]`).check();
-    await page.screenshot({ path: join(SCREENSHOTS, "ui-runs.png") });
-    copyFileSync(join(SCREENSHOTS, "ui-runs.png"), join(DOC_SCREENSHOTS, "ui-runs.png"));
+    await screenshot(page, "ui-runs.png");
     expect(pageErrors).toEqual([]);
   });
 
@@ -159,7 +174,7 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     expect(params).toContain("lr");
     expect(params).toContain("0.01");
     expect(await page.locator("section.card:has(h2:text-is('Metrics (final, min, max)'))").innerText()).toContain("val.acc");
-    await page.locator(".run-chart svg").waitFor();
+    await page.locator(".run-chart svg.marks").waitFor();
     await page.locator(".samples-table tbody tr").first().waitFor();
     expect(await page.locator(".samples-table tbody tr").count()).toBe(3);
     await page.fill("input[name=filter]", "second");
@@ -181,16 +196,42 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     const url = page.url();
     expect(new URL(url).searchParams.get("log")).toBe("1");
     expect(new URL(url).searchParams.get("x")).toBe("relative");
-    const before = await page.evaluate(() => JSON.stringify((window as unknown as { __labnoteCharts: () => { spec: unknown }[] }).__labnoteCharts().map((chart) => chart.spec)));
+    const before = await drawnSpecs(page);
 
     await page.reload();
     await waitReady(page);
     expect(page.url()).toBe(url);
     expect(await page.isChecked("input[name=log]")).toBe(true);
     expect(await page.inputValue("select[name=x]")).toBe("relative");
-    const after = await page.evaluate(() => JSON.stringify((window as unknown as { __labnoteCharts: () => { spec: unknown }[] }).__labnoteCharts().map((chart) => chart.spec)));
-    expect(after).toBe(before);
+    const after = await drawnSpecs(page);
+    expect(after === before, "the reloaded permalink draws the same spec").toBe(true);
     expect(before).toContain('"type":"log"');
+  });
+
+  it("saves the curves view as one HTML file that draws offline", async () => {
+    await page.goto(`${server!.origin}/runs?where=${encodeURIComponent("tags ~ /cnn/")}`);
+    await waitReady(page);
+    await expect.poll(async () => (await visibleRunNames(page)).length, { timeout: 30_000 }).toBe(2);
+    for (const row of await page.locator(".tbody .tr[data-run-id] input[type=checkbox]").all()) await row.check();
+    await page.getByRole("button", { name: "Chart (2)" }).click();
+    await waitReady(page);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("button.save-html")]);
+    const file = join(project, "saved-view.html");
+    await download.saveAs(file);
+
+    const offline = await browser!.newPage({ viewport: VIEWPORT });
+    const requested: string[] = [];
+    await offline.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : (requested.push(route.request().url()), route.abort())));
+    try {
+      await offline.goto(`file://${file}`);
+      await waitReady(offline);
+      expect(requested).toEqual([]); // everything it needs is inside the file
+      expect(await offline.locator(".curves-chart svg.marks g.mark-line path").count()).toBeGreaterThanOrEqual(2);
+      expect(await offline.locator(".curves-chart svg.marks").innerHTML()).toContain("cnn-a");
+      expect(await offline.locator("h1").innerText()).toContain("Curves");
+    } finally {
+      await offline.close();
+    }
   });
 
   it("opens a study: history, parallel coordinates and trials", async () => {
@@ -200,7 +241,7 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await page.waitForURL(/\/studies\/ui-study/);
     await waitReady(page);
     expect(await page.locator(".trials-table tbody tr").count()).toBe(4);
-    expect(await page.locator("section.card:has(h2:text-is('Optimisation history')) svg").count()).toBe(1);
+    expect(await page.locator("section.card:has(h2:text-is('Optimisation history')) svg.marks").count()).toBe(1);
     expect(await page.locator(".study-summary").innerText()).toContain("4 trials");
   });
 

@@ -73,6 +73,6 @@ export function diffBlock(diff: string): HTMLElement {
   return h(
     "pre",
     { class: "diff" },
-    diff.split("\n").map((line) => h("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : line.startsWith("@@") ? "hunk" : null }, line, "\n")),
+    diff.split("\n").map((line) => h("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : line.startsWith("@@") ? "hunk" : null }, line || " ")),
   );
 }

@@ -21,7 +21,7 @@ const FIXED: Column[] = [
   { id: "duration", label: "duration", width: 90, sortKey: "duration", numeric: true, cell: (row) => formatDuration(row.duration) },
   { id: "backend", label: "backend", width: 90, sortKey: "backend", cell: (row) => row.backend ?? "" },
   { id: "version", label: "version", width: 96, sortKey: "versionId", cell: (row) => (row.versionId ? h("code", { title: row.versionId }, row.versionId.slice(0, 8)) : "") },
-  { id: "study", label: "study", width: 110, sortKey: "studyName", cell: (row) => (row.studyName ? h("a", { href: `/studies/${encodeURIComponent(row.studyName)}` }, `${row.studyName} #${row.trialNumber ?? "?"}`) : "") },
+  { id: "study", label: "study", width: 110, sortKey: "study", cell: (row) => (row.studyName ? h("a", { href: `/studies/${encodeURIComponent(row.studyName)}` }, `${row.studyName} #${row.trialNumber ?? "?"}`) : "") },
 ];
 
 const DEFAULT_FIXED = ["status", "name", "tags", "duration"];
@@ -40,7 +40,8 @@ export function metricColumn(metric: string, statistic: MetricStatistic): Column
     id,
     label: statistic === "last" ? metric : `${metric} ${statistic}`,
     width: 104,
-    sortKey: statistic === "last" ? metric : `${metric}.${statistic}`,
+    // The server sorts by final values only (the --where paths); min and max columns are not sortable.
+    sortKey: statistic === "last" ? metric : null,
     numeric: true,
     cell: (row) => formatNumber(row.metrics[metric]?.[statistic] ?? null),
   };
@@ -57,7 +58,9 @@ export function allColumns(names: { params: string[]; metrics: string[] }): Colu
 
 /** Shown columns when the URL names none: the fixed essentials, up to 6 params and 6 final metrics, backend, version. */
 export function defaultColumnIds(names: { params: string[]; metrics: string[] }): string[] {
-  return [...DEFAULT_FIXED, ...names.params.slice(0, 6).map((name) => `params.${name}`), ...names.metrics.slice(0, 6), ...DEFAULT_TRAILING];
+  // Logged split metrics (val.acc, train.loss) first; summary numbers such as wall_time_s after them.
+  const metrics = [...names.metrics.filter((name) => name.includes(".")), ...names.metrics.filter((name) => !name.includes("."))];
+  return [...DEFAULT_FIXED, ...names.params.slice(0, 5).map((name) => `params.${name}`), ...metrics.slice(0, 5), ...DEFAULT_TRAILING];
 }
 
 /** Columns in display order: pinned first (sticky), then the rest as listed; unknown ids are kept as empty metric columns. */

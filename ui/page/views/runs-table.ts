@@ -33,8 +33,8 @@ export function createRunsTable(options: RunsTableOptions): RunsTable {
   const pages = new Map<number, RunRow[]>([[0, options.firstPage]]);
   const loading = new Set<number>();
   let destroyed = false;
-  // The last column takes any spare width so the rows span the table.
-  const template = `${SELECT_WIDTH}px ${options.columns.map((column, index) => (index === options.columns.length - 1 ? `minmax(${column.width}px, 1fr)` : `${column.width}px`)).join(" ")}`;
+  // An empty last track takes any spare width so the rows span the table.
+  const template = `${SELECT_WIDTH}px ${options.columns.map((column) => `${column.width}px`).join(" ")} minmax(0, 1fr)`;
   const totalWidth = SELECT_WIDTH + options.columns.reduce((sum, column) => sum + column.width, 0);
 
   // Sticky offsets of the pinned columns (the select box is always pinned).
