@@ -13,6 +13,8 @@ Usage:
       Run the kernel (Jupyter does this through the kernelspec).
   labnote ui [--store LOCATION] [--port N] [--host H] [--token T] [--allow-delete]
       Serve the dashboard (runs, curves, compare, studies, versions) over the store; prints the URL to open.
+  labnote repro V [--remote URL] [--data DIR] [--tolerance T] [--backend NAME] [--timeout S] [--notebook NAME] [--json]
+      Re-execute version V headless in a fresh kernel and compare it with what V recorded (see %version repro).
   labnote --help
 
 Then: jupyter lab, or jupyter console --kernel labnote, or jupyter nbconvert --execute --to notebook x.ipynb`;
@@ -93,6 +95,11 @@ export async function main(argv: string[]): Promise<void> {
           process.exitCode = 2;
           return;
         }
+      }
+      case "repro": {
+        const { reproCli } = await import("../magics/version/repro/cli.js");
+        process.exitCode = await reproCli(rest);
+        return;
       }
       case "install": {
         const flags = parseFlags(rest);

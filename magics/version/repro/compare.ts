@@ -45,6 +45,11 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** `(?:a(?:b(?:c)?)?)?`: matches any prefix of `rest`. */
+function nestedPrefix(rest: string): string {
+  return rest === "" ? "" : `(?:${escapeRegExp(rest[0]!)}${nestedPrefix(rest.slice(1))})?`;
+}
+
 export interface Normaliser {
   /** Replaces run ids (recorded and re-run alike) with a stable name, and clocks with <time>. */
   text(value: string): string;
@@ -56,7 +61,8 @@ export function normaliser(runIds: Map<string, string>): Normaliser {
     text(value) {
       let out = value.replace(ISO_TIME, "<time>");
       // Whole ids and the short prefixes tables print (8+ characters).
-      for (const id of ids) if (id.length >= 8 && out.includes(id.slice(0, 8))) out = out.replace(new RegExp(`${escapeRegExp(id.slice(0, 8))}${escapeRegExp(id.slice(8)).replace(/./g, "$&?")}`, "g"), runIds.get(id)!);
+      // Time-ordered ids share leading digits, so a token matches only when all of it is a prefix of the id.
+      for (const id of ids) if (id.length >= 8 && out.includes(id.slice(0, 8))) out = out.replace(new RegExp(`(?<![0-9a-z])${escapeRegExp(id.slice(0, 8))}${nestedPrefix(id.slice(8))}(?![0-9a-z])`, "g"), runIds.get(id)!);
       return out.replace(OBJECT_ID, "<oid>");
     },
   };
