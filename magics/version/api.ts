@@ -5,7 +5,8 @@ import { hashData, type DataManifest } from "./data.js";
 import { diffVersions, type VersionDiff } from "./diff.js";
 import { isWithin, toProjectPath } from "./paths.js";
 import { pullVersions, pushVersions, type SyncResult } from "./remote.js";
-import { checkoutVersion, forgetData, reproVersion, type CheckoutResult, type ForgetResult, type ReproReport } from "./restore.js";
+import { forgetEverywhere, type ForgetReport } from "./forget.js";
+import { checkoutVersion, reproVersion, type CheckoutResult, type ReproReport } from "./restore.js";
 import { currentSession, type VersionSession } from "./session.js";
 import { commitVersion, listVersions, readVersion, readVersionNotebook, resolveVersion, type VersionRecord, type VersionSummary } from "./versions.js";
 
@@ -47,7 +48,8 @@ export interface VersionApi {
   push(remote: string, options?: { data?: string }): Promise<SyncResult>;
   pull(remote: string, options?: { data?: string }): Promise<SyncResult>;
   repro(spec: string): Promise<ReproReport>;
-  forget(pathOrHash: string, reason: string): Promise<ForgetResult>;
+  /** Removes the bytes (and their rows) from every cache, remote, artifact and store it reaches; scrub: rewrites refs/labnote too. */
+  forget(pathOrHash: string, reason: string, options?: { scrub?: boolean }): Promise<ForgetReport>;
   /** Resolves a version name (id, unique prefix, @, @~N) to its full id. */
   resolve(spec: string): Promise<string>;
   /** Waits until every auto-snapshot queued so far is written. */
@@ -79,7 +81,7 @@ export function versionApi(getSession: () => VersionSession = currentSession): V
       const session = getSession();
       return reproVersion(session, await resolveVersion(session, spec));
     },
-    forget: (target, reason) => forgetData(getSession(), target, reason),
+    forget: (target, reason, options) => forgetEverywhere(getSession(), target, { reason, scrub: options?.scrub ?? false }),
     resolve: (spec) => resolveVersion(getSession(), spec),
     flush: () => getSession().flush(),
   };

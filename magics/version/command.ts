@@ -22,7 +22,10 @@ Your branches, HEAD, index and working tree are never touched; \`git log refs/la
                                        re-execute V headless in a fresh kernel (scratch directory, removed after)
                                        and compare runs, whole curves, cell outputs and data hashes with V:
                                        verdict identical | within-tolerance | differs, stored as a run tagged repro
-  %version forget PATH|HASH --reason TEXT   remove bytes from every cache it knows; later checkouts say why
+  %version forget PATH|HASH --reason TEXT [--scrub]   remove the bytes and their rows from every cache, remote data
+                                       directory, run artifact and SQLite store it knows; later checkouts say why;
+                                       --scrub rewrites refs/labnote commits whose outputs hold them; ends with where
+                                       the content still appears
 
 Versions are named by id, a unique id prefix, @ (latest) or @~N. Data bytes live in .labnote/cache (never in git),
 copied there by default; LABNOTE_CACHE=link hard-links instead (faster, no extra disk, but editing a file in place
@@ -217,14 +220,18 @@ export const magics: MagicSpec[] = [
         },
       },
       forget: {
-        summary: "Remove data bytes from every cache it knows (GDPR), leaving a tombstone",
-        usage: '%version forget PATH|HASH --reason "TEXT"',
-        positionals: [{ name: "TARGET", description: "a data path used in versions, or a sha256", required: true }],
-        options: [{ name: "reason", type: "string", description: "why (shown to later checkouts)", required: true }],
+        summary: "Remove data bytes from every cache, remote, artifact and store it knows (GDPR), leaving a tombstone",
+        usage: '%version forget PATH|HASH --reason "TEXT" [--scrub]',
+        positionals: [{ name: "TARGET", description: "a data path used in versions or snapshots, or a sha256", required: true }],
+        options: [
+          { name: "reason", type: "string", description: "why (shown to later checkouts)", required: true },
+          { name: "scrub", type: "boolean", description: "also rewrite the refs/labnote commits whose stored outputs hold the content" },
+        ],
         async run(args): Promise<MagicResult> {
-          const { api, render } = await library();
-          const result = await api.forget(positional(args, "TARGET"), String(args.options.reason ?? ""));
-          return { data: result, text: render.renderForget(result) };
+          const { api } = await library();
+          const { renderForgetReport } = await import("./forget-render.js");
+          const result = await api.forget(positional(args, "TARGET"), String(args.options.reason ?? ""), { scrub: args.options.scrub === true });
+          return { data: result, text: renderForgetReport(result) };
         },
       },
     },

@@ -2,7 +2,7 @@
 // repository: the row-level diff of two versions' data, forget --scrub reaching every copy, and diverged histories
 // settled with %version resolve.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allOutputs, ARTIFACTS, executeNotebook, writeNotebook, type NotebookJSON } from "../helpers/jupyter.js";
@@ -79,5 +79,87 @@ describe("%version diff --rows", () => {
     expect((unkeyed["application/json"] as { key: null; files: { rows: { changed: number } }[] }).files[0]!.rows.changed).toBe(0);
     const error = outputsOf(nb, "%version diff data/table.csv data/broken.csv --rows").find((output) => output.output_type === "error")!;
     expect(String(error.evalue)).toContain("data/broken.csv, line 3: 3 field(s), but the header names 2 column(s)");
+  });
+});
+
+/** Every file under `root`, recursively. */
+function filesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** The content of every git object reachable from refs/labnote/* (git CLI: rev-list --objects, cat-file --batch). */
+function labnoteObjects(dir: string): Buffer[] {
+  const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)", "refs/labnote/"], { cwd: dir, encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  const oids = execFileSync("git", ["rev-list", "--objects", ...refs], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 }).trim().split("\n").map((line) => line.split(" ")[0]!);
+  const batch = execFileSync("git", ["cat-file", "--batch"], { cwd: dir, input: `${oids.join("\n")}\n`, maxBuffer: 1 << 28 });
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < batch.length) {
+    const headerEnd = batch.indexOf(10, at);
+    const size = Number(batch.subarray(at, headerEnd).toString("latin1").split(" ")[2]);
+    out.push(batch.subarray(headerEnd + 1, headerEnd + 1 + size));
+    at = headerEnd + 1 + size + 1;
+  }
+  expect(out.length).toBe(oids.length);
+  return out;
+}
+
+describe("%version forget --scrub", () => {
+  it("leaves the forgotten bytes and rows nowhere under .labnote/, in no object reachable from refs/labnote, and not in the remote data directory", async () => {
+    const dir = project("version-forget");
+    const remote = join(dir, "..", `${dir.split("/").pop()}-remote`);
+    const rows = ["7,Ada Lovelace,ada.lovelace@example.org", "8,Grace Hopper,grace.hopper@example.org", "9,Alan Turing,alan.turing@example.org"];
+    const people = `id,name,email\n${rows.join("\n")}\n`;
+    const notebook = join(dir, "forget.ipynb");
+    writeNotebook(notebook, [
+      write("data/people.csv", people),
+      "%version data data/people.csv",
+      'import { readFileSync } from "node:fs";\nconst people = readFileSync("data/people.csv", "utf8");\nconsole.log(people);\npeople.split("\\n")[1]',
+      '%%track --name consent\nrun.samples([{ input: people.split("\\n")[2], pred: 1, label: 1 }]);\nawait run.artifact("data/people.csv");\nrun.log({ loss: 1 }, { step: 0 });',
+      '%version commit -m "with people"',
+      `%version push ${remote}`,
+      '%version forget data/people.csv --reason "withdrawn consent" --scrub',
+      // The user deletes the working copy the report names; a later checkout says why the bytes are gone.
+      'import { unlinkSync } from "node:fs";\nunlinkSync("data/people.csv");',
+      "%version checkout @ --data",
+    ]);
+    const nb = await executeNotebook(notebook, { cwd: dir, timeoutSec: 240, allowErrors: true, env: { LABNOTE_AUTOSNAPSHOT: "on" } });
+    const errors = allOutputs(nb).filter((output) => output.output_type === "error");
+    expect(errors).toEqual([]);
+    // The printed rows really reached the stores before the forget (so the search below means something).
+    const printed = outputsOf(nb, [nb.cells[2]!.source].flat().join("")).map((output) => String(output.text ?? "")).join("");
+    expect(printed).toContain(rows[0]);
+
+    const report = resultOf(nb, '%version forget data/people.csv --reason "withdrawn consent" --scrub')["application/json"] as {
+      hashes: string[];
+      removedFrom: string[];
+      artifactsRemoved: string[];
+      redacted: { file: string; table: string; column: string }[];
+      scrub: { commitsRewritten: number; refs: { ref: string }[] };
+      remaining: { place: string; detail: string }[];
+    };
+    expect(report.hashes).toHaveLength(1);
+    expect(report.removedFrom).toHaveLength(2);
+    expect(report.artifactsRemoved).toHaveLength(1);
+    expect(report.redacted.map((entry) => `${entry.file} ${entry.table}.${entry.column}`)).toEqual(expect.arrayContaining([".labnote/labnote.db samples.input", ".labnote/history.sqlite output_history.output"]));
+    expect(report.scrub.commitsRewritten).toBeGreaterThan(0);
+    expect(report.scrub.refs.map((ref) => ref.ref)).toEqual(expect.arrayContaining(["refs/labnote/notebook/cells", "refs/labnote/notebook/versions"]));
+    // What it names as left: the user's own working copy (labnote does not delete it) and the pre-rewrite objects.
+    expect(report.remaining.map((entry) => entry.place)).toContain("data/people.csv (your working copy)");
+    expect(report.remaining.filter((entry) => !entry.place.includes("working copy") && !entry.place.includes("unreachable objects"))).toEqual([]);
+    const checkout = resultOf(nb, "%version checkout @ --data")["application/json"] as { data: { missing: { message: string }[] } };
+    expect(checkout.data.missing[0]!.message).toMatch(/^data\/people.csv: removed on \d{4}-\d{2}-\d{2}: withdrawn consent$/);
+
+    const needles = [people, people.trimEnd(), ...rows, ...rows.map((row) => JSON.stringify(row).slice(1, -1))].map((needle) => Buffer.from(needle));
+    const holds = (bytes: Buffer) => needles.some((needle) => bytes.includes(needle));
+    const labnoteFiles = filesUnder(join(dir, ".labnote"));
+    expect(labnoteFiles.some((file) => file.endsWith("labnote.db"))).toBe(true);
+    expect(labnoteFiles.filter((file) => holds(readFileSync(file)))).toEqual([]);
+    const objects = labnoteObjects(dir);
+    expect(objects.length).toBeGreaterThan(10);
+    expect(objects.filter(holds).map((bytes) => bytes.toString("utf8").slice(0, 200))).toEqual([]);
+    expect(filesUnder(remote).filter((file) => holds(readFileSync(file)))).toEqual([]);
+    execFileSync("git", ["fsck", "--strict"], { cwd: dir, stdio: "pipe" });
   });
 });
