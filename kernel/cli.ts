@@ -11,6 +11,9 @@ Usage:
       Remove the kernelspec.
   labnote kernel -f CONNECTION_FILE
       Run the kernel (Jupyter does this through the kernelspec).
+  labnote worker NOTEBOOK --study NAME [--trials N] [--store URL] [--local]
+      Run the notebook headless up to its %%tune cell for study NAME, as one more worker on that shared study
+      (PostgreSQL for workers on several machines; --local allows SQLite for workers on this machine only).
   labnote ui [--store LOCATION] [--port N] [--host H] [--token T] [--allow-delete]
       Serve the dashboard (runs, curves, compare, studies, versions) over the store; prints the URL to open.
   labnote repro V [--remote URL] [--data DIR] [--tolerance T] [--backend NAME] [--timeout S] [--notebook NAME] [--json]
@@ -84,6 +87,19 @@ export async function main(argv: string[]): Promise<void> {
       case "kernel": {
         const { runKernel } = await import("./main.js");
         return await runKernel(connectionFileFrom(rest));
+      }
+      case "worker": {
+        const { runWorker, WorkerUsageError, WORKER_USAGE } = await import("../magics/tune/worker-cli.js");
+        try {
+          process.exitCode = await runWorker(rest);
+        } catch (error) {
+          if (!(error instanceof WorkerUsageError)) throw error;
+          console.error(`labnote worker: ${error.message}\n\nUsage: ${WORKER_USAGE}`);
+          process.exitCode = 2;
+        }
+        // The engine's timers and tfjs may hold the event loop: a finished worker ends here.
+        setTimeout(() => process.exit(), 200).unref();
+        return;
       }
       case "ui": {
         const { runUiCommand, UiUsageError, UI_USAGE } = await import("../ui/server/cli.js");

@@ -8,6 +8,7 @@ import { historyChart, importanceChart, parallelCoordinatesChart, sliceChart } f
 import { IMPORTANCE_ESTIMATOR, parameterImportances } from "./importance.js";
 import type { Distribution, ParamValue } from "./space.js";
 import { Study, type Mode, type StudySummary, type TrialResult } from "./study.js";
+import { coordinatorFor } from "./coordination.js";
 import { assertNotTestMetric, parseMetric, TestDataError, testDataError, testPathsNamedIn } from "./test-guard.js";
 import type { Trial } from "./trial.js";
 import { TUNE_USAGE } from "./usage.js";
@@ -72,8 +73,10 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
     { name: "trial", type: 'import("labnote").Trial' },
     { name: "run", type: 'import("labnote").Run' },
   ]);
-  const { getStore } = await import("../../store/index.js");
+  const { getStore, resolveStoreLocation } = await import("../../store/index.js");
   const store = await getStore(ctx.session.projectDir);
+  // On PostgreSQL, kernels and `labnote worker`s share the study through PostgreSQL's own locks (coordination.ts).
+  const coordinator = await coordinatorFor(resolveStoreLocation(ctx.session.projectDir));
   const seedModule = await loadOptional<{ currentSeed(): number | null }>("../seed/state.js");
   const seed = option<number>(args, "seed") ?? seedModule?.currentSeed() ?? undefined;
   const studyName = option<string>(args, "study") ?? `cell-${createHash("sha1").update(args.body).digest("hex").slice(0, 10)}`;
@@ -88,8 +91,10 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
       store,
       kernelId: ctx.session.kernelId,
       config: { metric: metric ?? null, reduce, body: args.body },
+      ...(coordinator ? { coordinator } : {}),
     });
   } catch (error) {
+    await coordinator?.close();
     throw new MagicError(error instanceof Error ? error.message : String(error));
   }
   const track = await loadOptional<{ track: { start(options: object): TrialRun } }>("../track/index.js");
@@ -138,6 +143,20 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
   };
 
   let summary: StudySummary;
+  // Other processes' trials (workers) appear live too: the bar and chart follow the whole study in the store.
+  const showOthers = coordinator
+    ? setInterval(() => {
+        void study.summary().then(async (whole) => {
+          const done = whole.trials.filter((t) => t.state !== "running");
+          if (done.length <= finished) return;
+          finished = done.length;
+          live.splice(0, live.length, ...done);
+          const best = bestOf(live, mode);
+          progress.update(Math.min(finished, trials), `%%tune ${studyName} (all processes)${best ? ` — best ${formatNumber(best.value!)} (trial ${best.number})` : ""}`);
+          await chart.vegaLite(historyChart(live, mode, `${studyName}: optimisation history`), { svg: false });
+        }, () => undefined);
+      }, 2000)
+    : undefined;
   try {
     summary = await study.optimize(objective, {
       trials,
@@ -145,8 +164,11 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
       timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       signal: ctx.signal,
       onTrialEnd: async (_trial, result) => {
-        finished++;
-        live.push(result);
+        // (The refresh of other processes' trials may have brought this one in already.)
+        if (!live.some((t) => t.number === result.number)) {
+          finished++;
+          live.push(result);
+        }
         if (result.state === "failed" && result.error) {
           if (result.error.startsWith("TestDataError")) ctx.warn(`labnote: trial ${result.number} refused: ${result.error}`);
           else if (!warnedErrors.has(result.error)) ctx.warn(`labnote: trial ${result.number} failed: ${result.error} (the study continues)`);
@@ -162,6 +184,9 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
     });
   } catch (error) {
     throw new MagicError(`%%tune ${studyName} stopped: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearInterval(showOthers);
+    await coordinator?.close();
   }
   const interrupted = ctx.signal.aborted ? " (interrupted: no new trials were started; re-run the cell to resume)" : "";
   progress.done(`%%tune ${studyName} — ${summary.trials.length} trials${interrupted}`);

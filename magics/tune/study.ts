@@ -8,6 +8,7 @@ import type { Sampler, SamplingContext, TrialHistory } from "./samplers/types.js
 import { intersectionSearchSpace } from "./samplers/types.js";
 import { distributionFromJSON, distributionToJSON, sameDistribution, SearchSpaceError, type Distribution, type ParamValue } from "./space.js";
 import { Trial, TrialPruned, type TrialHost } from "./trial.js";
+import { failTrialsOfDeadOwners, type StudyCoordinator } from "./coordination.js";
 
 export type Mode = "min" | "max";
 
@@ -26,6 +27,11 @@ export interface StudyOptions {
   heartbeatMs?: number;
   /** A running trial whose heartbeat is older than this is marked failed (its kernel died). */
   staleAfterMs?: number;
+  /**
+   * Many processes on one PostgreSQL study (coordination.ts): exactly `trials` trials started among them, a dead
+   * process's trial marked failed at once, and optimize() returns when every trial of the study has finished.
+   */
+  coordinator?: StudyCoordinator;
 }
 
 export interface TrialResult {
@@ -128,8 +134,11 @@ export class Study {
     if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`parallel must be a positive integer, got ${parallel}.`);
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
     await this.store.failStaleTrials(this.record.id, Date.now() - (this.options.staleAfterMs ?? 120_000));
+    const coordinator = this.options.coordinator;
+    if (coordinator && this.options.kernelId !== undefined) await coordinator.register(this.options.kernelId);
     await this.refresh();
     const heartbeat = setInterval(() => {
+      if (coordinator) this.track(this.failTrialsOfDeadProcesses(coordinator).then(() => undefined));
       const ids = [...this.active.values()].map((entry) => entry.id);
       if (ids.length > 0) this.track(this.store.heartbeatTrials(ids, Date.now()));
       // Another kernel on this study may have died meanwhile: its trials must not stay "running".
@@ -139,28 +148,50 @@ export class Study {
     let reserving = 0;
     // The study's size counts every trial any kernel created (numbers come from the store), so many kernels
     // sharing one study stop together at `trials` (give or take the trials being created at that moment).
+    const reserve = async (): Promise<TrialRecord | undefined> => {
+      await this.refresh();
+      if (this.records.size + reserving >= options.trials) return undefined;
+      reserving++;
+      try {
+        const record = await this.store.createTrial(this.record.id, { kernelId: this.options.kernelId });
+        this.records.set(record.number, record);
+        return record;
+      } finally {
+        reserving--;
+      }
+    };
     const worker = async (): Promise<void> => {
       while (options.signal?.aborted !== true && Date.now() < deadline) {
-        await this.refresh();
-        if (this.records.size + reserving >= options.trials) return;
-        reserving++;
-        let record: TrialRecord;
-        try {
-          record = await this.store.createTrial(this.record.id, { kernelId: this.options.kernelId });
-          this.records.set(record.number, record);
-        } finally {
-          reserving--;
-        }
+        // With a coordinator, counting and creating are one step across every process of the study: no overshoot.
+        const record = coordinator ? await coordinator.exclusive(this.record.id, reserve) : await reserve();
+        if (!record) return;
         await this.runOne(record, objective, options);
       }
     };
     try {
       await Promise.all(Array.from({ length: parallel }, () => worker()));
+      if (coordinator) await this.waitForOtherProcesses(coordinator, options.signal, deadline);
     } finally {
       clearInterval(heartbeat);
       await this.flush();
     }
     return this.summary();
+  }
+
+  /** Marks failed the running trials of processes that have died (their PostgreSQL session ended). */
+  private async failTrialsOfDeadProcesses(coordinator: StudyCoordinator): Promise<number[]> {
+    return failTrialsOfDeadOwners(this.store, coordinator, this.records.values(), (number) => this.active.has(number));
+  }
+
+  /** The budget is spent: wait until the trials other processes are running finish (or their process dies). */
+  private async waitForOtherProcesses(coordinator: StudyCoordinator, signal: AbortSignal | undefined, deadline: number): Promise<void> {
+    for (;;) {
+      await this.refresh();
+      if (await this.failTrialsOfDeadProcesses(coordinator).then((failed) => failed.length > 0)) await this.refresh();
+      const othersRunning = [...this.records.values()].some((record) => record.state === "running" && !this.active.has(record.number));
+      if (!othersRunning || signal?.aborted === true || Date.now() >= deadline) return;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
   }
 
   /** Every trial of the study (all kernels), freshly read from the store. */
