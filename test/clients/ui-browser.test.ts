@@ -93,6 +93,7 @@ async function checkRunsAndCurves(page: Page, server: UiServer): Promise<void> {
   await waitReady(page);
   await page.locator(".tbody .tr[data-run-id]").first().waitFor();
   expect(await visibleRunNames(page)).toEqual(expect.arrayContaining(["mlp-a", "mlp-b", "cnn-a", "cnn-b", "rnn-a"]));
+  expect(await page.getByRole("button", { name: /Delete/ }).count()).toBe(0); // read-only unless --allow-delete
 
   await query(page, 'name == "mlp-a" or tags ~ /cnn/');
   await expect.poll(async () => (await visibleRunNames(page)).sort(), { timeout: 30_000 }).toEqual(["cnn-a", "cnn-b", "mlp-a"]);
@@ -154,6 +155,30 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await error.waitFor({ state: "visible" });
     expect(await error.innerText()).toMatch(/position \d+/);
     expect(await page.locator("input.query").getAttribute("aria-invalid")).toBe("true");
+
+    // Group by a tag with the mean/min/max of a metric; pin a column and hide another — all kept in the URL.
+    await page.goto(`${server!.origin}/runs?group=tags&gm=val.acc`);
+    await waitReady(page);
+    const cnnGroup = page.locator(".groups-table tbody tr", { hasText: "cnn" });
+    await cnnGroup.waitFor();
+    expect((await cnnGroup.innerText()).split("\t").map((cell) => cell.trim()).slice(0, 2)).toEqual(["cnn", "2"]);
+    await page.locator(".columns-chooser summary").click();
+    await page.locator("button[data-pin='params.width']").click();
+    await waitReady(page);
+    await page.locator(".columns-chooser summary").click();
+    await page.locator("input[name='show:tags']").uncheck();
+    await waitReady(page);
+    const address = new URL(page.url());
+    expect(address.searchParams.get("pin")).toBe("params.width");
+    expect(address.searchParams.get("cols")!.split(",")).not.toContain("tags");
+    const headers = page.locator(".thead .th[data-column]");
+    expect(await headers.first().getAttribute("data-column")).toBe("params.width");
+    expect(await headers.first().getAttribute("class")).toContain("pinned");
+    expect(await page.locator(".thead .th[data-column='tags']").count()).toBe(0);
+    await page.reload();
+    await waitReady(page);
+    expect(await page.locator(".thead .th[data-column]").first().getAttribute("data-column")).toBe("params.width");
+    expect(await page.locator(".groups-table tbody tr", { hasText: "cnn" }).count()).toBe(1);
 
     await page.goto(`${server!.origin}/runs?sort=-params.lr`);
     await waitReady(page);

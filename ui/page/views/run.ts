@@ -17,7 +17,10 @@ export async function runView(context: ViewContext): Promise<void> {
   if (context.left()) return;
   const { run } = detail;
 
-  const metricEntries = Object.entries(run.metrics).map(([name, value]): [string, unknown] => [name, `${formatNumber(value.last)}   (min ${formatNumber(value.min)}, max ${formatNumber(value.max)})`]);
+  const metricEntries = Object.entries(run.metrics).map(([name, value]): [string, unknown] => [
+    name,
+    value.min === null && value.max === null ? formatNumber(value.last) : `${formatNumber(value.last)}   (min ${formatNumber(value.min)}, max ${formatNumber(value.max)})`,
+  ]);
   const systemSeries = detail.series.filter((one) => one.system);
   const curveKeys = [...new Set(detail.series.filter((one) => !one.system).map((one) => one.key))];
   const curvesHolder = h("div", { class: "chart run-chart" });

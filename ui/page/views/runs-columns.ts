@@ -14,13 +14,13 @@ export interface Column {
 }
 
 const FIXED: Column[] = [
-  { id: "status", label: "status", width: 92, sortKey: "status", cell: (row) => h("span", { class: `status status-${row.status}` }, row.status) },
-  { id: "name", label: "name", width: 190, sortKey: "name", cell: (row) => h("a", { href: `/run/${encodeURIComponent(row.id)}`, class: "run-link", title: row.id }, row.name || row.id.slice(0, 8)) },
-  { id: "tags", label: "tags", width: 150, sortKey: null, cell: (row) => row.tags.map((tag) => h("span", { class: "tag" }, tag)) },
+  { id: "status", label: "status", width: 86, sortKey: "status", cell: (row) => h("span", { class: `status status-${row.status}` }, row.status) },
+  { id: "name", label: "name", width: 170, sortKey: "name", cell: (row) => h("a", { href: `/run/${encodeURIComponent(row.id)}`, class: "run-link", title: row.id }, row.name || row.id.slice(0, 8)) },
+  { id: "tags", label: "tags", width: 130, sortKey: null, cell: (row) => row.tags.map((tag) => h("span", { class: "tag" }, tag)) },
   { id: "startedAt", label: "started", width: 150, sortKey: "startedAt", cell: (row) => formatTime(row.startedAt) },
-  { id: "duration", label: "duration", width: 90, sortKey: "duration", numeric: true, cell: (row) => formatDuration(row.duration) },
-  { id: "backend", label: "backend", width: 90, sortKey: "backend", cell: (row) => row.backend ?? "" },
-  { id: "version", label: "version", width: 96, sortKey: "versionId", cell: (row) => (row.versionId ? h("code", { title: row.versionId }, row.versionId.slice(0, 8)) : "") },
+  { id: "duration", label: "duration", width: 80, sortKey: "duration", numeric: true, cell: (row) => formatDuration(row.duration) },
+  { id: "backend", label: "backend", width: 84, sortKey: "backend", cell: (row) => row.backend ?? "" },
+  { id: "version", label: "version", width: 84, sortKey: "versionId", cell: (row) => (row.versionId ? h("code", { title: row.versionId }, row.versionId.slice(0, 8)) : "") },
   { id: "study", label: "study", width: 110, sortKey: "study", cell: (row) => (row.studyName ? h("a", { href: `/studies/${encodeURIComponent(row.studyName)}` }, `${row.studyName} #${row.trialNumber ?? "?"}`) : "") },
 ];
 
@@ -28,7 +28,7 @@ const DEFAULT_FIXED = ["status", "name", "tags", "duration"];
 const DEFAULT_TRAILING = ["backend", "version"];
 
 export function paramColumn(name: string): Column {
-  return { id: `params.${name}`, label: name, width: 100, sortKey: `params.${name}`, numeric: true, cell: (row) => formatValue(row.params[name]) };
+  return { id: `params.${name}`, label: name, width: 84, sortKey: `params.${name}`, numeric: true, cell: (row) => formatValue(row.params[name]) };
 }
 
 export type MetricStatistic = "last" | "min" | "max";
@@ -39,7 +39,7 @@ export function metricColumn(metric: string, statistic: MetricStatistic): Column
   return {
     id,
     label: statistic === "last" ? metric : `${metric} ${statistic}`,
-    width: 104,
+    width: 88,
     // The server sorts by final values only (the --where paths); min and max columns are not sortable.
     sortKey: statistic === "last" ? metric : null,
     numeric: true,
