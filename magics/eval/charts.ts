@@ -102,7 +102,8 @@ export function confusionMatrixSpec(matrix: number[][], classes: Label[]): objec
     height: side,
     data: { values },
     encoding: {
-      x: { field: "predicted", type: "nominal", sort: order },
+      // Short class names read level; long ones tilt a little instead of standing on end.
+      x: { field: "predicted", type: "nominal", sort: order, axis: { labelAngle: order.some((name) => name.length > 10) ? -35 : 0 } },
       y: { field: "actual", type: "nominal", sort: order },
     },
     layer: [

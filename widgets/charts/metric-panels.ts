@@ -56,16 +56,14 @@ export function seriesRows(series: ChartSeries, maxPoints: number, metric: strin
 
 type PanelSettings = Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight">>;
 
-/** How the series of one panel group are told apart: by a field with a legend, or not at all (one series a panel). */
-interface SeriesColour {
+/** How the series of one panel group are told apart: the field naming a series, and its legend title. */
+interface SeriesField {
   field: "split" | "run";
   title: string;
-  /** Shown only when some panel overlays several series; otherwise the colour says nothing. */
-  legend: boolean;
 }
 
-function seriesCount(rows: readonly ChartRow[], colour: SeriesColour | undefined): number {
-  return colour ? new Set(rows.map((row) => row[colour.field])).size : 1;
+function seriesNames(rows: readonly ChartRow[], series: SeriesField | undefined): Set<string> {
+  return new Set(rows.map((row) => (series ? String(row[series.field]) : "")));
 }
 
 /**
@@ -73,15 +71,14 @@ function seriesCount(rows: readonly ChartRow[], colour: SeriesColour | undefined
  * series has one point shows the value itself (system metrics sampled once in a short run). Axes come from
  * readable-axes.ts: whole-number step axes, constant series labelled with their value.
  */
-function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, colour: SeriesColour | undefined, showLegend: boolean): VegaLiteSpec {
-  const seriesKey = (row: ChartRow) => (colour ? String(row[colour.field]) : "");
+function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, series: SeriesField | undefined, coloured: boolean): VegaLiteSpec {
+  const seriesKey = (row: ChartRow) => (series ? String(row[series.field]) : "");
   const pointsPerSeries = new Map<string, number>();
   for (const row of rows) pointsPerSeries.set(seriesKey(row), (pointsPerSeries.get(seriesKey(row)) ?? 0) + 1);
   const filter = { filter: { field: "metric", equal: metric } };
-  const colourEncoding = colour
-    ? { color: { field: colour.field, type: "nominal", title: colour.title, ...(showLegend ? {} : { legend: null }) } }
-    : {};
-  if ([...pointsPerSeries.values()].every((count) => count === 1)) return valuePanel(metric, filter, settings, colour, colourEncoding);
+  // Every coloured panel declares the same legend: Vega-Lite merges them into one (a `legend: null` would hide it).
+  const colourEncoding = series && coloured ? { color: { field: series.field, type: "nominal", title: series.title } } : {};
+  if ([...pointsPerSeries.values()].every((count) => count === 1)) return valuePanel(metric, filter, settings, series, colourEncoding);
   const x = rangeOf(rows.map((row) => row.step));
   const y = valueScaleAndAxis(rangeOf(rows.map((row) => row.value)));
   const lone = [...pointsPerSeries.entries()].filter(([, count]) => count === 1).map(([key]) => key);
@@ -91,21 +88,23 @@ function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, 
     tooltip: [
       { field: "step", type: "quantitative" },
       { field: "value", type: "quantitative", format: ".4~g" },
-      ...(colour ? [{ field: colour.field, type: "nominal" }] : []),
+      ...(series ? [{ field: series.field, type: "nominal" }] : []),
     ],
     ...colourEncoding,
   };
   const layers: VegaLiteSpec[] = [{ mark: { type: "line", clip: true, strokeWidth: 1.5 } }];
-  if (lone.length > 0 && colour) {
-    layers.push({ transform: [{ filter: { field: colour.field, oneOf: lone } }], mark: { type: "point", filled: true, size: 40, clip: true } });
+  if (lone.length > 0 && series) {
+    layers.push({ transform: [{ filter: { field: series.field, oneOf: lone } }], mark: { type: "point", filled: true, size: 40, clip: true } });
   }
   return { title: metric, width: settings.panelWidth, height: settings.panelHeight, transform: [filter], encoding, layer: layers };
 }
 
 /** A panel of single values: the number, large, with its series and step underneath. */
-function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSettings, colour: SeriesColour | undefined, colourEncoding: VegaLiteSpec): VegaLiteSpec {
-  const label = colour ? `datum.${colour.field} + ' · step ' + datum.step` : "'step ' + datum.step";
-  const rowEncoding = colour ? { y: { field: colour.field, type: "nominal", axis: null } } : {};
+function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSettings, series: SeriesField | undefined, colourEncoding: VegaLiteSpec): VegaLiteSpec {
+  const field = series ? `datum.${series.field}` : undefined;
+  // The series name says which one it is, unless it is the placeholder of a metric logged without a split.
+  const label = field ? `(${field} && ${field} !== 'value' ? ${field} + ' · ' : '') + 'step ' + datum.step` : "'step ' + datum.step";
+  const rowEncoding = series ? { y: { field: series.field, type: "nominal", axis: null } } : {};
   return {
     title: metric,
     width: settings.panelWidth,
@@ -123,16 +122,28 @@ function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSetting
   };
 }
 
-/** The panels of one group (metrics, or system) over one shared data array, with one legend when it helps. */
-function panelGroup(rows: ChartRow[], settings: PanelSettings, colour: SeriesColour | undefined, title?: string): VegaLiteSpec {
+/**
+ * The panels of one group (metrics, or system) over one shared data array. Series are coloured by `series` where
+ * it tells something: in panels that overlay several, and in single-series panels of a name some overlay uses (so
+ * "val" has one colour everywhere). Other single-series panels ("weights", a metric without split) stay uncoloured
+ * and out of the legend, which lists only overlaid series.
+ */
+function panelGroup(rows: ChartRow[], settings: PanelSettings, series: SeriesField | undefined, title?: string): VegaLiteSpec {
   const byMetric = new Map<string, ChartRow[]>();
   for (const row of rows) {
     const list = byMetric.get(row.metric);
     if (list) list.push(row);
     else byMetric.set(row.metric, [row]);
   }
-  const showLegend = colour !== undefined && colour.legend && [...byMetric.values()].some((metricRows) => seriesCount(metricRows, colour) > 1);
-  const panels = [...byMetric.entries()].map(([metric, metricRows]) => metricPanel(metric, metricRows, settings, colour, showLegend));
+  const overlaid = new Set<string>();
+  for (const metricRows of byMetric.values()) {
+    const names = seriesNames(metricRows, series);
+    if (names.size > 1) for (const name of names) overlaid.add(name);
+  }
+  const panels = [...byMetric.entries()].map(([metric, metricRows]) => {
+    const coloured = series !== undefined && [...seriesNames(metricRows, series)].some((name) => overlaid.has(name));
+    return metricPanel(metric, metricRows, settings, series, coloured);
+  });
   const group: VegaLiteSpec = { data: { values: rows }, concat: panels, columns: settings.columns };
   if (title !== undefined) group.title = title;
   return group;
@@ -160,7 +171,7 @@ export function buildRunChartSpec(series: readonly ChartSeries[], options: Chart
     for (const row of rows) target.push(row);
   }
   const panels: VegaLiteSpec[] = [];
-  if (metricRows.length > 0) panels.push(panelGroup(metricRows, settings, { field: "split", title: "split", legend: true }));
+  if (metricRows.length > 0) panels.push(panelGroup(metricRows, settings, { field: "split", title: "split" }));
   // One system metric a panel, one series each: no colour, no legend.
   if (systemRows.length > 0) panels.push(panelGroup(systemRows, { ...settings, panelHeight: Math.round(settings.panelHeight * 0.6) }, undefined, "system"));
   return finish(panels, options.title);
@@ -175,7 +186,7 @@ export function buildCompareChartSpec(series: readonly ChartSeries[], options: C
     const metric = one.split ? `${one.split}.${one.key}` : one.key;
     for (const row of seriesRows(one, settings.maxPointsPerSeries, metric)) rows.push(row);
   }
-  return finish(rows.length > 0 ? [panelGroup(rows, settings, { field: "run", title: "run", legend: true })] : [], options.title);
+  return finish(rows.length > 0 ? [panelGroup(rows, settings, { field: "run", title: "run" })] : [], options.title);
 }
 
 function finish(panels: VegaLiteSpec[], title: string | undefined): VegaLiteSpec {

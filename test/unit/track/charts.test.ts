@@ -49,10 +49,23 @@ describe("run chart spec", () => {
     expect(panelsOf(metrics!).map((panel) => panel.title)).toEqual(["loss", "acc"]);
     expect(panelNamed(metrics!, "loss").transform).toEqual([{ filter: { field: "metric", equal: "loss" } }]);
     expect(panelNamed(metrics!, "loss").encoding.color).toMatchObject({ field: "split", title: "split" });
-    expect(panelNamed(metrics!, "loss").encoding.color!.legend).toBeUndefined(); // two splits overlaid: a legend
+    expect(JSON.stringify(panelNamed(metrics!, "acc"))).toContain('"color":{"field":"split"'); // "val" is overlaid in loss: same colour here
+    expect(panelNamed(system!, "rss_mb").encoding.color).toBeUndefined();
     expect(rowsOf(system!).map((row) => row.metric)).toEqual(["rss_mb", "rss_mb"]);
     expect(system!.title).toBe("system");
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec); // plain JSON, no NaN
+  });
+
+  it("leaves series nobody overlays (weights, metrics without a split) out of the colours and the legend", () => {
+    const spec = buildRunChartSpec([
+      { key: "loss", split: "train", steps: [0, 1, 2], values: [1, 0.5, 0.4] },
+      { key: "loss", split: "val", steps: [0, 2], values: [1, 0.7] },
+      { key: "weight_norm", split: "weights", steps: [0, 1, 2], values: [3, 3.1, 3.2] },
+      { key: "learning_rate", split: "", steps: [0, 1, 2], values: [0.01, 0.01, 0.01] },
+    ]);
+    expect(panelNamed(spec, "loss").encoding.color).toEqual({ field: "split", type: "nominal", title: "split" });
+    expect(panelNamed(spec, "weight_norm").encoding.color).toBeUndefined();
+    expect(panelNamed(spec, "learning_rate").encoding.color).toBeUndefined();
   });
 
   it("shows a series of one point as a dot beside the curves, and a panel of single points as the value", () => {
@@ -76,7 +89,7 @@ describe("run chart spec", () => {
     expect(lr.encoding.y!.axis).toEqual({ values: [0.001], format: "~g" });
     expect(lr.encoding.y!.scale).toMatchObject({ domain: [0.0005, 0.0015] });
     expect(lr.encoding.x!.axis).toEqual({ values: [0, 1, 2, 3], format: "d" });
-    expect(lr.encoding.color!.legend).toBeNull(); // one split: nothing to tell apart
+    expect(lr.encoding.color).toBeUndefined(); // one series nobody overlays: no colour, no legend
   });
 
   it("turns a 1M-point series into a spec of at most 1000 points per series", () => {
