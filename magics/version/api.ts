@@ -5,6 +5,8 @@ import { hashData, type DataManifest } from "./data.js";
 import { diffVersions, type VersionDiff } from "./diff.js";
 import { isWithin, toProjectPath } from "./paths.js";
 import { pullVersions, pushVersions, type SyncResult } from "./remote.js";
+import { openConflicts, type DataConflict } from "./diverged.js";
+import { resolveDataConflict, type ResolveResult } from "./resolve.js";
 import { forgetEverywhere, type ForgetReport } from "./forget.js";
 import { checkoutVersion, reproVersion, type CheckoutResult, type ReproReport } from "./restore.js";
 import { currentSession, type VersionSession } from "./session.js";
@@ -52,6 +54,10 @@ export interface VersionApi {
   forget(pathOrHash: string, reason: string, options?: { scrub?: boolean }): Promise<ForgetReport>;
   /** Resolves a version name (id, unique prefix, @, @~N) to its full id. */
   resolve(spec: string): Promise<string>;
+  /** Open data conflicts of pulled, diverged histories. */
+  conflicts(): Promise<DataConflict[]>;
+  /** Settles a data conflict with a version that takes one side's bytes (and restores them into the project). */
+  resolveConflict(path: string, take: "ours" | "theirs"): Promise<ResolveResult>;
   /** Waits until every auto-snapshot queued so far is written. */
   flush(): Promise<void>;
 }
@@ -69,7 +75,8 @@ export function versionApi(getSession: () => VersionSession = currentSession): V
       const session = getSession();
       const { gitdir } = await session.repo();
       const [idA, idB] = [await resolveVersion(session, a), await resolveVersion(session, b)];
-      return diffVersions(await readVersion(gitdir, idA), await readVersionNotebook(gitdir, idA), await readVersion(gitdir, idB), await readVersionNotebook(gitdir, idB));
+      const diff = diffVersions(await readVersion(gitdir, idA), await readVersionNotebook(gitdir, idA), await readVersion(gitdir, idB), await readVersionNotebook(gitdir, idB));
+      return { ...diff, conflicts: await openConflicts(gitdir, session.versionsRef) };
     },
     async checkout(spec, options) {
       const session = getSession();
@@ -83,6 +90,11 @@ export function versionApi(getSession: () => VersionSession = currentSession): V
     },
     forget: (target, reason, options) => forgetEverywhere(getSession(), target, { reason, scrub: options?.scrub ?? false }),
     resolve: (spec) => resolveVersion(getSession(), spec),
+    async conflicts() {
+      const session = getSession();
+      return openConflicts((await session.repo()).gitdir, session.versionsRef);
+    },
+    resolveConflict: (path, take) => resolveDataConflict(getSession(), path, take),
     flush: () => getSession().flush(),
   };
 }

@@ -22,6 +22,7 @@ Your branches, HEAD, index and working tree are never touched; \`git log refs/la
                                        re-execute V headless in a fresh kernel (scratch directory, removed after)
                                        and compare runs, whole curves, cell outputs and data hashes with V:
                                        verdict identical | within-tolerance | differs, stored as a run tagged repro
+  %version resolve PATH --take ours|theirs   settle a data conflict a pull of a diverged history reported
   %version forget PATH|HASH --reason TEXT [--scrub]   remove the bytes and their rows from every cache, remote data
                                        directory, run artifact and SQLite store it knows; later checkouts say why;
                                        --scrub rewrites refs/labnote commits whose outputs hold them; ends with where
@@ -217,6 +218,20 @@ export const magics: MagicSpec[] = [
           const { api, render } = await library();
           const report = await api.repro(positional(args, "V"));
           return { data: report, text: render.renderRepro(report) };
+        },
+      },
+      resolve: {
+        summary: "Settle a data conflict of a pulled, diverged history",
+        usage: "%version resolve PATH --take ours|theirs",
+        positionals: [{ name: "PATH", description: "a data path %version pull or diff reported as a conflict", required: true }],
+        options: [{ name: "take", type: "string", description: "ours (this machine's bytes) or theirs (the pulled remote's)", required: true }],
+        async run(args): Promise<MagicResult> {
+          const { api } = await library();
+          const take = String(args.options.take ?? "");
+          if (take !== "ours" && take !== "theirs") throw new MagicError(`--take is ours or theirs, not "${take}": %version resolve PATH --take ours|theirs`);
+          const result = await api.resolveConflict(positional(args, "PATH"), take);
+          const text = [`resolved ${result.path}: took ${result.take} (sha256 ${result.sha256.slice(0, 12)}…) in version ${result.version.slice(0, 10)} (now @)`, `  ${result.file.message}`].join("\n");
+          return { data: result, text };
         },
       },
       forget: {

@@ -1,6 +1,7 @@
 // %version diff: per-cell unified code diff, data added/removed/modified with sizes, environment and run metrics.
 import type { JSONValue } from "../../kernel/types.js";
 import type { ManifestEntry } from "./data.js";
+import type { DataConflict } from "./diverged.js";
 import { cellSource, type NotebookDocument, type VersionRecord } from "./versions.js";
 
 /** Line-level unified diff (LCS based; cells are small) with `context` lines around each change. */
@@ -114,6 +115,8 @@ export interface VersionDiff {
   data: DataDiff;
   env: { key: string; before: unknown; after: unknown }[];
   metrics: MetricDiff[];
+  /** Open data conflicts of a pulled, diverged history (settle with %version resolve PATH --take ours|theirs). */
+  conflicts?: DataConflict[];
 }
 
 export function diffVersions(a: VersionRecord, aNotebook: NotebookDocument, b: VersionRecord, bNotebook: NotebookDocument): VersionDiff {
@@ -150,5 +153,7 @@ export function renderVersionDiff(diff: VersionDiff): string {
   for (const entry of diff.env) out.push(`  ${entry.key}: ${JSON.stringify(entry.before)} → ${JSON.stringify(entry.after)}`);
   out.push(diff.metrics.length === 0 ? "metrics: unchanged" : "metrics:");
   for (const entry of diff.metrics) out.push(`  ${entry.run} ${entry.metric}: ${JSON.stringify(entry.before)} → ${JSON.stringify(entry.after)}`);
+  if (diff.conflicts && diff.conflicts.length > 0) out.push("data conflicts (settle each with %version resolve PATH --take ours|theirs):");
+  for (const conflict of diff.conflicts ?? []) out.push(`  ${conflict.path}: ours ${conflict.ours.sha256.slice(0, 12)}… (${conflict.ours.version.slice(0, 10)}), theirs ${conflict.theirs.sha256.slice(0, 12)}… (${conflict.theirs.version.slice(0, 10)}, from ${conflict.remote})`);
   return out.join("\n");
 }

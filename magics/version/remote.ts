@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { MagicError } from "../types.js";
 import { waitForCacheCopies } from "./data.js";
 import { localCache, readTombstones, remoteDataDir, removeObject, syncObjects, writeTombstones } from "./data-cache.js";
+import { mergeDiverged, type DataConflict } from "./diverged.js";
 import { compareAndSwapRef, gitFs, listRefs, loadGit, readRef } from "./git-store.js";
 import { labnoteDir } from "./paths.js";
 import type { VersionSession } from "./session.js";
@@ -45,6 +46,8 @@ export interface SyncResult {
   remote: string;
   refs: { ref: string; status: string }[];
   data: { remote: string; objects: number; tombstonesApplied: number } | null;
+  /** Data paths a pulled, diverged line gave other bytes than the local one: settle with %version resolve. */
+  conflicts: DataConflict[];
 }
 
 function isHttp(remote: string): boolean {
@@ -81,7 +84,7 @@ async function pullDataCache(session: VersionSession, dataRemote: string): Promi
 }
 
 export async function pushVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
-  const result: SyncResult = { remote, refs: [], data: null };
+  const result: SyncResult = { remote, refs: [], data: null, conflicts: [] };
   await session.flush();
   if (isHttp(remote)) {
     const git = await loadGit();
@@ -131,7 +134,7 @@ function withAdvertisedHead(http: HttpClient, headOid: string): HttpClient {
 
 /** Fetches every refs/labnote/* of the remote; fast-forwards, or merges diverged histories so nothing is lost. */
 export async function pullVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
-  const result: SyncResult = { remote, refs: [], data: null };
+  const result: SyncResult = { remote, refs: [], data: null, conflicts: [] };
   if (isHttp(remote)) {
     const git = await loadGit();
     const http = (await import("isomorphic-git/http/node")).default;
@@ -156,10 +159,10 @@ export async function pullVersions(session: VersionSession, remote: string, opti
       else if (await git.isDescendent({ fs: gitFs(gitdir), gitdir, oid, ancestor: local, depth: -1 })) status = (await compareAndSwapRef(gitdir, ref, local, oid)) ? "fast-forwarded" : "changed meanwhile, pull again";
       else if (await git.isDescendent({ fs: gitFs(gitdir), gitdir, oid: local, ancestor: oid, depth: -1 })) status = "local is ahead";
       else {
-        const { commit } = await git.readCommit({ fs: gitFs(gitdir), gitdir, oid: local });
-        const signature = { name: "labnote", email: "labnote@localhost", timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
-        const merge = await git.writeCommit({ fs: gitFs(gitdir), gitdir, commit: { message: `merge ${ref} from ${remote}\n`, tree: commit.tree, parent: [local, oid], author: signature, committer: signature } });
-        status = (await compareAndSwapRef(gitdir, ref, local, merge)) ? "merged" : "changed meanwhile, pull again";
+        // Diverged: both lines are kept (a merge commit); data paths the two lines changed differently are conflicts.
+        const merged = await mergeDiverged(gitdir, ref, local, oid, remote);
+        status = merged.merged ? (merged.conflicts.length > 0 ? `merged with ${merged.conflicts.length} data conflict(s)` : "merged") : "changed meanwhile, pull again";
+        if (merged.merged) result.conflicts.push(...merged.conflicts);
       }
       result.refs.push({ ref, status });
     }

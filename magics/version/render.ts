@@ -28,9 +28,11 @@ export function renderCommit(version: VersionRecord): string {
 export function renderLog(versions: VersionSummary[]): { text: string; html: string } {
   if (versions.length === 0) return { text: 'no versions yet: %version commit -m "message" makes one', html: "<p>no versions yet</p>" };
   const rows = versions.map((version, index) => ({ name: index === 0 ? "@" : `@~${index}`, ...version }));
-  const text = rows.map((row) => `${row.id.slice(0, 10)}  ${row.name.padEnd(4)} ${row.createdAt.slice(0, 19).replace("T", " ")}  ${String(row.files).padStart(4)} file(s) ${formatBytes(row.bytes).padStart(10)}  ${row.runs.length} run(s)  ${row.message}`).join("\n");
+  // After a pull of a diverged history both lines are listed; versions that came from the remote say so.
+  const lineOf = (row: VersionSummary) => (row.line && row.line !== "local" ? `  [from ${row.line}]` : "");
+  const text = rows.map((row) => `${row.id.slice(0, 10)}  ${row.name.padEnd(4)} ${row.createdAt.slice(0, 19).replace("T", " ")}  ${String(row.files).padStart(4)} file(s) ${formatBytes(row.bytes).padStart(10)}  ${row.runs.length} run(s)  ${row.message}${lineOf(row)}`).join("\n");
   const html = `<table><thead><tr><th>id</th><th>name</th><th>created</th><th>files</th><th>bytes</th><th>runs</th><th>message</th></tr></thead><tbody>${rows
-    .map((row) => `<tr><td><code>${row.id.slice(0, 10)}</code></td><td>${row.name}</td><td>${row.createdAt.slice(0, 19).replace("T", " ")}</td><td>${row.files}</td><td>${formatBytes(row.bytes)}</td><td>${row.runs.length}</td><td>${escapeHtml(row.message)}</td></tr>`)
+    .map((row) => `<tr><td><code>${row.id.slice(0, 10)}</code></td><td>${row.name}</td><td>${row.createdAt.slice(0, 19).replace("T", " ")}</td><td>${row.files}</td><td>${formatBytes(row.bytes)}</td><td>${row.runs.length}</td><td>${escapeHtml(row.message)}${escapeHtml(lineOf(row))}</td></tr>`)
     .join("")}</tbody></table>`;
   return { text, html };
 }
@@ -47,6 +49,8 @@ export function renderSync(verb: "push" | "pull", result: SyncResult): string {
   const lines = [`${verb} ${result.remote}`];
   for (const ref of result.refs) lines.push(`  ${ref.ref}: ${ref.status}`);
   if (result.data) lines.push(`  data cache ${result.data.remote}: ${result.data.objects} object(s) copied, ${result.data.tombstonesApplied} forgotten`);
+  if (result.conflicts.length > 0) lines.push("data conflicts (the two lines give these paths different bytes; settle each with %version resolve PATH --take ours|theirs):");
+  for (const conflict of result.conflicts) lines.push(`  ${conflict.path}: ours ${conflict.ours.sha256.slice(0, 12)}… (version ${conflict.ours.version.slice(0, 10)}), theirs ${conflict.theirs.sha256.slice(0, 12)}… (version ${conflict.theirs.version.slice(0, 10)})`);
   return lines.join("\n");
 }
 

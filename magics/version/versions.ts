@@ -5,7 +5,8 @@ import type { JSONValue } from "../../kernel/types.js";
 import { MagicError } from "../types.js";
 import { hashData, waitForCacheCopies, type DataItem, type DataManifest, type DataProblem, type ManifestEntry } from "./data.js";
 import { environmentLock, type EnvironmentLock } from "./env.js";
-import { appendCommit, firstParentLog, loadGit, gitFs, readRef, readTextAt, writeFilesTree } from "./git-store.js";
+import { versionHistory } from "./diverged.js";
+import { appendCommit, loadGit, gitFs, readRef, readTextAt, writeFilesTree } from "./git-store.js";
 import type { VersionSession } from "./session.js";
 import { runCurveFiles } from "./repro/curves.js";
 
@@ -169,21 +170,25 @@ export interface VersionSummary {
   files: number;
   bytes: number;
   runs: string[];
+  /** "local", or the remote a pulled, diverged line came from (both lines stay listed). */
+  line: string;
 }
 
 export async function listVersions(session: VersionSession, limit = 50): Promise<VersionSummary[]> {
   const { gitdir } = await session.repo();
-  const commits = await firstParentLog(gitdir, session.versionsRef, limit);
+  // Every version on every line the ref joins (a pull keeps diverged lines), newest first: the order @~N counts in.
+  const history = (await versionHistory(gitdir, session.versionsRef)).slice(0, limit);
   const out: VersionSummary[] = [];
-  for (const commit of commits) {
-    const version = await readVersion(gitdir, commit.oid);
+  for (const entry of history) {
+    const version = await readVersion(gitdir, entry.oid);
     out.push({
-      id: commit.oid,
-      message: commit.message.trim(),
-      createdAt: version.createdAt || new Date(commit.timestamp * 1000).toISOString(),
+      id: entry.oid,
+      message: entry.message,
+      createdAt: entry.createdAt,
       files: version.data.files.length,
       bytes: version.data.files.reduce((sum, file) => sum + file.size, 0),
       runs: version.runs.map((run) => run.id),
+      line: entry.line,
     });
   }
   return out;
@@ -197,13 +202,13 @@ export async function resolveVersion(session: VersionSession, spec: string): Pro
   const relative = /^@(?:~(\d+))?$/.exec(spec.trim());
   if (relative) {
     const back = Number(relative[1] ?? 0);
-    const commits = await firstParentLog(gitdir, session.versionsRef, back + 1);
+    const commits = await versionHistory(gitdir, session.versionsRef);
     if (commits.length <= back) throw new MagicError(`${spec} goes back further than the ${commits.length} version(s) there are: use a smaller N (see %version log).`);
     return commits[back]!.oid;
   }
   const prefix = spec.trim().toLowerCase();
   if (!/^[0-9a-f]{4,40}$/.test(prefix)) throw new MagicError(`"${spec}" is not a version: name one by its id, a unique id prefix (4+ hex digits), @ or @~N (see %version log).`);
-  const matches = (await firstParentLog(gitdir, session.versionsRef)).filter((commit) => commit.oid.startsWith(prefix));
+  const matches = (await versionHistory(gitdir, session.versionsRef)).filter((commit) => commit.oid.startsWith(prefix));
   if (matches.length === 1) return matches[0]!.oid;
   if (matches.length > 1) throw new MagicError(`version prefix ${prefix} is ambiguous (${matches.map((m) => m.oid.slice(0, 10)).join(", ")}): give more digits.`);
   if (prefix.length === 40) {
