@@ -73,15 +73,16 @@ function seriesNames(rows: readonly ChartRow[], series: SeriesField | undefined)
  */
 function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, series: SeriesField | undefined, coloured: boolean): VegaLiteSpec {
   const seriesKey = (row: ChartRow) => (series ? String(row[series.field]) : "");
-  const pointsPerSeries = new Map<string, number>();
-  for (const row of rows) pointsPerSeries.set(seriesKey(row), (pointsPerSeries.get(seriesKey(row)) ?? 0) + 1);
+  // Finite points per series: a series with one (alone, or among NaN gaps) draws no line, so it gets a dot.
+  const finitePoints = new Map<string, number>();
+  for (const row of rows) finitePoints.set(seriesKey(row), (finitePoints.get(seriesKey(row)) ?? 0) + (row.value === null ? 0 : 1));
   const filter = { filter: { field: "metric", equal: metric } };
   // Every coloured panel declares the same legend: Vega-Lite merges them into one (a `legend: null` would hide it).
   const colourEncoding = series && coloured ? { color: { field: series.field, type: "nominal", title: series.title } } : {};
-  if ([...pointsPerSeries.values()].every((count) => count === 1)) return valuePanel(metric, filter, settings, series, colourEncoding);
+  if ([...finitePoints.values()].every((count) => count <= 1)) return valuePanel(metric, filter, settings, series, colourEncoding);
   const x = rangeOf(rows.map((row) => row.step));
   const y = valueScaleAndAxis(rangeOf(rows.map((row) => row.value)));
-  const lone = [...pointsPerSeries.entries()].filter(([, count]) => count === 1).map(([key]) => key);
+  const lone = [...finitePoints.entries()].filter(([, count]) => count === 1).map(([key]) => key);
   const encoding: VegaLiteSpec = {
     x: { field: "step", type: "quantitative", title: "step", scale: { zero: false }, axis: countAxis(x) },
     y: { field: "value", type: "quantitative", title: null, scale: y.scale, axis: y.axis },
@@ -93,13 +94,14 @@ function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, 
     ...colourEncoding,
   };
   const layers: VegaLiteSpec[] = [{ mark: { type: "line", clip: true, strokeWidth: 1.5 } }];
-  if (lone.length > 0 && series) {
-    layers.push({ transform: [{ filter: { field: series.field, oneOf: lone } }], mark: { type: "point", filled: true, size: 40, clip: true } });
+  if (lone.length > 0) {
+    const ofLoneSeries = series ? [{ filter: { field: series.field, oneOf: lone } }] : [];
+    layers.push({ transform: [...ofLoneSeries, { filter: "isValid(datum.value)" }], mark: { type: "point", filled: true, size: 40, clip: true } });
   }
   return { title: metric, width: settings.panelWidth, height: settings.panelHeight, transform: [filter], encoding, layer: layers };
 }
 
-/** A panel of single values: the number, large, with its series and step underneath. */
+/** A panel of single values: each series' last value, large (or "not finite"), with its series and step underneath. */
 function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSettings, series: SeriesField | undefined, colourEncoding: VegaLiteSpec): VegaLiteSpec {
   const field = series ? `datum.${series.field}` : undefined;
   // The series name says which one it is, unless it is the placeholder of a metric logged without a split.
@@ -111,6 +113,8 @@ function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSetting
     height: settings.panelHeight,
     transform: [
       filter,
+      { joinaggregate: [{ op: "max", field: "step", as: "lastStep" }], groupby: series ? [series.field] : [] },
+      { filter: "datum.step === datum.lastStep" },
       { calculate: "isValid(datum.value) ? format(datum.value, '.4~g') : 'not finite'", as: "shown" },
       { calculate: label, as: "label" },
     ],

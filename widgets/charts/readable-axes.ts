@@ -52,7 +52,7 @@ export function valueScaleAndAxis(range: ValueRange | undefined): { scale: Recor
   if (isConstant(range)) {
     const value = range.max;
     const half = value === 0 ? 1 : Math.abs(value) / 2;
-    return { scale: { zero: false, nice: false, domain: [value - half, value + half] }, axis: { values: [value], format: "~g" } };
+    return { scale: { zero: false, nice: false, domain: [value - half, value + half] }, axis: { values: [value], format: ".6~g" } };
   }
   return { scale: { zero: false }, axis: range.allIntegers ? wholeNumberTicks(range) : {} };
 }

@@ -77,7 +77,7 @@ describe("run chart spec", () => {
     const [metrics, system] = spec.vconcat as Record<string, unknown>[];
     const loss = panelNamed(metrics!, "loss");
     expect(loss.layer.map((layer) => (layer.mark as { type: string }).type)).toEqual(["line", "point"]);
-    expect(loss.layer[1]!.transform).toEqual([{ filter: { field: "split", oneOf: ["val"] } }]);
+    expect(loss.layer[1]!.transform).toEqual([{ filter: { field: "split", oneOf: ["val"] } }, { filter: "isValid(datum.value)" }]);
     const cpu = panelNamed(system!, "cpu_percent");
     expect(cpu.layer.map((layer) => (layer.mark as { type: string }).type)).toEqual(["text", "text"]);
     expect(JSON.stringify(cpu.transform)).toContain("format(datum.value, '.4~g')");
@@ -86,7 +86,7 @@ describe("run chart spec", () => {
   it("labels a constant series with its value on a padded axis, and counts steps in whole numbers", () => {
     const spec = buildRunChartSpec([{ key: "lr", split: "train", steps: [0, 1, 2, 3], values: [0.001, 0.001, 0.001, 0.001] }]);
     const lr = panelNamed(spec, "lr");
-    expect(lr.encoding.y!.axis).toEqual({ values: [0.001], format: "~g" });
+    expect(lr.encoding.y!.axis).toEqual({ values: [0.001], format: ".6~g" });
     expect(lr.encoding.y!.scale).toMatchObject({ domain: [0.0005, 0.0015] });
     expect(lr.encoding.x!.axis).toEqual({ values: [0, 1, 2, 3], format: "d" });
     expect(lr.encoding.color).toBeUndefined(); // one series nobody overlays: no colour, no legend

@@ -30,7 +30,7 @@ const steps = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe("readable axes", () => {
   it("pads a constant and labels it with its value; lists whole-number ticks over a short span", () => {
-    expect(valueScaleAndAxis(rangeOf([0.001, 0.001]))).toEqual({ scale: { zero: false, nice: false, domain: [0.0005, 0.0015] }, axis: { values: [0.001], format: "~g" } });
+    expect(valueScaleAndAxis(rangeOf([0.001, 0.001]))).toEqual({ scale: { zero: false, nice: false, domain: [0.0005, 0.0015] }, axis: { values: [0.001], format: ".6~g" } });
     expect(valueScaleAndAxis(rangeOf([0, 0])).scale.domain).toEqual([-1, 1]);
     expect(valueScaleAndAxis(rangeOf([0.1, 0.5, NaN])).scale).toEqual({ zero: false });
     expect(countAxis(rangeOf([0, 1, 2]))).toEqual({ values: [0, 1, 2], format: "d" });
@@ -56,6 +56,19 @@ describe("run charts rendered", () => {
     expect(labels).toContain("step 3");
     expect(labels).toEqual(expect.arrayContaining(["split", "train", "val"])); // the legend
     expect(labels.filter((label) => /^\d+\.5$/.test(label))).toEqual(["42.5"]); // no half-step ticks anywhere else
+  });
+
+  it("show a loss that went NaN as 'not finite', a lone finite point as a dot, and a constant 10 as 10", async () => {
+    const labels = texts(await rendered("diverged", buildRunChartSpec([
+      { key: "loss", split: "train", steps: steps(20), values: steps(20).map((i) => (i === 0 ? 1.2 : NaN)) },
+      { key: "tensors", split: "system", steps: steps(5), values: steps(5).map(() => 10) },
+      { key: "acc", split: "train", steps: steps(10), values: steps(10).map((i) => i / 10) },
+      { key: "acc", split: "val", steps: [0, 5, 9], values: [NaN, 0.5, NaN] },
+    ])));
+    expect(labels).toContain("not finite");
+    expect(labels).toContain("train · step 19");
+    expect(labels).toContain("10");
+    expect(labels).not.toContain("1e+1");
   });
 
   it("compare charts carry a run legend", async () => {
