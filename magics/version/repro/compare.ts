@@ -38,6 +38,10 @@ function relative(a: number, b: number): number {
 const VOLATILE_KEYS = new Set(["id", "runId", "kernelId", "createdAt", "startedAt", "endedAt", "heartbeatAt", "wallTime", "durationMs", "elapsedMs", "pid", "host", "timestamp", "date", "display_id", "snapshot"]);
 /** Run summary entries that time the run rather than measure the experiment. */
 const VOLATILE_SUMMARY_KEYS = new Set(["wall_time_s"]);
+/** Metric names that time the run (tables such as %track compare list them as { key, values }). */
+const VOLATILE_METRIC = /^(?:wall_time_s|.*_per_sec|.*_per_s)$/;
+/** Hex tokens that look like ids (run, trial, commit): letters and digits mixed, 8 to 64 long. */
+const HEX_ID = /(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{8,64}(?![0-9a-z])/g;
 const ISO_TIME = /\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?Z?/g;
 const OBJECT_ID = /\b[0-9a-f]{40}\b/g;
 
@@ -63,7 +67,7 @@ export function normaliser(runIds: Map<string, string>): Normaliser {
       // Whole ids and the short prefixes tables print (8+ characters).
       // Time-ordered ids share leading digits, so a token matches only when all of it is a prefix of the id.
       for (const id of ids) if (id.length >= 8 && out.includes(id.slice(0, 8))) out = out.replace(new RegExp(`(?<![0-9a-z])${escapeRegExp(id.slice(0, 8))}${nestedPrefix(id.slice(8))}(?![0-9a-z])`, "g"), runIds.get(id)!);
-      return out.replace(OBJECT_ID, "<oid>");
+      return out.replace(OBJECT_ID, "<oid>").replace(HEX_ID, "<id>");
     },
   };
 }
@@ -114,10 +118,35 @@ function noteNumber(out: ValueComparison, a: number, b: number, tolerance: numbe
   out.verdict = worse(out.verdict, verdict);
 }
 
-/** JSON equal apart from volatile keys; numbers within tolerance; strings compared as text. */
-export function compareJson(recorded: JSONValue | undefined, rerun: JSONValue | undefined, tolerance: number, where: string, normalise: Normaliser): ValueComparison {
+/** Names of metrics logged under the "system" split anywhere in a value (chart rows, tables). */
+function systemMetricNames(value: JSONValue | undefined, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) systemMetricNames(item, into);
+  else if (isObject(value)) {
+    if (value.split === "system" && typeof (value.metric ?? value.key) === "string") into.add(String(value.metric ?? value.key));
+    for (const item of Object.values(value)) systemMetricNames(item, into);
+  }
+  return into;
+}
+
+/** A sha256 on one side where the other side's record has none yet (hashed in the background, after the fact). */
+function isLateHash(a: JSONValue | undefined, b: JSONValue | undefined): boolean {
+  const sha = (value: JSONValue | undefined) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value);
+  const none = (value: JSONValue | undefined) => value === undefined || value === null || value === "pending";
+  return (sha(a) && none(b)) || (sha(b) && none(a));
+}
+
+/** Record-keeping that %version fills in the background (data hashes): never part of the experiment's result. */
+const BOOKKEEPING_KEYS = new Set(["provenance", "dataHashes"]);
+
+/**
+ * JSON equal apart from volatile keys and system readings; numbers within tolerance; strings compared as text.
+ * `onBookkeeping` hears of data hashes present on one side only (recorded before or after the background hashing).
+ */
+export function compareJson(recorded: JSONValue | undefined, rerun: JSONValue | undefined, tolerance: number, where: string, normalise: Normaliser, onBookkeeping: (path: string) => void = () => undefined): ValueComparison {
   const out: ValueComparison = { verdict: "identical", maxAbs: 0, maxRel: 0 };
+  const systemNames = systemMetricNames(rerun, systemMetricNames(recorded));
   const walk = (a: JSONValue | undefined, b: JSONValue | undefined, path: string): void => {
+    if (isLateHash(a, b)) return onBookkeeping(`${where} ${path}`);
     if (typeof a === "number" && typeof b === "number") return noteNumber(out, a, b, tolerance, () => `${where} ${path}: recorded ${a}, re-run ${b}`);
     if (typeof a === "string" && typeof b === "string") {
       const text = compareText(normalise.text(a), normalise.text(b), tolerance, `${where} ${path}`);
@@ -129,7 +158,8 @@ export function compareJson(recorded: JSONValue | undefined, rerun: JSONValue | 
     }
     if (Array.isArray(a) && Array.isArray(b)) {
       // Chart rows of system readings (steps/s, CPU, memory) measure the machine, not the experiment.
-      const measured = (items: JSONValue[]) => items.filter((item) => !(isObject(item) && item.split === "system"));
+      const measured = (items: JSONValue[]) =>
+        items.filter((item) => !(isObject(item) && (item.split === "system" || VOLATILE_METRIC.test(String(item.key ?? item.metric ?? "")) || (typeof item.title === "string" && systemNames.has(item.title)))));
       const [itemsA, itemsB] = [measured(a), measured(b)];
       if (itemsA.length !== itemsB.length) return differ(`${where} ${path}: recorded ${itemsA.length} item(s), re-run ${itemsB.length}`);
       itemsA.forEach((item, index) => walk(item, itemsB[index], `${path}[${index}]`));
@@ -137,8 +167,16 @@ export function compareJson(recorded: JSONValue | undefined, rerun: JSONValue | 
     }
     if (isObject(a) && isObject(b)) {
       const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+      // A table row's `differs` flag is derived from its values: when those differ only by late hashes, so may it.
+      const valuesA = a.values;
+      const valuesB = b.values;
+      const lateValues = Array.isArray(valuesA) && Array.isArray(valuesB) && valuesA.some((value, index) => isLateHash(value, valuesB[index]));
       for (const key of keys) {
-        if (VOLATILE_KEYS.has(key)) continue;
+        if (VOLATILE_KEYS.has(key) || (lateValues && key === "differs")) continue;
+        if (BOOKKEEPING_KEYS.has(key) && (!(key in a) || !(key in b))) {
+          onBookkeeping(`${where} ${path}.${key}`);
+          continue;
+        }
         if (!(key in a) || !(key in b)) return differ(`${where} ${path}.${key}: ${key in a ? "missing in the re-run" : "new in the re-run"}`);
         walk(a[key], b[key], `${path}.${key}`);
       }
@@ -169,13 +207,18 @@ export interface RecordedOutput {
   evalue?: string;
 }
 
-/** Renderings of data that is compared in another form (a chart's SVG/PNG beside its Vega-Lite spec). */
+/**
+ * Renderings of data that is compared in another form: a chart's SVG/PNG beside its Vega-Lite spec, a magic's text
+ * and HTML tables beside its application/json result.
+ */
 function comparableBundle(data: Record<string, unknown>): Record<string, unknown> {
   const mimes = Object.keys(data);
   const hasSpec = mimes.some((mime) => /^application\/vnd\.vegalite\.v\d+\+json$/.test(mime));
+  const hasJson = mimes.includes("application/json");
   const out: Record<string, unknown> = {};
   for (const mime of mimes) {
     if (hasSpec && (mime === "image/svg+xml" || mime === "image/png" || mime === "text/html" || mime === "text/plain")) continue;
+    if (hasJson && (mime === "text/plain" || mime === "text/html")) continue;
     if (mime === "application/vnd.jupyter.widget-view+json") continue;
     out[mime] = data[mime];
   }
@@ -187,7 +230,7 @@ function joinText(text: string | string[] | undefined): string {
 }
 
 /** Outputs of one cell: same kinds in the same order, each equal as text, JSON or chart data. */
-export function compareOutputs(recorded: RecordedOutput[], rerun: RecordedOutput[], tolerance: number, where: string, normalise: Normaliser): ValueComparison {
+export function compareOutputs(recorded: RecordedOutput[], rerun: RecordedOutput[], tolerance: number, where: string, normalise: Normaliser, onBookkeeping: (path: string) => void = () => undefined): ValueComparison {
   const out: ValueComparison = { verdict: "identical", maxAbs: 0, maxRel: 0 };
   const kinds = (outputs: RecordedOutput[]) => outputs.map((output) => (output.output_type === "stream" ? `stream:${output.name}` : output.output_type));
   if (kinds(recorded).join(",") !== kinds(rerun).join(",")) {
@@ -204,7 +247,7 @@ export function compareOutputs(recorded: RecordedOutput[], rerun: RecordedOutput
       const bundleA = comparableBundle(a.data ?? {});
       const bundleB = comparableBundle(b.data ?? {});
       const asJson = (bundle: Record<string, unknown>) => Object.fromEntries(Object.entries(bundle).map(([mime, value]) => [mime, (Array.isArray(value) ? value.join("") : value) as JSONValue]));
-      one = compareJson(asJson(bundleA), asJson(bundleB), tolerance, at, normalise);
+      one = compareJson(asJson(bundleA), asJson(bundleB), tolerance, at, normalise, onBookkeeping);
     }
     out.maxAbs = Math.max(out.maxAbs, Number.isFinite(one.maxAbs) ? one.maxAbs : 0);
     out.maxRel = Math.max(out.maxRel, Number.isFinite(one.maxRel) ? one.maxRel : 0);

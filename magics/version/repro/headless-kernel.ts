@@ -125,7 +125,7 @@ export class HeadlessKernel {
   }
 
   /** Runs one cell; never waits past timeoutMs (+ a grace period for the interrupt to land). */
-  execute(code: string, options: { timeoutMs: number; cellId?: string }): Promise<CellExecution> {
+  execute(code: string, options: { timeoutMs: number; cellId?: string; silent?: boolean }): Promise<CellExecution> {
     const started = Date.now();
     const recorder = recordOutputs({ stream: () => undefined, displayData: () => undefined, updateDisplayData: () => undefined, clearOutput: () => undefined });
     if (this.hasExited) return Promise.resolve({ status: "kernel-died", outputs: [], error: { ename: "KernelDied", evalue: this.diedMessage() }, durationMs: 0 });
@@ -152,7 +152,7 @@ export class HeadlessKernel {
         if (timedOut) finish("timeout", { ename: "Timeout", evalue: `the cell ran longer than ${Math.round(options.timeoutMs / 1000)} s and was interrupted` });
         else finish(replied.content.status === "ok" ? "ok" : "error");
       };
-      const id = this.send(this.shell, "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false }, options.cellId ? { cellId: options.cellId } : {});
+      const id = this.send(this.shell, "execute_request", { code, silent: options.silent === true, store_history: options.silent !== true, user_expressions: {}, allow_stdin: false, stop_on_error: false }, options.cellId ? { cellId: options.cellId } : {});
       this.waiters.set(id, {
         onShell: (message) => {
           replied = message;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { JSONObject, JSONValue, NotebookOutput } from "../../../kernel/types.js";
 import { PACKAGE_ROOT } from "../../../kernel/engine/package-root.js";
 import { environmentLock, type EnvironmentLock } from "../env.js";
-import { firstParentLog, listRefs, readTextAt } from "../git-store.js";
+import { firstParentLog, gitFs, listRefs, loadGit, readTextAt } from "../git-store.js";
 import { cellSource, readVersion, readVersionNotebook, type NotebookDocument, type VersionRecord } from "../versions.js";
 import { compareData, compareOutputs, compareRun, normaliser, pairRuns, worse, type DataComparison, type RecordedOutput, type RunComparison, type RunSide, type Verdict } from "./compare.js";
 import { curvesFromPoints, type RunCurves } from "./curves.js";
@@ -78,6 +78,19 @@ const ENV_PROBE_MARK = "LABNOTE-REPRO-ENV ";
 /** Asks the re-run kernel which tfjs backend its cells used (null when no cell loaded tf; never loads it). */
 function envProbe(): string {
   return `import { backendInfo as labnoteReproBackendInfo } from "labnote";\nconsole.log(${JSON.stringify(ENV_PROBE_MARK)} + JSON.stringify({ tfjsBackend: labnoteReproBackendInfo()?.name ?? null, tfjsBackendReason: labnoteReproBackendInfo()?.reason ?? null, node: process.version }));`;
+}
+
+/** Runs of the versions before V (oldest first): a re-run produces them too, so their ids pair up. */
+async function earlierVersionRuns(gitdir: string, versionId: string): Promise<VersionRecord["runs"]> {
+  const git = await loadGit();
+  const batches: VersionRecord["runs"][] = [];
+  let oid: string | undefined = (await git.readCommit({ fs: gitFs(gitdir), gitdir, oid: versionId })).commit.parent[0];
+  while (oid) {
+    const text = await readTextAt(gitdir, oid, "runs.json");
+    if (text) batches.unshift(JSON.parse(text) as VersionRecord["runs"]);
+    oid = (await git.readCommit({ fs: gitFs(gitdir), gitdir, oid })).commit.parent[0];
+  }
+  return batches.flat();
 }
 
 async function readCurves(gitdir: string, versionId: string, runId: string): Promise<RunCurves> {
@@ -171,6 +184,9 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
         }
         progress(`cell ${index + 1}/${cellsToRun.length}`);
         executions.push(await kernel.execute(code, { timeoutMs: options.cellTimeoutMs, ...(cell.id ? { cellId: cell.id } : {}) }));
+        // A person (or nbclient) leaves the kernel a quiet moment between cells, in which it hashes the data the cell
+        // read; back-to-back cells would see those hashes later. A silent %version command waits for them instead.
+        await kernel.execute("%version log --limit 1", { timeoutMs: options.cellTimeoutMs, silent: true });
       }
       const probe = await kernel.execute(envProbe(), { timeoutMs: 60_000 });
       const line = probe.outputs.flatMap((output) => (output.output_type === "stream" ? output.text.split("\n") : [])).find((text) => text.startsWith(ENV_PROBE_MARK));
@@ -182,14 +198,23 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
     progress("comparing");
     const runIds = new Map<string, string>();
     const rerun = await rerunRuns(scratch.dir);
-    const paired = pairRuns(version.runs, rerun);
-    version.runs.forEach((run, index) => {
-      runIds.set(run.id, `<run:${run.name}>`);
-      const other = paired[index];
-      if (other) runIds.set(other.id, `<run:${run.name}>`);
+    const earlier = await earlierVersionRuns(gitdir, versionId);
+    const everyRecorded = [...earlier, ...version.runs];
+    const pairedAll = pairRuns(everyRecorded, rerun);
+    const paired = pairedAll.slice(earlier.length);
+    // Each recorded run and its re-run counterpart print as the same name (the k-th run of a name as #k).
+    const seenNames = new Map<string, number>();
+    everyRecorded.forEach((run, index) => {
+      const count = (seenNames.get(run.name) ?? 0) + 1;
+      seenNames.set(run.name, count);
+      const label = `<run:${run.name}${count > 1 ? `#${count}` : ""}>`;
+      runIds.set(run.id, label);
+      const other = pairedAll[index];
+      if (other) runIds.set(other.id, label);
     });
     for (const run of rerun) if (!runIds.has(run.id)) runIds.set(run.id, `<run:${run.name}>`);
     const normalise = normaliser(runIds);
+    const lateHashes: string[] = [];
     const cells: CellResult[] = cellsToRun.map((cell, index) => {
       const code = cellSource(cell);
       const firstLine = code.split("\n").find((text) => text.trim() !== "")?.trim().slice(0, 60) ?? "";
@@ -199,7 +224,7 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       const recorded = (recordedCells[index]?.outputs ?? []) as RecordedOutput[];
       const outputs = execution.outputs.map(toRecorded);
       if (execution.status === "timeout" || execution.status === "kernel-died") return { ...base, verdict: "differs", rerunStatus: execution.status, maxAbs: 0, maxRel: 0, difference: `cell ${index + 1}: ${execution.error?.evalue ?? execution.status}` };
-      const compared = compareOutputs(recorded, outputs, options.tolerance, `cell ${index + 1}`, normalise);
+      const compared = compareOutputs(recorded, outputs, options.tolerance, `cell ${index + 1}`, normalise, (path) => lateHashes.push(path));
       return { ...base, verdict: compared.verdict, rerunStatus: execution.status, maxAbs: compared.maxAbs, maxRel: compared.maxRel, ...(compared.first ? { difference: compared.first } : {}) };
     });
     const runs = await Promise.all(version.runs.map(async (run, index) => compareRun({ id: run.id, name: run.name, params: run.params, summary: run.summary, curves: await readCurves(gitdir, versionId, run.id) }, paired[index], options.tolerance)));
@@ -220,7 +245,10 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       runs,
       data,
       firstDifference: firstDifference(cells, runs, data),
-      nondeterminism: nondeterminismSeen(version, notebookCode, cells, rerunEnv, verdict !== "identical"),
+      nondeterminism: [
+        ...nondeterminismSeen(version, notebookCode, cells, rerunEnv, verdict !== "identical"),
+        ...(lateHashes.length > 0 ? [`data hashes are taken in the background after a cell reads a file, so an output shows them only once hashed: ${lateHashes.length} place(s) had a hash on one side only (${lateHashes.slice(0, 2).join("; ")}) — record-keeping, not counted as a difference.`] : []),
+      ],
       environment,
       durationMs: Date.now() - started,
     };
