@@ -23,6 +23,7 @@ import type {
   RunPatch,
   RunQuery,
   RunChanges,
+  RunChangesOptions,
   RunRecord,
   SampleRow,
   SequencedMetricPoint,
@@ -169,11 +170,15 @@ class MemoryStore implements Store {
     }
   }
 
-  async runChanges(afterRevision: number, limit = Number.POSITIVE_INFINITY): Promise<RunChanges> {
+  async runChanges(afterRevision: number, limit = Number.POSITIVE_INFINITY, options: RunChangesOptions = {}): Promise<RunChanges> {
     this.open();
     const changed = [...this.revisions].filter(([, revision]) => revision > afterRevision).sort((a, b) => a[1] - b[1]).slice(0, limit);
     return {
-      runs: changed.map(([id]) => copy(this.runs.get(id)!)),
+      runs: changed.map(([id]) => {
+        const run = copy(this.runs.get(id)!);
+        if (options.code === false) run.code = null;
+        return run;
+      }),
       revision: changed.length > 0 ? changed[changed.length - 1]![1] : afterRevision,
       total: this.runs.size,
     };

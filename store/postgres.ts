@@ -27,6 +27,7 @@ import type {
   RunPatch,
   RunQuery,
   RunChanges,
+  RunChangesOptions,
   RunRecord,
   SampleRow,
   SequencedMetricPoint,
@@ -247,9 +248,10 @@ export class PostgresStore implements Store {
     }
   }
 
-  async runChanges(afterRevision: number, limit?: number): Promise<RunChanges> {
+  async runChanges(afterRevision: number, limit?: number, options: RunChangesOptions = {}): Promise<RunChanges> {
     const values: unknown[] = [afterRevision];
-    let sql = `SELECT ${RUN_SELECT_LIST}, revision FROM labnote_runs WHERE revision > $1 ORDER BY revision`;
+    const columns = options.code === false ? RUN_SELECT_LIST.replace(/\bcode\b/, "NULL AS code") : RUN_SELECT_LIST;
+    let sql = `SELECT ${columns}, revision FROM labnote_runs WHERE revision > $1 ORDER BY revision`;
     if (limit !== undefined && Number.isFinite(limit)) {
       values.push(Math.max(0, Math.floor(limit)));
       sql += " LIMIT $2";

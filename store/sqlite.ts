@@ -39,6 +39,7 @@ import type {
   RunPatch,
   RunQuery,
   RunChanges,
+  RunChangesOptions,
   RunRecord,
   SampleRow,
   SequencedMetricPoint,
@@ -253,9 +254,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  async runChanges(afterRevision: number, limit?: number): Promise<RunChanges> {
+  async runChanges(afterRevision: number, limit?: number, options: RunChangesOptions = {}): Promise<RunChanges> {
+    const columns = options.code === false ? RUN_SELECT_LIST.replace(/\bcode\b/, "NULL AS code") : RUN_SELECT_LIST;
     const read = this.db.transaction(() => {
-      const rows = this.statement(`SELECT ${RUN_SELECT_LIST}, revision FROM runs WHERE revision > ? ORDER BY revision LIMIT ?`).raw().all(
+      const rows = this.statement(`SELECT ${columns}, revision FROM runs WHERE revision > ? ORDER BY revision LIMIT ?`).raw().all(
         afterRevision,
         limit === undefined || !Number.isFinite(limit) ? -1 : Math.max(0, Math.floor(limit)),
       ) as unknown[][];

@@ -79,6 +79,11 @@ export interface SequencedMetricPoint extends MetricPoint {
   seq: number;
 }
 
+export interface RunChangesOptions {
+  /** false: leave each run's code out (null), for readers that index many runs and show code only on demand. */
+  code?: boolean;
+}
+
 /** Runs created or changed after a revision (see Store.runChanges). */
 export interface RunChanges {
   runs: RunRecord[];
@@ -193,7 +198,7 @@ export interface Store {
 
   // readers that must stay fast over 100,000 runs and million-point series (labnote ui)
   /** Runs created or changed (any field, heartbeats included) after `afterRevision`, oldest change first, at most `limit`. */
-  runChanges(afterRevision: number, limit?: number): Promise<RunChanges>;
+  runChanges(afterRevision: number, limit?: number, options?: RunChangesOptions): Promise<RunChanges>;
   /** The id of every run (a reader's check for deletions). */
   listRunIds(): Promise<string[]>;
   /** Series stats of the given runs (all runs when omitted); `afterSeq`: only series appended to after that position. */

@@ -4,13 +4,16 @@
 import type { RunRecord, Store } from "../../store/types.js";
 
 /** How many changed runs one store read brings (bounded memory while loading 100,000 runs). */
-const LOAD_CHUNK = 5_000;
+const LOAD_CHUNK = 2_000;
 /**
  * PostgreSQL hands out revisions from a sequence at write time, so a transaction may commit a revision lower than one
  * already seen. Re-reading the last few hundred revisions, or the last 2 s of them, catches such late commits.
  */
 const LATE_COMMIT_REVISIONS = 500;
 const LATE_COMMIT_MS = 2_000;
+
+const NO_DATA_HASHES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const STATUSES = new Map<string, RunRecord["status"]>((["running", "finished", "failed", "crashed"] as const).map((status) => [status, status]));
 
 export interface RunIndexOptions {
   /** Requests within this many ms of the last refresh use the index as it is. */
@@ -19,6 +22,8 @@ export interface RunIndexOptions {
 
 export class RunIndex {
   private readonly runs = new Map<string, RunRecord>();
+  /** Runs of one machine share one environment: equal env objects are kept once (a third of the index's memory). */
+  private readonly environments = new Map<string, RunRecord["env"]>();
   private newestFirst: RunRecord[] = [];
   private sorted = true;
   private revision = 0;
@@ -58,10 +63,13 @@ export class RunIndex {
     let changed = 0;
     let total = 0;
     for (;;) {
-      const batch = await this.store.runChanges(since, LOAD_CHUNK);
+      const batch = await this.store.runChanges(since, LOAD_CHUNK, { code: false });
       total = batch.total;
       for (const run of batch.runs) {
-        run.code = null; // the detail route reads it; 100,000 cells of code need not sit in memory
+        // Code is read by the detail route only (100,000 cells of it need not sit here); shared objects where runs agree.
+        run.env = this.sharedEnvironment(run.env);
+        if (Object.keys(run.dataHashes).length === 0) run.dataHashes = NO_DATA_HASHES;
+        run.status = STATUSES.get(run.status) ?? run.status;
         const known = this.runs.get(run.id);
         if (!known || known.startedAt !== run.startedAt) this.sorted = false;
         if (!known) this.newestFirst.push(run);
@@ -85,6 +93,15 @@ export class RunIndex {
       changed++;
     }
     if (changed > 0) this.version++;
+  }
+
+  private sharedEnvironment(env: RunRecord["env"]): RunRecord["env"] {
+    const key = JSON.stringify(env);
+    const known = this.environments.get(key);
+    if (known) return known;
+    if (this.environments.size > 10_000) this.environments.clear();
+    this.environments.set(key, env);
+    return env;
   }
 
   /** Every run, newest first (by start time, then id). */

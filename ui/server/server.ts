@@ -1,6 +1,8 @@
 // `labnote ui`: a small fastify server over the store — the JSON API of ui/api.ts and the page in dist/ui/page.
 // fastify: small, maintained, fast routing and JSON, hooks for the token check, and no framework on the page's side.
 import { createServer } from "node:net";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { hostname } from "node:os";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Store } from "../../store/types.js";
@@ -14,6 +16,10 @@ import { registerRunRoutes } from "./routes/runs.js";
 import { registerStudyRoutes } from "./routes/studies.js";
 import { registerVersionRoutes } from "./routes/versions.js";
 import { defaultPageDir, registerStatic } from "./static.js";
+
+const gzipAsync = promisify(gzip);
+/** JSON bodies above this size go gzipped (level 1: ~2 ms for a 1,000-bucket curve, a third of its bytes). */
+const COMPRESS_FROM_BYTES = 4096;
 
 export interface UiServerOptions {
   store: Store;
@@ -58,6 +64,12 @@ export function buildUiApp(options: UiServerOptions): { app: FastifyInstance; co
   });
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2000, ignoreDuplicateSlashes: true } });
   if (options.token) app.addHook("onRequest", requireToken(options.token));
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (typeof payload !== "string" || payload.length < COMPRESS_FROM_BYTES || reply.getHeader("content-encoding") !== undefined) return payload;
+    if (!/\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))) return payload;
+    reply.header("content-encoding", "gzip").header("vary", "accept-encoding");
+    return gzipAsync(payload, { level: 1 });
+  });
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = errorResponse(error);
     void reply.code(status).send(body);

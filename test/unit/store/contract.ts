@@ -325,6 +325,10 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         await store.heartbeat([second.id], 5000);
         expect((await store.runChanges(updated.revision)).runs.map((run) => run.heartbeatAt)).toEqual([5000]);
         expect((await store.runChanges(0, 1)).runs).toHaveLength(1);
+        await store.updateRun(second.id, { code: "%%track\nrun.log({ loss: 1 })" });
+        const withoutCode = await store.runChanges(0, undefined, { code: false });
+        expect(withoutCode.runs.map((run) => run.code)).toEqual([null, null]);
+        expect((await store.runChanges(0)).runs.find((run) => run.id === second.id)!.code).toBe("%%track\nrun.log({ loss: 1 })");
         await store.deleteRun(first.id);
         expect(await store.listRunIds()).toEqual([second.id]);
         expect((await store.runChanges(0)).total).toBe(1);

@@ -6,12 +6,13 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { JSONObject, JSONValue } from "../../../kernel/types.js";
 import { isInside } from "../../../magics/track/artifacts.js";
-import { compileQuery, pathAccessor, sortRuns } from "../../../magics/track/query.js";
+import { compileQuery, pathAccessor } from "../../../magics/track/query.js";
 import type { RunRecord } from "../../../store/types.js";
 import type { DeleteResponse, GroupsResponse, RunDetailResponse, RunsResponse, SamplesResponse } from "../../api.js";
 import type { UiContext } from "../context.js";
 import { HttpError, integerParam, notFound, stringParam } from "../http-error.js";
 import { isSystemSeries, runRow, seriesByRun } from "../rows.js";
+import { sortRunsByColumn } from "../sort.js";
 
 type Query = Record<string, unknown>;
 
@@ -28,11 +29,11 @@ class ListCache {
     if (!entry || entry.version !== version) {
       let runs: readonly RunRecord[] = this.context.runs.all();
       if (where) runs = runs.filter(compileQuery(where));
-      if (sort && sort !== "-startedAt" && sort !== "-started") runs = sortRuns([...runs], sort);
+      if (sort && sort !== "-startedAt" && sort !== "-started") runs = sortRunsByColumn(runs, sort);
       entry = { version, runs };
       this.entries.delete(key);
       this.entries.set(key, entry);
-      while (this.entries.size > 8) this.entries.delete(this.entries.keys().next().value!);
+      while (this.entries.size > 4) this.entries.delete(this.entries.keys().next().value!);
     }
     const cached = entry;
     return { runs: cached.runs, columns: () => (cached.columns ??= columnsOf(cached.runs)) };
