@@ -136,7 +136,6 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
   const domain = settings.ignoreOutliers ? outlierFreeDomain(rows) : null;
   if (domain) yScale.domain = domain;
   const color = { field: "run", type: "nominal", title: "run", legend: { symbolType: "stroke" } };
-  const unlegended = { field: "run", type: "nominal" };
   const dash = settings.splitCount > 1 ? { strokeDash: { field: "split", type: "nominal", title: "split" } } : {};
   return {
     title: { text: metric, anchor: "start", fontSize: 13 },
@@ -145,22 +144,13 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
     data: { values: rows },
     layer: [
       {
-        mark: { type: "area", opacity: 0.22, clip: true, interpolate: "linear" },
+        // The min..max band, its outline stroked: a one-bucket spike is a sliver of fill but a visible line.
+        mark: { type: "area", clip: true, interpolate: "linear", fillOpacity: 0.2, stroke: { expr: "scale('color', datum.run)" }, strokeOpacity: 0.7, strokeWidth: 1 },
         encoding: {
           x,
           y: { field: "lo", type: "quantitative", scale: yScale, title: null },
           y2: { field: "hi" },
-          color: unlegended,
-          detail: { field: "series", type: "nominal" },
-        },
-      },
-      {
-        // The band's upper edge as a faint line: a one-bucket spike is a thin sliver of band, but a visible stroke.
-        mark: { type: "line", clip: true, strokeWidth: 0.8, opacity: 0.45 },
-        encoding: {
-          x,
-          y: { field: "hi", type: "quantitative", scale: yScale, title: null },
-          color: unlegended,
+          color,
           detail: { field: "series", type: "nominal" },
         },
       },
@@ -172,13 +162,14 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
           color,
           ...dash,
           detail: { field: "series", type: "nominal" },
+          // Plain fields (no per-point number formatting): tooltips are built for every point when the view runs.
           tooltip: [
             { field: "run", type: "nominal" },
             { field: "split", type: "nominal" },
             { field: "x", type: settings.axis === "wall" ? "temporal" : "quantitative", title: X_TITLES[settings.axis] },
-            { field: "raw", type: "quantitative", title: "last", format: ".5g" },
-            { field: "lo", type: "quantitative", title: "min", format: ".5g" },
-            { field: "hi", type: "quantitative", title: "max", format: ".5g" },
+            { field: "raw", type: "quantitative", title: "last" },
+            { field: "lo", type: "quantitative", title: "min" },
+            { field: "hi", type: "quantitative", title: "max" },
             { field: "count", type: "quantitative", title: "points" },
           ],
         },

@@ -8,7 +8,8 @@ import { clear, h } from "../dom.js";
 import { beginLoad, recordDrawMs } from "../ready.js";
 import type { ViewContext } from "../router.js";
 
-const BUCKETS = 1000;
+const MIN_BUCKETS = 100;
+const MAX_BUCKETS = 2000;
 const REDRAW_INTERVAL_MS = 200;
 
 interface LoadedSeries extends BucketSeries {
@@ -29,6 +30,9 @@ export async function curvesView(context: ViewContext): Promise<void> {
     root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the "), h("a", { href: "/runs" }, "runs table"), " and press Chart.");
     return;
   }
+  // Server buckets per series: one per horizontal pixel of a panel (min/max keep spikes at any count), unless the
+  // URL asks for a number (buckets=1000).
+  const requestedBuckets = Number(params.get("buckets"));
   const settings = {
     metrics: (params.get("metrics") ?? "").split(",").filter(Boolean),
     x: (["step", "relative", "wall"].includes(params.get("x") ?? "") ? params.get("x") : "step") as CurveXAxis,
@@ -60,11 +64,12 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
   const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
 
+  const bucketCount = Number.isInteger(requestedBuckets) && requestedBuckets > 0 ? Math.min(requestedBuckets, MAX_BUCKETS) : Math.max(MIN_BUCKETS, panelWidthFor(keys.length));
   const responses = await Promise.all(
     details.flatMap((detail) =>
       keys
         .filter((key) => detail.series.some((one) => one.key === key))
-        .map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(detail.run.id)}/metrics/${encodeURIComponent(key)}`, { buckets: BUCKETS })),
+        .map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(detail.run.id)}/metrics/${encodeURIComponent(key)}`, { buckets: bucketCount })),
     ),
   );
   if (context.left()) return;
@@ -157,8 +162,12 @@ export async function curvesView(context: ViewContext): Promise<void> {
 
   /** Two panels a row filling the chart box (one when a single metric is shown). */
   function panelWidth(chosen: LoadedSeries[]): number {
+    return panelWidthFor(new Set(chosen.map((one) => one.metric)).size);
+  }
+
+  function panelWidthFor(metricCount: number): number {
     const available = Math.max(600, chartHolder.clientWidth - 40);
-    return new Set(chosen.map((one) => one.metric)).size === 1 ? Math.min(1100, available - 120) : Math.floor((available - 160) / 2);
+    return metricCount <= 1 ? Math.min(1100, available - 120) : Math.floor((available - 160) / 2);
   }
 
   /** Draws the current spec; `signalReady` marks the page loading meanwhile (view loads and control changes, not live points). */
@@ -203,7 +212,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
       if (!allKeys.includes(event.key)) allKeys.push(event.key);
       const key = seriesKey(event.runId, event.key, event.split);
       const existing = series.get(key);
-      const buckets: CurveBucket[] = appendPointsToBuckets(existing?.buckets ?? [], event.points, BUCKETS);
+      const buckets: CurveBucket[] = appendPointsToBuckets(existing?.buckets ?? [], event.points, bucketCount);
       series.set(key, { runId: event.runId, run: labels.get(event.runId) ?? event.runId, metric: event.key, split: event.split, buckets, startedAt: startedAt.get(event.runId) });
       if (!shown.includes(event.key) && settings.metrics.length) return;
       pendingSince ??= performance.now();
