@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as crypto from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { createParserRuntime, parseFailureOf } from "./parse-runtime.js";
+import { hashThreadMain, offThreadHasherFactory } from "./hash-thread.js";
 import type { FileSummary, ParseFailure, ParseJob, ParsedBlock } from "./parse-runtime.js";
 
 /** A file's rows, block by block, then its summary. */
@@ -55,11 +56,15 @@ export function inlineBlockSource(job: ParseJob): BlockSource {
 }
 
 // Plain CommonJS run with eval: true (works the same under tsx, vitest and compiled dist/). The parser is the same
-// function the main thread uses, as source text; __name is esbuild's keep-names helper, which tsx may emit.
+// function the main thread uses, as source text; __name is esbuild's keep-names helper, which tsx may emit. Each
+// parse worker hashes on a thread of its own (hash-thread.ts), so hashing overlaps parsing.
+const HASH_THREAD_SOURCE = `const __name = (target) => target;\n(${hashThreadMain.toString()})(require("node:worker_threads"), require("node:crypto"));`;
 const WORKER_SOURCE = `
 const __name = (target) => target;
-const { parentPort } = require("node:worker_threads");
-const runtime = (${createParserRuntime.toString()})(require("node:fs"), require("node:crypto"));
+const workerThreads = require("node:worker_threads");
+const { parentPort } = workerThreads;
+const hasherFactory = (${offThreadHasherFactory.toString()})(workerThreads, ${JSON.stringify(HASH_THREAD_SOURCE)}, 4, 1 << 20);
+const runtime = (${createParserRuntime.toString()})(require("node:fs"), require("node:crypto"), hasherFactory);
 let generator;
 parentPort.on("message", (message) => {
   if (message.type === "start") {

@@ -64,8 +64,18 @@ export interface ParserRuntime {
   parseFile(job: ParseJob): Generator<ParsedBlock, FileSummary, void>;
 }
 
-/** Builds the parser over the given modules (the main thread passes its imports, a worker its require()s). */
-export function createParserRuntime(fs: typeof FsModule, crypto: typeof CryptoModule): ParserRuntime {
+/** A streaming SHA-256: node:crypto's Hash, or one that hashes on another thread (hash-thread.ts). */
+export interface StreamingHasher {
+  update(bytes: Uint8Array): unknown;
+  digest(encoding: "hex"): string;
+}
+
+/**
+ * Builds the parser over the given modules (the main thread passes its imports, a worker its require()s). With
+ * `hasherFactory` the bytes are hashed elsewhere (a parse worker hands them to its hash thread).
+ */
+export function createParserRuntime(fs: typeof FsModule, crypto: typeof CryptoModule, hasherFactory?: () => StreamingHasher): ParserRuntime {
+  const newHasher = hasherFactory ?? ((): StreamingHasher => crypto.createHash("sha256"));
   const COMMA = 44;
   const TAB = 9;
   const QUOTE = 34;
@@ -191,7 +201,7 @@ export function createParserRuntime(fs: typeof FsModule, crypto: typeof CryptoMo
 
   function* parseDelimited(job: ParseJob): Generator<ParsedBlock, FileSummary, void> {
     const file = openFile(job);
-    const hash = job.hash ? crypto.createHash("sha256") : undefined;
+    const hash = job.hash ? newHasher() : undefined;
     const delimiter = job.format === "tsv" ? TAB : COMMA;
     const width = job.select.length;
     const columnCount = job.columns.length;
@@ -370,7 +380,7 @@ export function createParserRuntime(fs: typeof FsModule, crypto: typeof CryptoMo
 
   function* parseJsonLines(job: ParseJob): Generator<ParsedBlock, FileSummary, void> {
     const file = openFile(job);
-    const hash = job.hash ? crypto.createHash("sha256") : undefined;
+    const hash = job.hash ? newHasher() : undefined;
     const width = job.select.length;
     const names = job.select.map((column) => job.columns[column]!);
     const state = { skipped: 0, examples: [] as string[] };
@@ -464,7 +474,7 @@ export function createParserRuntime(fs: typeof FsModule, crypto: typeof CryptoMo
 
   function* parseShard(job: ParseJob): Generator<ParsedBlock, FileSummary, void> {
     const file = openFile(job);
-    const hash = job.hash ? crypto.createHash("sha256") : undefined;
+    const hash = job.hash ? newHasher() : undefined;
     try {
       const prefix = Buffer.alloc(12);
       const got = fs.readSync(file.fd, prefix, 0, 12, 0);

@@ -111,6 +111,26 @@ describe("dataset", () => {
     expect(unhashed.hashes()).toEqual({});
   });
 
+  it("hashes on the parse worker's hash thread too: big files (many ring slots), several files per worker", async () => {
+    const big = join(dir, "big");
+    mkdirSync(big);
+    const expected: Record<string, string> = {};
+    for (const name of ["one.csv", "two.csv", "three.csv"]) {
+      const lines = Array.from({ length: 80_000 }, (_, i) => `${i},${(i * 0.37).toFixed(5)},"q${i % 7}",${i % 2}`);
+      const text = `a,b,tag,y\n${lines.join("\n")}\n`;
+      writeFileSync(join(big, name), text);
+      expected[join(big, name)] = createHash("sha256").update(text).digest("hex");
+    }
+    const ds = dataset(big, { label: "y", features: ["a", "b"], batchSize: 4096, workers: 2 });
+    let rows = 0;
+    for await (const { x, y } of ds) {
+      rows += x.shape[0];
+      tf.dispose([x, y]);
+    }
+    expect(rows).toBe(240_000);
+    expect(ds.hashes()).toEqual(expected);
+  });
+
   it("stops a malformed row with file, line and column; skipBad skips and counts instead", async () => {
     const file = join(dir, "bad.csv");
     writeFileSync(file, "a,b,y\n1,2,0\n3,oops,1\n4,5\n6,7,1\n");
