@@ -4,7 +4,12 @@
 import type { JSONObject, JSONValue } from "../kernel/types.js";
 import type { ArtifactRecord, RunStatus, SampleRow, StudyDirection, TrialState } from "../store/types.js";
 
-/** Every error response: 4xx/5xx with this body. A query error carries the 1-based position where parsing failed. */
+/**
+ * Every error response: 4xx/5xx with this body. A query error carries the 1-based position where parsing failed.
+ * 400 bad parameter or query, 401 no token (non-loopback bind), 403 DELETE without --allow-delete, 404 unknown run /
+ * study / metric / artifact, 503 the store is unreachable for the moment (locked file, PostgreSQL restarting): retry.
+ * JSON bodies of 4 kB or more are gzipped when the request accepts gzip.
+ */
 export interface ApiError {
   error: string;
   /** Query parse errors only: 1-based character position in `where`. */
@@ -84,6 +89,11 @@ export interface RunDetailResponse {
   evalReport: JSONObject | null;
 }
 
+/**
+ * GET /api/runs/ID/artifacts/NAME — the artifact's bytes (RunDetailResponse.artifacts[].url). Only names the store
+ * recorded for that run, whose file lies inside <project>/.labnote/artifacts/ID; anything else (../, absolute) is 404.
+ */
+
 /** GET /api/runs/ID/samples?offset=&limit=&filter= (filter: substring over input/pred/label). */
 export interface SamplesResponse {
   total: number;
@@ -99,6 +109,7 @@ export interface MetricBucket {
   min: number;
   max: number;
   last: number;
+  /** min and max ignore NaN; both are NaN (sent as JSON null) when every value in the bucket was NaN. */
   /** Wall time (ms since epoch) of the last point, for relative/wall-time axes. */
   t: number;
   count: number;
@@ -116,8 +127,9 @@ export interface MetricSeriesResponse {
 }
 
 /**
- * GET /api/live?runs=ID,ID — server-sent events. Each event `data:` is a LiveEvent (JSON). The server polls the
- * store (≤ 250 ms) and sends only what is new; the page merges points into its buckets.
+ * GET /api/live?runs=ID,ID[&study=NAME] — server-sent events. Each event `data:` is a LiveEvent (JSON). The server
+ * polls the store (every 250 ms) and sends only what is new; the page merges points into its buckets. `study` adds
+ * "trial" events for that study's trials as they change (runs may then be omitted).
  */
 export type LiveEvent =
   | { type: "points"; runId: string; key: string; split: string; points: { step: number; value: number; t: number }[] }
