@@ -148,7 +148,7 @@ const MIGRATIONS: string[] = [
   -- Points written before version 2: SQLite's bare columns beside max(seq) come from the row holding that max.
   INSERT INTO metric_series (run_id, key, split, count, min, max, last, first_step, last_step, seq)
     SELECT run_id, key, split, count(*), min(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END),
-           max(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END), NULL, min(step), NULL, max(seq)
+           max(CASE WHEN typeof(value) IN ('real', 'integer') THEN value END), NULL, min(step), max(step), max(seq)
     FROM metrics GROUP BY run_id, key, split;
   UPDATE metric_series SET last = (SELECT value FROM metrics WHERE metrics.seq = metric_series.seq),
                            last_step = (SELECT step FROM metrics WHERE metrics.seq = metric_series.seq);
