@@ -163,7 +163,8 @@ class ColumnAccumulator {
     stats.m2 += delta * (value - stats.mean);
     if (value < stats.min) stats.min = value;
     if (value > stats.max) stats.max = value;
-    // Algorithm R with a seeded xorshift: the same file always gives the same sample.
+    // Reservoir sampling, Li's Algorithm L with a seeded xorshift: the same file always gives the same sample, and once
+    // the reservoir is full most values cost one comparison (the next value to keep is drawn ahead).
     const seen = stats.seen++;
     if (seen < this.sampleSize) {
       if (stats.sample.length === seen) {
@@ -172,13 +173,26 @@ class ColumnAccumulator {
         stats.sample = next;
       }
       stats.sample[seen] = value;
-    } else {
-      this.random ^= this.random << 13;
-      this.random ^= this.random >>> 17;
-      this.random ^= this.random << 5;
-      const slot = (this.random >>> 0) % (seen + 1);
-      if (slot < this.sampleSize) stats.sample[slot] = value;
+      if (seen + 1 === this.sampleSize) {
+        this.weight = Math.exp(Math.log(this.uniform()) / this.sampleSize);
+        this.nextKept = seen + 1 + Math.floor(Math.log(this.uniform()) / Math.log(1 - this.weight));
+      }
+    } else if (seen === this.nextKept) {
+      stats.sample[Math.floor(this.uniform() * this.sampleSize)] = value;
+      this.weight *= Math.exp(Math.log(this.uniform()) / this.sampleSize);
+      this.nextKept += 1 + Math.floor(Math.log(this.uniform()) / Math.log(1 - this.weight));
     }
+  }
+
+  private weight = 1;
+  private nextKept = Infinity;
+
+  /** A uniform number in (0, 1) from the column's xorshift. */
+  private uniform(): number {
+    this.random ^= this.random << 13;
+    this.random ^= this.random >>> 17;
+    this.random ^= this.random << 5;
+    return ((this.random >>> 0) + 0.5) / 4294967296;
   }
 
   // Categories are counted by the cell's hash (a small integer key, no string per cell); the text is decoded once per
@@ -315,6 +329,9 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
     let newlinesInRecord = 0;
 
     /** Parses one record at `position`; returns the index after it, or -1 when the buffer ends first. */
+    const bufferNow = () => buffer;
+    const filledNow = () => filled;
+    const eofNow = () => eof;
     // Each field's two hashes are computed while its end is searched for: every byte is read once.
     let fieldHigh = new Int32Array(64);
     let fieldLow = new Int32Array(64);
@@ -337,6 +354,10 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
       fields = 0;
       newlinesInRecord = 0;
       let index = from;
+      // Locals, not the closure's variables: V8 keeps them in registers through the byte loops.
+      const buffer = bufferNow();
+      const filled = filledNow();
+      const eof = eofNow();
       for (;;) {
         if (fields === starts.length) growFields();
         let h1 = 0x811c9dc5;
