@@ -47,7 +47,7 @@ export interface VersionApi {
   show(spec: string): Promise<VersionRecord>;
   diff(a: string, b: string): Promise<VersionDiff>;
   checkout(spec: string, options?: { data?: boolean }): Promise<CheckoutResult>;
-  push(remote: string, options?: { data?: string }): Promise<SyncResult>;
+  push(remote: string, options?: { data?: string; force?: boolean }): Promise<SyncResult>;
   pull(remote: string, options?: { data?: string }): Promise<SyncResult>;
   repro(spec: string): Promise<ReproReport>;
   /** Removes the bytes (and their rows) from every cache, remote, artifact and store it reaches; scrub: rewrites refs/labnote too. */

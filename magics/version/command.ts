@@ -15,7 +15,8 @@ Your branches, HEAD, index and working tree are never touched; \`git log refs/la
   %version diff A B                    per-cell code diff, data added/removed/modified, environment, metrics
   %version diff A B --rows [--key COL] [--path FILE]   rows added/removed/changed, schema and drift of table data
   %version checkout V [--data]         code into a new notebook file; --data restores data from .labnote/cache
-  %version push REMOTE [--data DIR]    refs/labnote/* to a git HTTP remote; data cache to DIR (path or file://)
+  %version push REMOTE [--data DIR] [--force]   refs/labnote/* to a git HTTP remote; data cache to DIR (path or
+                                       file://); --force replaces the remote's history after forget --scrub
   %version pull REMOTE [--data DIR]    the same, the other way
   %version repro V                     what differs now from V: code, data, environment, seed, nondeterminism
   %version repro V --run [--tolerance T] [--backend NAME] [--timeout S] [--current]
@@ -165,13 +166,16 @@ export const magics: MagicSpec[] = [
       },
       push: {
         summary: "Push refs/labnote/* (git HTTP) and the data cache (directory)",
-        usage: "%version push REMOTE [--data DIR]",
+        usage: "%version push REMOTE [--data DIR] [--force]",
         positionals: [{ name: "REMOTE", description: "http(s) git URL, or a directory / file:// URL for the data cache", required: true }],
-        options: [{ name: "data", type: "string", description: "data cache directory (path or file:// URL)" }],
+        options: [
+          { name: "data", type: "string", description: "data cache directory (path or file:// URL)" },
+          { name: "force", type: "boolean", description: "replace the remote's refs/labnote history (after %version forget --scrub rewrote it)" },
+        ],
         async run(args): Promise<MagicResult> {
           const { api, render } = await library();
           const data = typeof args.options.data === "string" ? args.options.data : undefined;
-          const result = await api.push(positional(args, "REMOTE"), data ? { data } : {});
+          const result = await api.push(positional(args, "REMOTE"), { ...(data ? { data } : {}), force: args.options.force === true });
           return { data: result, text: render.renderSync("push", result) };
         },
       },

@@ -60,7 +60,7 @@ export function containsForgotten(content: ForgottenContent, text: string): bool
   return content.needles.slice(0, 4).some((needle) => text.includes(needle));
 }
 
-/** Where in `bytes` (a binary file, e.g. SQLite) a needle appears; -1 if nowhere. */
+/** True when `bytes` (any file, e.g. SQLite) hold a needle. */
 export function findForgottenBytes(content: ForgottenContent, bytes: Buffer): boolean {
   if (content.needles.length <= MAX_SUBSTRING_NEEDLES) return content.needles.some((needle) => bytes.includes(needle, 0, "utf8"));
   return containsForgotten(content, bytes.toString("utf8"));
@@ -68,7 +68,7 @@ export function findForgottenBytes(content: ForgottenContent, bytes: Buffer): bo
 
 /** A replacement that is safe inside JSON strings, CSV and code: no quotes, backslashes or newlines. */
 export function redactionMark(reason: string, when: Date): string {
-  return `[forgotten on ${when.toISOString().slice(0, 10)}: ${reason.replace(/["\\\r\n\t]+/g, " ").trim()}]`;
+  return `[forgotten on ${when.toISOString().slice(0, 10)}: ${reason.replace(/["\\\r\n\t]+/g, " ").replace(/ {2,}/g, " ").trim()}]`;
 }
 
 /** `text` with every needle replaced by `mark` (longest first, so a whole file goes before its rows). */

@@ -54,3 +54,39 @@ export async function redactSqliteFile(file: string, content: ForgottenContent, 
 export function isSqliteHeader(bytes: Buffer): boolean {
   return bytes.subarray(0, 16).toString("latin1") === "SQLite format 3\0";
 }
+
+// The PostgreSQL store's tables and columns that hold what users log (samples, run records, artifact names); the
+// metrics tables hold only numbers and short keys.
+const POSTGRES_TEXT_COLUMNS: Record<string, string[]> = {
+  labnote_samples: ["input", "pred", "label", "extra"],
+  labnote_runs: ["params", "summary", "code", "notebook", "name"],
+  labnote_artifacts: ["name", "location"],
+};
+
+/** Redacts the forgotten text in a PostgreSQL store (LABNOTE_STORE=postgres://…). */
+export async function redactPostgresStore(url: string, content: ForgottenContent, mark: string): Promise<SqliteRedaction[]> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const out: SqliteRedaction[] = [];
+  const where = url.replace(/\/\/[^@/]*@/, "//");
+  try {
+    const minLength = Math.min(...content.needles.map((needle) => needle.length));
+    for (const [table, columns] of Object.entries(POSTGRES_TEXT_COLUMNS)) {
+      const exists = await client.query("SELECT 1 FROM information_schema.tables WHERE table_name = $1 AND table_schema = current_schema()", [table]);
+      if (exists.rowCount === 0) continue;
+      for (const column of columns) {
+        const rows = await client.query<{ value: string }>(`SELECT DISTINCT ${quoteIdentifier(column)} AS value FROM ${quoteIdentifier(table)} WHERE length(${quoteIdentifier(column)}) >= $1`, [minLength]);
+        const changes = rows.rows.filter((row) => containsForgotten(content, row.value)).map((row) => [redact(content, row.value, mark), row.value] as const);
+        if (changes.length === 0) continue;
+        await client.query("BEGIN");
+        for (const [next, previous] of changes) await client.query(`UPDATE ${quoteIdentifier(table)} SET ${quoteIdentifier(column)} = $1 WHERE ${quoteIdentifier(column)} = $2`, [next, previous]);
+        await client.query("COMMIT");
+        out.push({ file: `postgres ${where}`, table, column, values: changes.length });
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return out;
+}

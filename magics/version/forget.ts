@@ -10,7 +10,7 @@ import { waitForCacheCopies, type ManifestEntry } from "./data.js";
 import { localCache, objectPath, readTombstones, remoteDataDir, removeObject, sha256OfFile, writeTombstones, type Tombstone } from "./data-cache.js";
 import { findForgottenBytes, needlesOf, redactionMark, type ForgottenContent } from "./forget-content.js";
 import { findInLabnoteHistory, scrubLabnoteHistory } from "./forget-git.js";
-import { isSqliteHeader, redactSqliteFile, type SqliteRedaction } from "./forget-sqlite.js";
+import { isSqliteHeader, redactPostgresStore, redactSqliteFile, type SqliteRedaction } from "./forget-sqlite.js";
 import { gitFs, listRefs, loadGit, readTextAt } from "./git-store.js";
 import { labnoteDir, resolveInsideProject } from "./paths.js";
 import { knownDataRemotes } from "./remote.js";
@@ -186,6 +186,7 @@ export async function forgetEverywhere(session: VersionSession, target: string, 
   }
 
   const redacted: SqliteRedaction[] = [];
+  const remainingNotes: ForgetReport["remaining"] = [];
   if (content.needles.length > 0) {
     for (const file of filesUnder(labnoteDir(session.projectDir), (candidate) => candidate.startsWith(local))) {
       const head = Buffer.alloc(16);
@@ -201,6 +202,9 @@ export async function forgetEverywhere(session: VersionSession, target: string, 
     }
   }
 
+  // A store outside .labnote/ (LABNOTE_STORE=sqlite:… elsewhere, or PostgreSQL shared by many kernels).
+  if (content.needles.length > 0) redacted.push(...(await redactStoreElsewhere(session, content, mark, remainingNotes)));
+
   let scrub: ForgetReport["scrub"] = null;
   if (options.scrub && content.needles.length > 0) {
     const result = await scrubLabnoteHistory(gitdir, content, mark);
@@ -210,9 +214,30 @@ export async function forgetEverywhere(session: VersionSession, target: string, 
     scrub = { refs: result.refs, commitsRewritten: result.commitsRewritten, filesRedacted: result.filesRedacted, versionIds, forcePush: result.refs.length > 0 ? knownGitRemotes(session.projectDir) : [] };
   }
 
-  const remaining = await whereItRemains(session, content, hashSet, { path, remotes, local, gitdir, scrubbed: scrub, contents: contents.map((entry) => entry.bytes) });
+  const remaining = [...remainingNotes, ...(await whereItRemains(session, content, hashSet, { path, remotes, local, gitdir, scrubbed: scrub, contents: contents.map((entry) => entry.bytes) }))];
   if (!searchedText) remaining.push({ place: "(text search)", detail: "some forgotten bytes were in no cache and no project file any more, so their rows could not be searched for; objects were removed by hash" });
   return { target, reason, hashes, removedFrom, tombstones, artifactsRemoved, redacted, scrub, remaining, searchedText };
+}
+
+async function redactStoreElsewhere(session: VersionSession, content: ForgottenContent, mark: string, notes: ForgetReport["remaining"]): Promise<SqliteRedaction[]> {
+  let location;
+  try {
+    const { resolveStoreLocation } = await import("../../store/index.js");
+    location = resolveStoreLocation(session.projectDir);
+  } catch {
+    return [];
+  }
+  try {
+    if (location.kind === "postgres") {
+      const redacted = await redactPostgresStore(location.url, content, mark);
+      if (redacted.length > 0) notes.push({ place: redacted[0]!.file, detail: "PostgreSQL keeps the old row versions until VACUUM reuses their space: an administrator can run VACUUM FULL labnote_samples, labnote_runs to purge them now" });
+      return redacted;
+    }
+    if (location.kind === "sqlite" && !location.path.startsWith(labnoteDir(session.projectDir)) && existsSync(location.path)) return await redactSqliteFile(location.path, content, mark);
+  } catch (error) {
+    notes.push({ place: location.kind === "postgres" ? "the PostgreSQL store" : location.kind, detail: `not searched: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  return [];
 }
 
 /** Runs in the store that name a rewritten version get its new id. */

@@ -83,7 +83,7 @@ async function pullDataCache(session: VersionSession, dataRemote: string): Promi
   return { remote, objects: copied.length, tombstonesApplied: applied };
 }
 
-export async function pushVersions(session: VersionSession, remote: string, options: { data?: string | undefined } = {}): Promise<SyncResult> {
+export async function pushVersions(session: VersionSession, remote: string, options: { data?: string | undefined; force?: boolean | undefined } = {}): Promise<SyncResult> {
   const result: SyncResult = { remote, refs: [], data: null, conflicts: [] };
   await session.flush();
   if (isHttp(remote)) {
@@ -93,7 +93,8 @@ export async function pushVersions(session: VersionSession, remote: string, opti
     const refs = await listRefs(gitdir, "refs/labnote/");
     for (const ref of refs.keys()) {
       try {
-        const pushed = await git.push({ fs: gitFs(gitdir), http, gitdir, url: remote, ref, remoteRef: ref });
+        // force: after %version forget --scrub rewrote the history, the remote's old one must be replaced.
+        const pushed = await git.push({ fs: gitFs(gitdir), http, gitdir, url: remote, ref, remoteRef: ref, force: options.force === true });
         const status = pushed.refs[ref];
         result.refs.push({ ref, status: status?.ok ? "pushed" : `rejected: ${status?.error ?? "unknown"}` });
       } catch (error) {
