@@ -321,6 +321,23 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
   });
 
+  it("follows the system's dark mode, charts included", async () => {
+    const dark = await browser!.newPage({ viewport: VIEWPORT, colorScheme: "dark" });
+    try {
+      await dark.goto(`${server!.origin}/runs?where=${encodeURIComponent('name == "mlp-a"')}`);
+      await waitReady(dark);
+      await dark.locator(".tbody .tr[data-run-id] a.run-link").first().click();
+      await waitReady(dark);
+      const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe("rgb(20, 20, 23)");
+      // Vega's dark theme: light axis labels on the chart.
+      const labelFill = await dark.locator(".run-chart svg.marks .role-axis-label text").first().getAttribute("fill");
+      expect(labelFill).toMatch(/^#(fff|ffffff|[cdef][0-9a-f]{5})$/i);
+    } finally {
+      await dark.close();
+    }
+  });
+
   it("answers 401 without the token on a non-loopback bind, and serves with it", async () => {
     const open = await startUiServer(["--store", join(project, ".labnote", "labnote.db"), "--host", "0.0.0.0", "--port", "0", "--token", "ui-test-token"], { ...process.env, LABNOTE_STORE: "" });
     try {

@@ -185,9 +185,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
   }
 
   function subscribeLive(): void {
-    if (details.every((detail) => detail.run.status !== "running") && params.get("live") !== "1") {
-      liveStatus.textContent = "All runs have ended.";
-    }
+    const anyRunning = details.some((detail) => detail.run.status === "running");
     const events = apiEvents("/api/live", { runs: runIds.join(",") });
     context.onLeave(() => events.close());
     let pendingSince: number | null = null;
@@ -203,7 +201,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
       }, REDRAW_INTERVAL_MS);
     };
     context.onLeave(() => window.clearTimeout(timer));
-    events.onopen = () => (liveStatus.textContent = "Live: new points appear as they are logged.");
+    events.onopen = () => (liveStatus.textContent = anyRunning ? "Live: new points appear as they are logged." : "These runs have ended; points logged to them would still appear.");
     events.onerror = () => (liveStatus.textContent = "Live updates paused (reconnecting)…");
     events.onmessage = (message) => {
       const event = JSON.parse(String(message.data)) as LiveEvent;
