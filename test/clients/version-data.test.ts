@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { gitHttpServer } from "../helpers/git-http.js";
 import { allOutputs, ARTIFACTS, executeNotebook, writeNotebook, type NotebookJSON } from "../helpers/jupyter.js";
 
 type Output = ReturnType<typeof allOutputs>[number];
@@ -161,5 +162,54 @@ describe("%version forget --scrub", () => {
     expect(objects.filter(holds).map((bytes) => bytes.toString("utf8").slice(0, 200))).toEqual([]);
     expect(filesUnder(remote).filter((file) => holds(readFileSync(file)))).toEqual([]);
     execFileSync("git", ["fsck", "--strict"], { cwd: dir, stdio: "pipe" });
+  });
+});
+
+describe("%version pull of a diverged history, and %version resolve", () => {
+  it("keeps both lines in the log, reports the conflicting data path, and resolve --take theirs settles it", async () => {
+    const remoteRoot = project("version-diverged-remote");
+    execFileSync("git", ["init", "-q", "--bare", "shared.git"], { cwd: remoteRoot });
+    execFileSync("git", ["config", "http.receivepack", "true"], { cwd: join(remoteRoot, "shared.git") });
+    const { server, url } = await gitHttpServer(remoteRoot);
+    try {
+      const remote = `${url}/shared.git`;
+      const dataRemote = join(remoteRoot, "data-cache");
+      const alice = project("version-diverged-alice");
+      const bob = project("version-diverged-bob");
+      const run = async (dir: string, name: string, cells: string[]) => {
+        const notebook = join(dir, `${name}.ipynb`);
+        writeNotebook(notebook, cells);
+        const nb = await executeNotebook(notebook, { cwd: dir, timeoutSec: 240, allowErrors: true, env: { LABNOTE_AUTOSNAPSHOT: "on" } });
+        expect(allOutputs(nb).filter((output) => output.output_type === "error").map((output) => output.evalue)).toEqual([]);
+        return nb;
+      };
+      await run(alice, "alice1", [write("data/train.csv", "x,y\n1,1\n"), "%version data data/train.csv", '%version commit -m "base"', `%version push ${remote} --data ${dataRemote}`]);
+      await run(bob, "bob1", [`%version pull ${remote} --data ${dataRemote}`, write("data/train.csv", "x,y\n1,1\n2,4\n"), "%version data data/train.csv", '%version commit -m "bob adds a row"', `%version push ${remote} --data ${dataRemote}`]);
+      const nb = await run(alice, "alice2", [
+        write("data/train.csv", "x,y\n1,1\n3,9\n"),
+        "%version data data/train.csv",
+        '%version commit -m "alice adds another row"',
+        `%version pull ${remote} --data ${dataRemote}`,
+        "%version log",
+        "%version diff @~1 @",
+        "%version resolve data/train.csv --take theirs",
+        "%version log --limit 1",
+      ]);
+      const pulled = resultOf(nb, `%version pull ${remote} --data ${dataRemote}`);
+      const conflicts = (pulled["application/json"] as { conflicts: { path: string; ours: { sha256: string }; theirs: { sha256: string } }[] }).conflicts;
+      expect(conflicts.map((conflict) => conflict.path)).toEqual(["data/train.csv"]);
+      expect(String(pulled["text/plain"])).toContain("settle each with %version resolve PATH --take ours|theirs");
+      const log = (resultOf(nb, "%version log")["application/json"] as { message: string; line: string }[]).map((entry) => [entry.message, entry.line]);
+      expect(log).toEqual([["alice adds another row", "local"], ["bob adds a row", remote], ["base", "local"]]);
+      expect(String(resultOf(nb, "%version log")["text/plain"])).toContain(`bob adds a row  [from ${remote}]`);
+      expect((resultOf(nb, "%version diff @~1 @")["application/json"] as { conflicts: { path: string }[] }).conflicts.map((conflict) => conflict.path)).toEqual(["data/train.csv"]);
+      const resolved = resultOf(nb, "%version resolve data/train.csv --take theirs")["application/json"] as { take: string; sha256: string; file: { restored: boolean } };
+      expect(resolved).toEqual(expect.objectContaining({ take: "theirs", sha256: conflicts[0]!.theirs.sha256, file: expect.objectContaining({ restored: true }) }));
+      expect(readFileSync(join(alice, "data/train.csv"), "utf8")).toBe("x,y\n1,1\n2,4\n");
+      expect((resultOf(nb, "%version log --limit 1")["application/json"] as { message: string }[])[0]!.message).toMatch(/^resolve data\/train.csv: take theirs/);
+      execFileSync("git", ["fsck", "--strict"], { cwd: alice, stdio: "pipe" });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
