@@ -10,8 +10,11 @@ import type { Store, TrialRecord } from "../../store/types.js";
 export interface StudyCoordinator {
   /** Declares this process (kernelId) the live owner of the trials it creates, until it exits. */
   register(kernelId: string): Promise<void>;
-  /** Runs `work` while no other process is inside `exclusive` for the same study. */
-  exclusive<T>(studyId: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` while no other process is inside `exclusive` for the same study; `work` is told how many trials the
+   * study has (counted under the lock).
+   */
+  exclusive<T>(studyId: string, work: (trialCount: number) => Promise<T>): Promise<T>;
   /** Of these owners (kernel ids), the ones registered here whose process has ended. */
   deadOwners(kernelIds: string[]): Promise<string[]>;
   close(): Promise<void>;
@@ -53,11 +56,13 @@ export class PostgresStudyCoordinator implements StudyCoordinator {
     this.ownKernelId = kernelId;
   }
 
-  exclusive<T>(studyId: string, work: () => Promise<T>): Promise<T> {
+  exclusive<T>(studyId: string, work: (trialCount: number) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       await this.client.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [STUDY_LOCKS, studyId]);
+      // A statement of its own, so its snapshot is taken after the lock (labnote_trials: store/postgres-schema.ts).
+      const { rows } = await this.client.query<{ trials: number }>(`SELECT count(*)::int AS trials FROM labnote_trials WHERE study_id = $1`, [studyId]);
       try {
-        return await work();
+        return await work(rows[0]!.trials);
       } finally {
         await this.client.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [STUDY_LOCKS, studyId]);
       }

@@ -160,10 +160,20 @@ export class Study {
         reserving--;
       }
     };
+    // With a coordinator, counting and creating are one step across every process of the study: no overshoot. The
+    // lock is held for a count and an insert only; the sampler's history is read before it.
+    const reserveExclusively = async (coordinator: StudyCoordinator): Promise<TrialRecord | undefined> => {
+      await this.refresh();
+      return coordinator.exclusive(this.record.id, async (trialCount) => {
+        if (trialCount >= options.trials) return undefined;
+        const record = await this.store.createTrial(this.record.id, { kernelId: this.options.kernelId });
+        this.records.set(record.number, record);
+        return record;
+      });
+    };
     const worker = async (): Promise<void> => {
       while (options.signal?.aborted !== true && Date.now() < deadline) {
-        // With a coordinator, counting and creating are one step across every process of the study: no overshoot.
-        const record = coordinator ? await coordinator.exclusive(this.record.id, reserve) : await reserve();
+        const record = coordinator ? await reserveExclusively(coordinator) : await reserve();
         if (!record) return;
         await this.runOne(record, objective, options);
       }
