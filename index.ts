@@ -3,6 +3,8 @@
 export { track, Run } from "./magics/track/index.js";
 export type { RunOptions, LogOptions, RunResult } from "./magics/track/index.js";
 export { version, sessionDataHashes } from "./magics/version/index.js";
+export { diffDataRows, TableFormatError } from "./magics/version/index.js";
+export type { RowDiff, RowDiffOptions, ForgetReport, DataConflict } from "./magics/version/index.js";
 export { tune, Study, Trial, TrialPruned } from "./magics/tune/index.js";
 export type { StudyOptions, StudySummary, OptimizeOptions, Objective, Sampler, Pruner } from "./magics/tune/index.js";
 export { evaluate, overfitOneBatch } from "./magics/eval/index.js";

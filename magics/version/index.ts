@@ -31,3 +31,11 @@ export type { VersionDiff } from "./diff.js";
 export type { CheckoutResult, ReproReport, ForgetResult } from "./restore.js";
 export type { SyncResult } from "./remote.js";
 export type { DataManifest, ManifestEntry, DataItem } from "./data.js";
+// Row-level data diff (a pure library function: the dashboard and scripts call it with two file paths).
+export { diffDataRows, TableFormatError } from "./row-diff.js";
+export type { RowDiff, RowDiffOptions, ChangedRow } from "./row-diff.js";
+export type { ColumnDrift } from "./row-drift.js";
+export type { VersionRowDiff } from "./row-diff-versions.js";
+export type { ForgetReport } from "./forget.js";
+export type { DataConflict } from "./diverged.js";
+export type { ResolveResult } from "./resolve.js";
