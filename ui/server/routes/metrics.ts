@@ -10,10 +10,28 @@ import { metricName } from "../rows.js";
 /** Up to this many points a series is bucketed from its points (exact at any resolution); beyond, from summary blocks. */
 const POINTS_READ_LIMIT = 50_000;
 
+/** Bucketed curves of big series, reused while the series has not grown (a finished run's never changes). */
+const CACHED_CURVES = 200;
+const curveCache = new Map<string, { count: number; seq: number; buckets: MetricBucket[] }>();
+
+function cachedCurve(stats: SeriesStats, buckets: number): { id: string; hit: MetricBucket[] | undefined } {
+  const id = `${stats.runId}\u0000${stats.key}\u0000${stats.split}\u0000${buckets}`;
+  const entry = curveCache.get(id);
+  if (!entry || entry.count !== stats.count || entry.seq !== stats.seq) return { id, hit: undefined };
+  curveCache.delete(id);
+  curveCache.set(id, entry);
+  return { id, hit: entry.buckets };
+}
+
 /** One series as at most `buckets` buckets; `after` keeps only points with a larger step (read from the points). */
 export async function seriesBuckets(store: Store, stats: SeriesStats, buckets: number, after?: number): Promise<MetricBucket[]> {
   if (after === undefined && stats.count > POINTS_READ_LIMIT) {
-    return bucketsFromBlocks(await store.getMetricBlocks(stats.runId, stats.key, stats.split), buckets);
+    const { id, hit } = cachedCurve(stats, buckets);
+    if (hit) return hit;
+    const computed = bucketsFromBlocks(await store.getMetricBlocks(stats.runId, stats.key, stats.split), buckets);
+    curveCache.set(id, { count: stats.count, seq: stats.seq, buckets: computed });
+    while (curveCache.size > CACHED_CURVES) curveCache.delete(curveCache.keys().next().value!);
+    return computed;
   }
   let points = await store.getMetrics(stats.runId, { key: stats.key, split: stats.split });
   if (after !== undefined) points = points.filter((point) => point.step > after);
