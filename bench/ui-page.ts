@@ -2,6 +2,9 @@
 // a SQLite store of UI_PAGE_RUNS (100,000) synthetic runs; navigation → first rows drawn; a jump-scroll deep into the
 // table → those rows drawn (the page fetches only the pages in view); a header click (server sort) → sorted rows
 // drawn; an `or` query → filtered rows drawn; the DOM rows alive meanwhile (virtualised: a screenful, not 100,000).
+// Then the curves view of 20 runs × UI_PAGE_POINTS (50,000) loss points with one spike: window.__labnoteDrawMs (data
+// arrived → chart drawn) at buckets=1000 and at the page's default (one bucket per panel pixel). The browser's cost
+// depends on the buckets, not on how many points the store holds (that is bench:ui's server side).
 // Needs `npm run build` first (dist/ and dist/ui/page). Prints median (min, max) over REPEATS.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,11 +15,14 @@ import { chromium, type Page } from "playwright-core";
 import { RUN_COLUMNS, RUN_FIELDS, runRowValues } from "../store/columns.js";
 import { buildRunRecord } from "../store/records.js";
 import { openSqliteStore } from "../store/sqlite.js";
+import type { MetricPoint } from "../store/types.js";
 
 const RUNS = Number(process.env.UI_PAGE_RUNS ?? 100_000);
 const REPEATS = Number(process.env.UI_PAGE_REPEATS ?? 5);
 const ROOT = new URL("..", import.meta.url).pathname;
 const ROW_HEIGHT = 30;
+const CURVE_RUNS = 20;
+const POINTS = Number(process.env.UI_PAGE_POINTS ?? 50_000);
 
 async function fillStore(file: string): Promise<void> {
   await (await openSqliteStore(file)).close(); // creates the schema
@@ -38,6 +44,33 @@ async function fillStore(file: string): Promise<void> {
     }
   })();
   db.close();
+}
+
+/** 20 runs of POINTS loss points each; the first has one spike of 1000. */
+async function fillCurves(file: string): Promise<string[]> {
+  const store = await openSqliteStore(file);
+  const ids: string[] = [];
+  try {
+    for (let curve = 0; curve < CURVE_RUNS; curve++) {
+      const run = await store.createRun({ name: `curve-${curve}`, status: "finished", params: { curve }, startedAt: 1_800_000_000_000 + curve, endedAt: 1_800_000_000_000 + curve + 1 });
+      ids.push(run.id);
+      const points: MetricPoint[] = [];
+      for (let step = 0; step < POINTS; step++) {
+        const value = curve === 0 && step === Math.floor(POINTS * 0.777) ? 1000 : 2 / Math.sqrt(1 + step / 1000) + 0.05 * Math.sin(step * 0.37 + curve);
+        points.push({ runId: run.id, key: "loss", split: "train", step, value, wallTime: 1_800_000_000_000 + step * 10 });
+      }
+      await store.appendMetrics(points);
+    }
+  } finally {
+    await store.close();
+  }
+  return ids;
+}
+
+async function drawMs(page: Page, url: string): Promise<number> {
+  await page.goto(url);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === "1" && typeof (window as { __labnoteDrawMs?: number }).__labnoteDrawMs === "number", undefined, { timeout: 120_000 });
+  return page.evaluate(() => (window as { __labnoteDrawMs?: number }).__labnoteDrawMs ?? Number.NaN);
 }
 
 async function startServer(store: string): Promise<{ base: string; stop(): void }> {
@@ -73,8 +106,9 @@ async function main(): Promise<void> {
   try {
     const fillStart = performance.now();
     await fillStore(file);
+    const curveIds = await fillCurves(file);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; load average ${loadavg().map((value) => value.toFixed(1)).join(" ")}`);
-    console.log(`store: ${RUNS.toLocaleString("en")} runs in SQLite (filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s); ${REPEATS} repeats, median (min, max)`);
+    console.log(`store: ${RUNS.toLocaleString("en")} runs + ${CURVE_RUNS} × ${POINTS.toLocaleString("en")} curve points in SQLite (filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s); ${REPEATS} repeats, median (min, max)`);
     Object.assign(server, await startServer(file));
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${server.base}/runs`); // warm the server's run index and the browser cache once
@@ -109,6 +143,19 @@ async function main(): Promise<void> {
     console.log(`navigation with sort=val.acc → sorted rows drawn: ${median(sorted)}`);
     console.log(`navigation with an \`or\` query → filtered rows drawn: ${median(filtered)}`);
     console.log(`table rows in the DOM at most: ${domRows} (of ${RUNS.toLocaleString("en")})`);
+
+    const curves = `${server.base}/curves?runs=${curveIds.join(",")}&metrics=loss`;
+    const at1000: number[] = [];
+    const atPixels: number[] = [];
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      at1000.push(await drawMs(page, `${curves}&buckets=1000`));
+      atPixels.push(await drawMs(page, curves));
+    }
+    const spike = await page.evaluate(() => {
+      const charts = (window as unknown as { __labnoteCharts: () => { spec: { concat?: { data: { values: { hi: number | null }[] } }[] } }[] }).__labnoteCharts();
+      return charts.some((chart) => (chart.spec.concat ?? []).some((panel) => panel.data.values.some((row) => row.hi === 1000)));
+    });
+    console.log(`curves view, ${CURVE_RUNS} runs × ${POINTS.toLocaleString("en")} points: draw at 1,000 buckets ${median(at1000)}; at one bucket per pixel ${median(atPixels)}; spike in the drawn band: ${spike}`);
   } finally {
     await browser.close();
     server.stop();

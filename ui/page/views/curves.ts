@@ -10,6 +10,7 @@ import type { ViewContext } from "../router.js";
 
 const MIN_BUCKETS = 100;
 const MAX_BUCKETS = 2000;
+const DEFAULT_MAX_BUCKETS = 1000;
 const REDRAW_INTERVAL_MS = 200;
 
 interface LoadedSeries extends BucketSeries {
@@ -30,8 +31,8 @@ export async function curvesView(context: ViewContext): Promise<void> {
     root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the "), h("a", { href: "/runs" }, "runs table"), " and press Chart.");
     return;
   }
-  // Server buckets per series: one per horizontal pixel of a panel (min/max keep spikes at any count), unless the
-  // URL asks for a number (buckets=1000).
+  // Server buckets per series: one per horizontal pixel of a panel, at most 1,000 (min/max keep spikes at any count,
+  // and Vega's drawing time grows with the buckets), unless the URL asks for a number (buckets=2000).
   const requestedBuckets = Number(params.get("buckets"));
   const settings = {
     metrics: (params.get("metrics") ?? "").split(",").filter(Boolean),
@@ -64,7 +65,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
   const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
 
-  const bucketCount = Number.isInteger(requestedBuckets) && requestedBuckets > 0 ? Math.min(requestedBuckets, MAX_BUCKETS) : Math.max(MIN_BUCKETS, panelWidthFor(keys.length));
+  const bucketCount = Number.isInteger(requestedBuckets) && requestedBuckets > 0 ? Math.min(requestedBuckets, MAX_BUCKETS) : Math.min(DEFAULT_MAX_BUCKETS, Math.max(MIN_BUCKETS, panelWidthFor(keys.length)));
   const responses = await Promise.all(
     details.flatMap((detail) =>
       keys
