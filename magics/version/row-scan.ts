@@ -358,6 +358,7 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
       const buffer = bufferNow();
       const filled = filledNow();
       const eof = eofNow();
+      const separator = delimiter;
       for (;;) {
         if (fields === starts.length) growFields();
         let h1 = 0x811c9dc5;
@@ -394,7 +395,7 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
             return index;
           }
           const after = buffer[index]!;
-          if (after === delimiter) {
+          if (after === separator) {
             index++;
             continue;
           }
@@ -407,7 +408,7 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
         let crlf = false;
         while (index < filled) {
           const c = buffer[index]!;
-          if (c === delimiter || c === 10) break;
+          if (c === separator || c === 10) break;
           if (c === 13) {
             if (index + 1 >= filled) {
               if (!eof) return -1;

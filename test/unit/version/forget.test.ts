@@ -77,6 +77,32 @@ describe("what forget searches for", () => {
   });
 });
 
+describe("%version forget", () => {
+  it("finds bytes recorded only by an auto-snapshot (no version) and removes them from the cache and artifacts", async () => {
+    const { dir, session, api } = project();
+    await cellReadingPeople(session, dir);
+    const { createHash } = await import("node:crypto");
+    const sha256 = createHash("sha256").update(PEOPLE).digest("hex");
+    const object = join(dir, ".labnote", "cache", sha256.slice(0, 2), sha256.slice(2));
+    expect(readFileSync(object, "utf8")).toBe(PEOPLE);
+    mkdirSync(join(dir, ".labnote", "artifacts", "run1"), { recursive: true });
+    writeFileSync(join(dir, ".labnote", "artifacts", "run1", "data__people.csv"), PEOPLE);
+    const report = await api.forget("data/people.csv", "erasure request");
+    expect(report.hashes).toEqual([sha256]);
+    expect(report.artifactsRemoved).toEqual([join(".labnote", "artifacts", "run1", "data__people.csv")]);
+    expect(() => readFileSync(object)).toThrow();
+    // Without --scrub the snapshot's cell code still holds a row: the report says where and what to do.
+    expect(report.remaining).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ place: expect.stringMatching(/^refs\/labnote\/notebook\/cells commit [0-9a-f]{10} cell.ts$/), detail: expect.stringContaining("--scrub") }),
+        { place: "data/people.csv (your working copy)", detail: "labnote does not delete your files: delete or replace it yourself" },
+      ]),
+    );
+    await expect(api.forget("data/nothing.csv", "x")).rejects.toThrow(/nothing is recorded for data\/nothing.csv/);
+    await expect(api.forget("data/people.csv", "  ")).rejects.toThrow(/forget needs --reason/);
+  });
+});
+
 describe("%version forget --scrub", () => {
   it("rewrites refs/labnote, names the remote to force-push, and after push --force the remote's history holds no row", async () => {
     const { dir, session, api } = project();
