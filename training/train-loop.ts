@@ -11,6 +11,8 @@ import type { CapturePlan, CaptureSetting, OptimizerSetting } from "./capture-pl
 import { compileTrainStep, copyScalarInto } from "./webgpu/capture.js";
 import type { CompiledTrainStep } from "./webgpu/capture.js";
 import { epochRandom, permutation } from "./data/shuffle.js";
+import { checkClipOptions, DEFAULT_GRADIENT_NORM_EVERY, gradientStep, layerGroups, learningRateOf, normMetrics, setLearningRate, variableGroups } from "./gradient-watch.js";
+import type { GroupOf, MeasuredNorms } from "./gradient-watch.js";
 
 type Tensor = tfTypes.Tensor;
 type Scalar = tfTypes.Scalar;
@@ -88,6 +90,17 @@ interface CommonOptions {
   signal?: AbortSignal;
   /** A step progress bar in the cell, updated at each read-back (default: shown inside a notebook when the step count is known). */
   progress?: boolean;
+  /**
+   * Log the global gradient norm (train.grad_norm) and one per layer (split "gradients") every N steps to the run
+   * (default 100, or off in a captured webgpu loop; 0 turns it off). Measured on the device, read back with the losses.
+   */
+  gradientNormEvery?: number;
+  /** Clip gradients to this global L2 norm every step; the norm before and after is logged (grad_norm, grad_norm_clipped). */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue] every step (before clipNorm when both are set). */
+  clipValue?: number;
+  /** A learning-rate schedule, step → rate, set on the optimizer before each step; the rate is logged every step. */
+  learningRate?: (step: number) => number;
 }
 
 export interface ModelTrainOptions extends CommonOptions {
@@ -266,8 +279,18 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     stepLoss = (x, y) => tf.mean(lossFn(x, y)) as Scalar;
     plan = planCapture(tf, options.optimizer, options.capture);
   }
+  checkClipOptions(options);
+  const clipping = options.clipNorm !== undefined || options.clipValue !== undefined;
+  const schedule = options.learningRate;
+  if (plan.capture && (clipping || schedule)) {
+    // Clipped or scheduled steps change every step: a replayed recording would repeat the first one.
+    plan = { ...plan, capture: false, why: `off: ${clipping ? "gradient clipping" : "a learning-rate schedule"} runs every step through tfjs` };
+  }
+  const groupOf: GroupOf = "model" in options ? layerGroups(options.model) : variableGroups;
   const optimizer = plan.optimizer;
   const compiled: CompiledTrainStep | undefined = plan.capture ? compileTrainStep(tf, { lossFn: stepLoss as (...inputs: Tensor[]) => Scalar, variables: varList, optimizer, inputs: [] }) : undefined;
+  // Norms need a run to log to. A captured (webgpu replay) loop measures only when asked: each measured step leaves the replay.
+  const normEvery = !run ? 0 : options.gradientNormEvery !== undefined ? Math.max(0, Math.floor(options.gradientNormEvery)) : compiled ? 0 : DEFAULT_GRADIENT_NORM_EVERY;
   // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
   let capturedShapes: string | undefined;
   let uncapturedSteps = 0;
@@ -302,29 +325,61 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
 
   const losses: number[] = [];
   let pending: Scalar[] = [];
+  // Steps started so far; each step's learning rate and the measured steps' norms wait for the next read-back.
+  let stepIndex = 0;
+  let pendingRates: (number | undefined)[] = [];
+  let pendingNorms: MeasuredNorms[] = [];
   let ringCount = 0;
   let stopped: TrainLoopResult["stopped"] = "done";
   const started = performance.now();
 
+  /** Logs the measured steps' norms (`values`: their vectors end to end), after the losses of the same steps. */
+  const logNorms = (measured: MeasuredNorms[], values: ArrayLike<number>): void => {
+    const width = values.length / measured.length;
+    measured.forEach((entry, index) => {
+      const own = Array.from({ length: width }, (_, offset) => values[index * width + offset]!);
+      const { train, gradients } = normMetrics(own, entry.groups, clipping);
+      run?.log(train, { step: entry.step, split: "train" });
+      run?.log(gradients, { step: entry.step, split: "gradients" });
+    });
+  };
+
   const readBack = async (): Promise<void> => {
     let values: ArrayLike<number>;
+    const measured = pendingNorms;
+    let normValues: ArrayLike<number> = [];
     if (lossRing) {
       if (ringCount === 0) return;
       values = (await lossRing.data()).subarray(0, ringCount);
       ringCount = 0;
+      if (measured.length > 0) {
+        const norms = tf.concat(measured.map((entry) => entry.norms));
+        normValues = await norms.data();
+        tf.dispose([norms, ...measured.map((entry) => entry.norms)]);
+      }
     } else {
       if (pending.length === 0) return;
+      // Losses and measured norms come back in one transfer.
       const stacked = tf.stack(pending);
-      values = await stacked.data();
-      tf.dispose([stacked, ...pending]);
+      const all = measured.length > 0 ? tf.concat([stacked, ...measured.map((entry) => entry.norms)]) : stacked;
+      const data = await all.data();
+      values = data.subarray(0, pending.length);
+      normValues = data.subarray(pending.length);
+      tf.dispose([stacked, all, ...pending, ...measured.map((entry) => entry.norms)]);
       pending = [];
     }
+    pendingNorms = [];
     const firstStep = losses.length;
     const chunk = Array.from(values, (loss, index) => ({ step: firstStep + index, loss }));
+    const rates = pendingRates;
+    pendingRates = [];
     for (const { step, loss } of chunk) {
       losses.push(loss);
       run?.log({ loss }, { step, split: "train" });
+      const rate = rates[step - firstStep];
+      if (rate !== undefined) run?.log({ learning_rate: rate }, { step });
     }
+    if (measured.length > 0) logNorms(measured, normValues);
     options.onLosses?.(chunk);
     progress?.update(losses.length, progressLine());
   };
@@ -340,13 +395,23 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       let sliced: Batch | undefined;
       const batch = (): Batch =>
         (sliced ??= range ? (whole ? range.source : { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) }) : (item as Batch));
-      if (compiled && lossRing && shapes === capturedShapes) {
+      const step = stepIndex++;
+      if (schedule) setLearningRate(optimizer, schedule(step));
+      pendingRates.push(schedule ? schedule(step) : learningRateOf(optimizer));
+      // A measured step (and every clipped one) takes explicit gradients through tfjs, even in a captured loop.
+      const measure = normEvery > 0 && step % normEvery === 0;
+      if (compiled && lossRing && shapes === capturedShapes && !measure) {
         const replaying = compiled.mode === "replay";
         const slot = { into: lossRing, index: ringCount++ };
         if (!(range && compiled.stepRows([range.source.x, range.source.y], range.start, slot))) compiled.step([batch().x, batch().y], slot);
         if (replaying && compiled.mode === "replay") replayedSteps++;
       } else {
-        const loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch().x, batch().y), true, varList)!);
+        let loss: Scalar;
+        if (measure || clipping) {
+          const result = gradientStep(tf, optimizer, () => stepLoss(batch().x, batch().y), varList, { clipNorm: options.clipNorm, clipValue: options.clipValue, measure, groupOf });
+          loss = result.loss;
+          if (result.measured) pendingNorms.push({ step, ...result.measured });
+        } else loss = tf.tidy(() => optimizer.minimize(() => stepLoss(batch().x, batch().y), true, varList)!);
         if (lossRing) {
           uncapturedSteps++;
           copyScalarInto(tf, loss, { into: lossRing, index: ringCount++ });
@@ -364,7 +429,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     await readBack();
   } catch (error) {
-    tf.dispose(pending);
+    tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
     compiled?.dispose();
     lossRing?.dispose();
     const backend = tf.getBackend();

@@ -27,6 +27,8 @@ export interface ChartOptions {
   title?: string;
   /** The split whose series go to the system panel (CPU, memory, throughput). */
   systemSplit?: string;
+  /** Splits left out of the chart (stored and queryable still): by default "gradients", the per-layer gradient norms. */
+  hiddenSplits?: readonly string[];
 }
 
 export type VegaLiteSpec = Record<string, unknown>;
@@ -153,8 +155,9 @@ function panelGroup(rows: ChartRow[], settings: PanelSettings, series: SeriesFie
   return group;
 }
 
-function withDefaults(options: ChartOptions): Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight" | "maxPointsPerSeries" | "systemSplit">> {
+function withDefaults(options: ChartOptions): Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight" | "maxPointsPerSeries" | "systemSplit" | "hiddenSplits">> {
   return {
+    hiddenSplits: options.hiddenSplits ?? ["gradients"],
     columns: options.columns ?? 3,
     panelWidth: options.panelWidth ?? 240,
     panelHeight: options.panelHeight ?? 150,
@@ -169,7 +172,7 @@ export function buildRunChartSpec(series: readonly ChartSeries[], options: Chart
   const metricRows: ChartRow[] = [];
   const systemRows: ChartRow[] = [];
   for (const one of series) {
-    if ((one.length ?? one.steps.length) === 0) continue;
+    if ((one.length ?? one.steps.length) === 0 || settings.hiddenSplits.includes(one.split)) continue;
     const rows = seriesRows(one, settings.maxPointsPerSeries);
     const target = one.split === settings.systemSplit ? systemRows : metricRows;
     for (const row of rows) target.push(row);
@@ -186,7 +189,7 @@ export function buildCompareChartSpec(series: readonly ChartSeries[], options: C
   const settings = withDefaults(options);
   const rows: ChartRow[] = [];
   for (const one of series) {
-    if ((one.length ?? one.steps.length) === 0 || one.split === settings.systemSplit) continue;
+    if ((one.length ?? one.steps.length) === 0 || one.split === settings.systemSplit || settings.hiddenSplits.includes(one.split)) continue;
     const metric = one.split ? `${one.split}.${one.key}` : one.key;
     for (const row of seriesRows(one, settings.maxPointsPerSeries, metric)) rows.push(row);
   }
