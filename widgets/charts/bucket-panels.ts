@@ -38,6 +38,8 @@ export interface BucketPanelOptions {
   logScale?: boolean;
   /** Clip each panel's y axis to its 1st..99th percentile of values, so a few outliers do not flatten the rest. */
   ignoreOutliers?: boolean;
+  /** Hover tooltips on the lines; default: on while the chart holds at most 10,000 buckets (they cost Vega time per point). */
+  tooltips?: boolean;
   columns?: number;
   panelWidth?: number;
   panelHeight?: number;
@@ -117,6 +119,18 @@ export function bucketRows(series: BucketSeries, options: Pick<BucketPanelOption
   }));
 }
 
+function tooltipFields(axis: CurveXAxis): Record<string, string>[] {
+  return [
+    { field: "run", type: "nominal" },
+    { field: "split", type: "nominal" },
+    { field: "x", type: axis === "wall" ? "temporal" : "quantitative", title: X_TITLES[axis] },
+    { field: "raw", type: "quantitative", title: "last" },
+    { field: "lo", type: "quantitative", title: "min" },
+    { field: "hi", type: "quantitative", title: "max" },
+    { field: "count", type: "quantitative", title: "points" },
+  ];
+}
+
 interface PanelSettings {
   axis: CurveXAxis;
   logScale: boolean;
@@ -124,6 +138,7 @@ interface PanelSettings {
   width: number;
   height: number;
   splitCount: number;
+  tooltips: boolean;
 }
 
 function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettings): VegaLiteSpec {
@@ -162,16 +177,8 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
           color,
           ...dash,
           detail: { field: "series", type: "nominal" },
-          // Plain fields (no per-point number formatting): tooltips are built for every point when the view runs.
-          tooltip: [
-            { field: "run", type: "nominal" },
-            { field: "split", type: "nominal" },
-            { field: "x", type: settings.axis === "wall" ? "temporal" : "quantitative", title: X_TITLES[settings.axis] },
-            { field: "raw", type: "quantitative", title: "last" },
-            { field: "lo", type: "quantitative", title: "min" },
-            { field: "hi", type: "quantitative", title: "max" },
-            { field: "count", type: "quantitative", title: "points" },
-          ],
+          // Plain fields (no per-point number formatting): Vega builds a tooltip object for every point as it runs.
+          ...(settings.tooltips ? { tooltip: tooltipFields(settings.axis) } : {}),
         },
       },
     ],
@@ -201,6 +208,7 @@ export function buildBucketPanelsSpec(series: readonly BucketSeries[], options: 
     width: options.panelWidth ?? 360,
     height: options.panelHeight ?? 200,
     splitCount: splits.size,
+    tooltips: options.tooltips ?? [...byMetric.values()].reduce((sum, rows) => sum + rows.length, 0) <= 10_000,
   };
   const spec: VegaLiteSpec = { $schema: VEGA_LITE_SCHEMA };
   if (options.title !== undefined) spec.title = options.title;

@@ -83,6 +83,15 @@ describe("bucketed curve panels", () => {
     expect((clipped.concat as Panel[])[0].layer[1].encoding.y.scale!.domain).toEqual(domain);
   });
 
+  it("keeps hover tooltips for small charts and drops them past 10,000 buckets (Vega builds one per point)", () => {
+    const few = buildBucketPanelsSpec([{ run: "a", metric: "loss", split: "", buckets: bucketsWithSpike(100) }]);
+    expect((few.concat as Panel[])[0].layer[1].encoding.tooltip).toBeDefined();
+    const many = buildBucketPanelsSpec(Array.from({ length: 20 }, (_, index) => ({ run: `r${index}`, metric: "loss", split: "", buckets: bucketsWithSpike(1000) })));
+    expect((many.concat as Panel[])[0].layer[1].encoding.tooltip).toBeUndefined();
+    const forced = buildBucketPanelsSpec([{ run: "a", metric: "loss", split: "", buckets: bucketsWithSpike(100) }], { tooltips: false });
+    expect((forced.concat as Panel[])[0].layer[1].encoding.tooltip).toBeUndefined();
+  });
+
   it("says so when nothing was logged", () => {
     expect(buildBucketPanelsSpec([]).title).toBe("no points logged yet");
   });
