@@ -7,7 +7,15 @@ import { defineTensorFlowGlobal, loadTensorFlow } from "../globals.js";
 import { InterruptedError } from "./interrupt.js";
 import { rememberCellLines } from "./line-map.js";
 import { createModuleLoader, type ModuleLoader } from "./modules.js";
-import { createCellCompiler, isCompleteSource, type CellCompiler, type Completeness, type Diagnostic } from "./typescript.js";
+import {
+  createCellCompiler,
+  isCompleteSource,
+  saveTypeScriptCodeCache,
+  type CellCompiler,
+  type Completeness,
+  type ConvertResult,
+  type Diagnostic,
+} from "./typescript.js";
 
 export type RunResult =
   | { kind: "ok"; value: unknown; hasValue: boolean }
@@ -65,11 +73,29 @@ function isSigintInterruption(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 }
 
-/** Throw-away completions in prime(). */
+/** Throw-away completions in prime(), run a few per event-loop turn so that a waiting request goes first. */
 const PRIME_COMPLETIONS = 40;
+const PRIME_COMPLETIONS_PER_TURN = 4;
+/** How long after priming the compiler's code cache is written (once per machine and TypeScript/Node version). */
+const CODE_CACHE_SAVE_DELAY_MS = 500;
+/**
+ * The @types packages join the program this long after the quick program is ready when no cell has come (a cell
+ * sent right after start-up, as nbclient and papermill send it, is checked first), or this long after that first cell
+ * (so its reply leaves before the thread is busy for a second).
+ */
+const TYPE_ROOTS_AFTER_PRIME_MS = 500;
+const TYPE_ROOTS_AFTER_FIRST_CELL_MS = 30;
+/**
+ * What only the full program can check: imports and requires (their packages' types may use Node's), `tf` (its
+ * types do), global augmentations and triple-slash references.
+ */
+const NEEDS_TYPE_ROOTS = /\bimport\b|\brequire\b|\bdeclare\s+(global|module|namespace)\b|\/\/\/\s*<reference|(^|[^\w$.])tf\b/;
 
 export class TypeScriptSession {
   private compiler: CellCompiler | undefined;
+  /** Whether a cell was already given the chance of the quick check (compilerFor). */
+  private quickCheckUsed = false;
+  private typeRootsTimer: NodeJS.Timeout | undefined;
   private prevDecl = "";
   private readonly exports: Record<string, unknown>;
   private readonly exportsTarget: Record<string, unknown>;
@@ -91,20 +117,85 @@ export class TypeScriptSession {
     Object.defineProperty(globalThis, HANDOFF, { value: handoff, configurable: true, enumerable: false, writable: true });
   }
 
-  /** Creates the TypeScript compiler (≈1 s, synchronous). Called in the background after start-up. */
+  /**
+   * Creates the TypeScript compiler (synchronous): at first without the @types packages (the ECMAScript library, the
+   * kernel's globals and the cells: a fraction of the full build), which only the first cell may be checked against.
+   */
   warmUp(): CellCompiler {
-    this.compiler ??= createCellCompiler(this.projectDir);
+    this.compiler ??= createCellCompiler(this.projectDir, { typeRoots: false });
     return this.compiler;
   }
 
-  /** warmUp, then one throw-away conversion: the first user cell finds the type checker already built. */
+  /** The compiler with the @types packages in (≈1 s the first time, synchronous): what every other request uses. */
+  private fullCompiler(): CellCompiler {
+    const compiler = this.warmUp();
+    if (compiler.hasTypeRoots) return compiler;
+    clearTimeout(this.typeRootsTimer);
+    compiler.includeTypeRoots();
+    // The rebuild that parses them happens here, not in the next user cell.
+    compiler.convert(this.prevDecl, "0", HANDOFF);
+    setImmediate(() => this.primeCompletions(compiler)).unref();
+    return compiler;
+  }
+
+  private includeTypeRootsIn(ms: number): void {
+    clearTimeout(this.typeRootsTimer);
+    this.typeRootsTimer = setTimeout(() => this.compiler && this.fullCompiler(), ms).unref();
+  }
+
+  /**
+   * warmUp, then one throw-away conversion: the first user cell finds the type checker built. A moment later (or right
+   * after a first cell) the @types packages join; then, between requests, throw-away completions, and the compiler's
+   * code cache is written for the next kernel.
+   */
   prime(): void {
     const compiler = this.warmUp();
     compiler.convert(this.prevDecl, "0", HANDOFF);
-    // The language service builds its completion caches on the first request (~50 ms), and V8 compiles the completion
-    // code only after it has run a while: both here, not on the user's first Tabs. With the program unchanged, the
-    // repeats cost ~0.3 ms each.
-    for (let i = 0; i < PRIME_COMPLETIONS; i++) compiler.complete(this.prevDecl, "Math.", 5);
+    if (!compiler.hasTypeRoots) this.includeTypeRootsIn(TYPE_ROOTS_AFTER_PRIME_MS);
+  }
+
+  /**
+   * The language service builds its completion caches on the first request (~50 ms), and V8 compiles the completion
+   * code only after it has run a while: both here, not on the user's first Tabs. With the program unchanged, the
+   * repeats cost ~0.3 ms each. A few per turn, so a request that comes meanwhile does not wait for all of them.
+   */
+  private primeCompletions(compiler: CellCompiler): void {
+    let left = PRIME_COMPLETIONS;
+    const completeSome = (): void => {
+      if (this.compiler !== compiler) return;
+      for (let i = 0; i < PRIME_COMPLETIONS_PER_TURN && left > 0; i++, left--) compiler.complete(this.prevDecl, "Math.", 5);
+      if (left > 0) setImmediate(completeSome).unref();
+      else setTimeout(() => this.compiler === compiler && saveTypeScriptCodeCache(), CODE_CACHE_SAVE_DELAY_MS).unref();
+    };
+    completeSome();
+  }
+
+  /**
+   * The compiler for this code: the quick one (no @types yet) only for the first cell of the session, and only when it
+   * needs nothing the @types packages could declare; every other cell waits for the full program.
+   */
+  private compilerFor(source: string, extraTypes: Record<string, string>): CellCompiler {
+    const compiler = this.warmUp();
+    if (compiler.hasTypeRoots) return compiler;
+    const quick = !this.quickCheckUsed && Object.keys(extraTypes).length === 0 && !NEEDS_TYPE_ROOTS.test(source);
+    this.quickCheckUsed = true;
+    return quick ? compiler : this.fullCompiler();
+  }
+
+  private convert(compiler: CellCompiler, source: string, extraTypes: Record<string, string>): ConvertResult {
+    if (MENTIONS_TF.test(source)) compiler.declareTensorFlow();
+    const hasExtras = Object.keys(extraTypes).length > 0;
+    if (hasExtras) compiler.setExtraGlobals(extraTypes);
+    try {
+      return compiler.convert(this.prevDecl, source, HANDOFF);
+    } finally {
+      if (hasExtras) compiler.setExtraGlobals({});
+    }
+  }
+
+  /** Whether the compiler's program holds the @types packages yet (false until after a quickly checked first cell). */
+  get typeRootsIncluded(): boolean {
+    return this.compiler?.hasTypeRoots ?? false;
   }
 
   get ready(): boolean {
@@ -117,17 +208,20 @@ export class TypeScriptSession {
   }
 
   async run(source: string, options: RunOptions): Promise<RunResult> {
-    const compiler = this.warmUp();
-    if (MENTIONS_TF.test(source)) compiler.declareTensorFlow();
     const extraTypes = options.types ?? {};
-    const hasExtras = Object.keys(extraTypes).length > 0;
-    if (hasExtras) compiler.setExtraGlobals(extraTypes);
-    let converted;
+    const compiler = this.compilerFor(source, extraTypes);
+    const converted = this.convert(compiler, source, extraTypes);
+    if (compiler.hasTypeRoots) return this.runConverted(source, options, converted);
+    // Checked without the @types packages: any problem is judged again by the full program, whose verdict stands.
+    if (converted.diagnostics.length > 0) return this.runConverted(source, options, this.convert(this.fullCompiler(), source, extraTypes));
     try {
-      converted = compiler.convert(this.prevDecl, source, HANDOFF);
+      return await this.runConverted(source, options, converted);
     } finally {
-      if (hasExtras) compiler.setExtraGlobals({});
+      this.includeTypeRootsIn(TYPE_ROOTS_AFTER_FIRST_CELL_MS);
     }
+  }
+
+  private async runConverted(source: string, options: RunOptions, converted: ConvertResult): Promise<RunResult> {
     if (converted.diagnostics.length > 0) return { kind: "compile-error", diagnostics: converted.diagnostics, source };
     if (converted.sideOutputs) this.loader.updateSideOutputs(converted.sideOutputs);
     if (!converted.output) {
@@ -158,11 +252,11 @@ export class TypeScriptSession {
   }
 
   complete(source: string, position: number) {
-    return this.warmUp().complete(this.prevDecl, source, position);
+    return this.fullCompiler().complete(this.prevDecl, source, position);
   }
 
   inspect(source: string, position: number) {
-    return this.warmUp().inspect(this.prevDecl, source, position);
+    return this.fullCompiler().inspect(this.prevDecl, source, position);
   }
 
   isComplete(source: string): Completeness {
@@ -170,6 +264,7 @@ export class TypeScriptSession {
   }
 
   close(): void {
+    clearTimeout(this.typeRootsTimer);
     this.compiler?.close();
     this.compiler = undefined;
   }

@@ -8,8 +8,10 @@ import { dirname, join, resolve, sep } from "node:path";
 import type { CompletionInfo, Converter, ConvertResult, Diagnostic } from "tslab/dist/converter.js";
 import type * as TS from "typescript";
 import { bindMutableLocals, prepareCellSource } from "./cell-rewrite.js";
+import { defaultCodeCacheDir, requireWithCodeCache, type CachedModule } from "./code-cache.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 import { installTranspileCache } from "./transpile-cache.js";
+import { deferTypeRoots, type DeferredTypeRoots, type TypeRootsTypeScript } from "./type-roots.js";
 
 export type { ConvertResult, Diagnostic };
 
@@ -43,6 +45,10 @@ export interface CellCompiler {
   inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
   /** Ambient declarations of temporary globals (e.g. `run` in %%track); replaces the previous set. */
   setExtraGlobals(types: Record<string, string>): void;
+  /** false until includeTypeRoots() for a compiler made with `typeRoots: false`. */
+  readonly hasTypeRoots: boolean;
+  /** Adds the @types packages to the program; the next convert or complete rebuilds it (~1 s the first time). */
+  includeTypeRoots(): void;
   /** Declares the `tf` global from now on (the first cell that mentions `tf` calls it). */
   declareTensorFlow(): void;
   close(): void;
@@ -50,9 +56,27 @@ export interface CellCompiler {
 
 const tslabRequire = createRequire(join(PACKAGE_ROOT, "node_modules", "tslab", "dist", "main.js"));
 
+const TYPESCRIPT = "@tslab/typescript-for-tslab";
+let typeScriptLoad: CachedModule | undefined;
+
+/** The TypeScript module tslab uses, compiled with the V8 code cache of earlier kernels (code-cache.ts). */
+function loadTypeScript(): CachedModule {
+  typeScriptLoad ??= requireWithCodeCache(tslabRequire, TYPESCRIPT, defaultCodeCacheDir());
+  return typeScriptLoad;
+}
+
+/**
+ * Stores the bytecode of the TypeScript functions compiled so far for the next kernel (when the cache was missing or
+ * out of date). Call once the compiler has converted and completed, so the cache holds what a first cell needs.
+ */
+export function saveTypeScriptCodeCache(): boolean {
+  return typeScriptLoad?.save() ?? false;
+}
+
 /** tslab's converter module, loaded after its ESM→CommonJS step got its cache (transpile-cache.ts). */
 function loadConverterModule(): TslabConverterModule {
-  installTranspileCache(tslabRequire, "@tslab/typescript-for-tslab", "./converter.js");
+  loadTypeScript();
+  installTranspileCache(tslabRequire, TYPESCRIPT, "./converter.js");
   return tslabRequire("./converter.js") as TslabConverterModule;
 }
 
@@ -170,6 +194,8 @@ interface WatchHostFactory {
   createAbstractBuilder(...args: unknown[]): BuilderLike;
   getResolvedModule(file: SourceFileLike, name: string, mode: unknown): { resolvedFileName?: string } | undefined;
   getModeForUsageLocation(file: SourceFileLike, usage: unknown): unknown;
+  /** Binds a file (its symbols and locals) unless it is bound already. */
+  bindSourceFile(file: SourceFileLike, options: object): void;
   FileWatcherEventKind: { Changed: number };
 }
 interface SourceFileLike {
@@ -178,7 +204,11 @@ interface SourceFileLike {
   imports?: readonly { text: string }[];
 }
 interface BuilderLike {
-  getProgram(): { getSourceFile(name: string): SourceFileLike | undefined; getTypeChecker(): unknown };
+  getProgram(): {
+    getSourceFile(name: string): SourceFileLike | undefined;
+    getSourceFiles(): readonly SourceFileLike[];
+    getCompilerOptions(): object;
+  };
   getAllDependencies(file: SourceFileLike): readonly string[];
 }
 
@@ -215,11 +245,12 @@ const TSLAB_MEMORY_FILES = new Set(["__tslab__.ts", "__prev__.d.ts"]);
  * the watch host it creates drops "changed" for those two files when their text is what TypeScript last read, and
  * gives tslab the rebuild timer it expects with nothing to rebuild. Returns the function that undoes the patch.
  */
-function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
+function skipUnchangedRebuilds(ts: WatchHostFactory, deferred?: DeferredTypeRoots): () => void {
   const original = ts.createWatchCompilerHost;
   const descriptor = Object.getOwnPropertyDescriptor(ts, "createWatchCompilerHost");
   if (!descriptor?.configurable) return () => undefined;
   const patched = function (this: unknown, ...args: unknown[]): WatchHost {
+    if (deferred) args[1] = deferred.adjustOptions(args[1] as Record<string, unknown>, args[0] as string[]);
     // tslab leaves the builder to TypeScript's default, which re-derives every file's reference map and signature
     // for each new program (~2 ms a cell over the lib and @types files). tslab needs the program, the emit of one
     // file, and the local sources a cell imports: the plain builder, plus those dependencies read off the program.
@@ -228,8 +259,11 @@ function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
         const builder = ts.createAbstractBuilder(...builderArgs);
         builder.getAllDependencies = (file) => sourceDependencies(ts, builder, file);
         // Bind now, as the default builder does: tslab then hangs the cell under the declarations file
-        // (srcFile.parent), which name resolution must find on an already bound file.
-        builder.getProgram().getTypeChecker();
+        // (srcFile.parent), which name resolution must find on an already bound file. Binding is all that needs:
+        // the type checker comes when first asked for. tslab builds two programs for a cell that declares
+        // something (the first only to read the cell's names); a checker for the first was thrown away unused.
+        const program = builder.getProgram();
+        for (const file of program.getSourceFiles()) ts.bindSourceFile(file, program.getCompilerOptions());
         return builder;
       };
     }
@@ -301,20 +335,32 @@ function skipUnchangedRebuilds(ts: WatchHostFactory): () => void {
   };
 }
 
+export interface CellCompilerOptions {
+  /**
+   * false: the program starts with the ECMAScript library, the kernel's globals and the cells only, without the @types
+   * packages (Node's types are 2 MB of declarations), until includeTypeRoots() (type-roots.ts).
+   */
+  typeRoots?: boolean;
+}
+
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
-export function createCellCompiler(projectDir: string): CellCompiler {
-  const ts = tslabRequire("@tslab/typescript-for-tslab") as { sys: TypeScriptSys };
+export function createCellCompiler(projectDir: string, options: CellCompilerOptions = {}): CellCompiler {
+  const converterModule = loadConverterModule();
+  const ts = tslabRequire(TYPESCRIPT) as { sys: TypeScriptSys };
   const parser = ts as unknown as typeof TS;
   patchSystem(ts.sys);
-  const converterModule = loadConverterModule();
   const originalCwd = ts.sys.getCurrentDirectory;
   ts.sys.getCurrentDirectory = () => projectDir;
   let converter: Converter;
   // tslab's own view of TypeScript: the forwarding copy installed by the transpile cache, whose properties can be redefined.
-  const restoreHostFactory = skipUnchangedRebuilds(tslabRequire("@tslab/typescript-for-tslab") as WatchHostFactory);
+  const tslabTypeScript = tslabRequire(TYPESCRIPT) as WatchHostFactory & TypeRootsTypeScript;
+  const deferred = options.typeRoots === false ? deferTypeRoots(tslabTypeScript, projectDir) : undefined;
+  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, deferred);
+  const restoreWatchProgram = deferred?.captureWatchProgram();
   try {
     converter = converterModule.createConverter({ isJS: false, isBrowser: false });
   } finally {
+    restoreWatchProgram?.();
     restoreHostFactory();
     ts.sys.getCurrentDirectory = originalCwd;
   }
@@ -348,6 +394,12 @@ export function createCellCompiler(projectDir: string): CellCompiler {
       extraGlobals = types;
       refreshGlobals();
     },
+    get hasTypeRoots() {
+      return deferred === undefined || deferred.included;
+    },
+    includeTypeRoots() {
+      deferred?.include();
+    },
     declareTensorFlow() {
       if (withTensorFlow) return;
       withTensorFlow = true;
@@ -376,7 +428,7 @@ export function isCompleteSource(src: string): Completeness {
   const tslabAnswer = converterModule.isCompleteCode(src);
   if (!tslabAnswer.completed) return { status: "incomplete", indent: tslabAnswer.indent ?? "" };
   if (/(^|\n)\s*\n\s*$/.test(src)) return { status: "complete" };
-  const ts = tslabRequire("@tslab/typescript-for-tslab") as ParseOnlyTypeScript;
+  const ts = tslabRequire(TYPESCRIPT) as ParseOnlyTypeScript;
   const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const problems = file.parseDiagnostics ?? [];
   if (problems.length === 0) return { status: "complete" };
