@@ -89,6 +89,9 @@ afterAll(async () => {
 describe("%version repro --run (seed scenario through jupyter_client)", () => {
   it("a good run reproduces identically; an uncommitted small change is named, and re-running it shows how far the metrics moved", async () => {
     const before = scratchDirs();
+    // The file as last saved says something else: a version holds what the kernel ran, not this.
+    const saved = join(projectDir, "analysis.ipynb");
+    writeFileSync(saved, JSON.stringify({ cells: [{ cell_type: "code", source: "// saved long ago, never run", outputs: [], metadata: {} }], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     const cells = await runCells(projectDir, [
       ["seed", "%seed 7"],
       ["read", READ],
@@ -101,7 +104,7 @@ describe("%version repro --run (seed scenario through jupyter_client)", () => {
       ["rerun-good", "%version repro @ --run"],
       ["rerun-now", "%version repro @ --run --current"],
       ["push", `%version push ${remoteUrl}/shared.git --data ${dataRemote}`],
-    ]);
+    ], { JPY_SESSION_NAME: saved });
     for (const cell of cells) expect({ id: cell.id, status: cell.status, errors: cell.outputs.filter((output) => output.output_type === "error") }).toEqual({ id: cell.id, status: "ok", errors: [] });
     const byId = (id: string) => cells.find((cell) => cell.id === id);
 
@@ -111,6 +114,8 @@ describe("%version repro --run (seed scenario through jupyter_client)", () => {
     expect(version.runs.map((run) => run.name)).toEqual(["fit"]);
     const stored = JSON.parse(execFileSync("git", ["show", `${goodVersion}:notebook.ipynb`], { cwd: projectDir, encoding: "utf8" })) as { cells: { id?: string; source: string; outputs: Output[] }[] };
     expect(stored.cells.map((cell) => cell.id)).toEqual(["seed", "read", "fail", "hang", "train"]);
+    expect(JSON.stringify(stored)).not.toContain("saved long ago");
+    expect(execFileSync("git", ["for-each-ref", "--format=%(refname)", "refs/labnote/"], { cwd: projectDir, encoding: "utf8" })).toContain("refs/labnote/analysis/versions");
     expect(stored.cells[4]!.source).toContain("const lr = 0.05;");
     expect(stored.cells[4]!.outputs.map((output) => output.output_type)).toEqual(["stream", "display_data", "execute_result"]);
     expect(stored.cells[4]!.outputs[0]!.text).toMatch(/^w=\d\.\d{4} b=/);
@@ -145,7 +150,8 @@ describe("%version repro --run (seed scenario through jupyter_client)", () => {
 
     // Nothing was written into the project but the repro runs (in its store); the scratch directories are gone.
     expect(scratchDirs()).toEqual(before);
-    expect(readdirSync(projectDir).sort()).toEqual([".git", ".labnote", "data"]);
+    expect(readdirSync(projectDir).sort()).toEqual([".git", ".labnote", "analysis.ipynb", "data"]);
+    expect(readFileSync(saved, "utf8")).toContain("saved long ago");
     expect(readdirSync(join(projectDir, "data"))).toEqual(["points.csv"]);
     const reproRuns = execFileSync(process.execPath, ["-e", `
       const Database = require("better-sqlite3");

@@ -21,8 +21,10 @@ export interface CellExecution {
 }
 
 export interface HeadlessKernelOptions {
-  /** The kernel's working directory (the scratch project). ipc socket files are made there too. */
+  /** The kernel's working directory (the scratch project). */
   cwd: string;
+  /** Where the connection file and the ipc sockets go (outside cwd). */
+  runtimeDir: string;
   /** bin/labnote.js of this package. */
   launcher: string;
   env: NodeJS.ProcessEnv;
@@ -63,9 +65,9 @@ export class HeadlessKernel {
   /** Starts the kernel and waits until it answers kernel_info and its iopub messages arrive. */
   static async start(options: HeadlessKernelOptions): Promise<HeadlessKernel> {
     const key = randomBytes(32).toString("hex");
-    const base = join(options.cwd, `.kernel-${randomBytes(3).toString("hex")}`);
+    const base = join(options.runtimeDir, `kernel-${randomBytes(3).toString("hex")}`);
     const connection: ConnectionInfo = { transport: "ipc", ip: base, shell_port: 1, control_port: 2, iopub_port: 3, stdin_port: 4, hb_port: 5, key, signature_scheme: "hmac-sha256" };
-    const connectionFile = join(options.cwd, ".kernel-connection.json");
+    const connectionFile = join(options.runtimeDir, "kernel-connection.json");
     writeFileSync(connectionFile, JSON.stringify({ ...connection, kernel_name: "labnote" }));
     const child = spawn(process.execPath, [options.launcher, "kernel", "-f", connectionFile], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
     const at = (socket: SocketName) => endpoint(connection, socket);

@@ -1,15 +1,17 @@
 // %version repro V --run / labnote repro: re-execute a version headless in a fresh kernel inside a scratch project
 // and compare everything it recorded. The scratch project is removed afterwards, whatever happens.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { JSONObject, JSONValue, NotebookOutput } from "../../../kernel/types.js";
 import { PACKAGE_ROOT } from "../../../kernel/engine/package-root.js";
+import { BACKEND_NAMES } from "../../../training/backends/types.js";
+import { MagicError } from "../../types.js";
 import { environmentLock, type EnvironmentLock } from "../env.js";
 import { firstParentLog, gitFs, listRefs, loadGit, readTextAt } from "../git-store.js";
 import { cellSource, readVersion, readVersionNotebook, type NotebookDocument, type VersionRecord } from "../versions.js";
 import { compareData, compareOutputs, compareRun, normaliser, pairRuns, worse, type DataComparison, type RecordedOutput, type RunComparison, type RunSide, type Verdict } from "./compare.js";
 import { curvesFromPoints, type RunCurves } from "./curves.js";
 import { HeadlessKernel, type CellExecution } from "./headless-kernel.js";
-import { createScratchProject } from "./scratch.js";
+import { createScratchProject, type ScratchProject } from "./scratch.js";
 
 export interface ReproRunOptions {
   /** Relative tolerance for numbers (absolute below 1). */
@@ -99,9 +101,9 @@ async function readCurves(gitdir: string, versionId: string, runId: string): Pro
 }
 
 /** Runs and curves the re-run wrote into the scratch store. */
-async function rerunRuns(scratch: string): Promise<RunSide[]> {
+async function rerunRuns(scratch: ScratchProject): Promise<RunSide[]> {
   const { openStore } = await import("../../../store/index.js");
-  const store = await openStore(scratch, { location: `sqlite:${join(scratch, ".labnote", "labnote.db")}` });
+  const store = await openStore(scratch.dir, { location: `sqlite:${scratch.storePath}` });
   try {
     const runs = await store.findRuns({ order: "oldest" });
     const out: RunSide[] = [];
@@ -113,8 +115,7 @@ async function rerunRuns(scratch: string): Promise<RunSide[]> {
 }
 
 /** path → sha256 of every data file the re-run's cells read (from its own auto-snapshots). */
-async function rerunDataReads(scratch: string): Promise<Map<string, string>> {
-  const gitdir = join(scratch, ".git");
+async function rerunDataReads(gitdir: string): Promise<Map<string, string>> {
   const reads = new Map<string, string>();
   for (const ref of (await listRefs(gitdir, "refs/labnote/")).keys()) {
     if (!ref.endsWith("/cells")) continue;
@@ -142,9 +143,10 @@ function environmentDifferences(recorded: EnvironmentLock, rerun: EnvironmentLoc
 function nondeterminismSeen(version: VersionRecord, notebookCells: string[], cells: CellResult[], rerunEnv: EnvironmentLock | null, anyDifference: boolean): string[] {
   const notes: string[] = [];
   const backend = rerunEnv?.tfjsBackend ?? version.env.tfjsBackend;
-  if (backend === "webgpu") notes.push("backend webgpu: GPU reductions are not bitwise reproducible run to run.");
-  if (backend === "wasm") notes.push("backend wasm: with threads, reduction order (and so float rounding) can vary.");
-  if (backend === "tensorflow") notes.push("backend tensorflow: multi-threaded CPU/CUDA kernels can round differently run to run.");
+  const outcome = anyDifference ? "" : " (here every number matched exactly)";
+  if (backend === "webgpu") notes.push(`backend webgpu: GPU reductions are not bitwise reproducible run to run${outcome}.`);
+  if (backend === "wasm") notes.push(`backend wasm: with threads, reduction order (and so float rounding) can vary${outcome}.`);
+  if (backend === "tensorflow") notes.push(`backend tensorflow: multi-threaded CPU/CUDA kernels can round differently run to run${outcome}.`);
   const randomCells = notebookCells.map((code, index) => (/Math\.random|tf\.random|tf\.layers|shuffle/.test(code) ? index + 1 : 0)).filter(Boolean);
   if (version.env.seed === null && randomCells.length > 0) notes.push(`unseeded Math.random: the version ran without %seed and cell(s) ${randomCells.join(", ")} draw random numbers (initialisers, shuffles)${anyDifference ? "" : ", yet the outputs matched"}.`);
   for (const cell of cells) {
@@ -160,6 +162,9 @@ function nondeterminismSeen(version: VersionRecord, notebookCells: string[], cel
 
 export async function reproduceVersion(gitdir: string, versionId: string, options: ReproRunOptions): Promise<ReproResult> {
   const started = Date.now();
+  if (options.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
+    throw new MagicError(`--backend ${options.backend} is not a TensorFlow.js backend labnote knows: use one of ${BACKEND_NAMES.join(", ")}.`);
+  }
   const version = await readVersion(gitdir, versionId);
   const recordedNotebook = await readVersionNotebook(gitdir, versionId);
   const notebook = options.notebook ?? recordedNotebook;
@@ -169,10 +174,11 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
   const scratch = await createScratchProject({ files: version.data.files, caches: options.dataCaches, projectDir: options.projectDir });
   try {
     const backend = options.backend ?? version.env.tfjsBackend ?? undefined;
-    const env: NodeJS.ProcessEnv = { ...process.env, LABNOTE_STORE: `sqlite:${join(scratch.dir, ".labnote", "labnote.db")}`, LABNOTE_AUTOSNAPSHOT: "on", LABNOTE_WIDGETS: "off", ...(backend ? { LABNOTE_BACKEND: backend } : {}) };
+    // Its own store and no data cache (the bytes are already the version's): the re-run writes nothing elsewhere.
+    const env: NodeJS.ProcessEnv = { ...process.env, LABNOTE_STORE: `sqlite:${scratch.storePath}`, LABNOTE_AUTOSNAPSHOT: "on", LABNOTE_CACHE: "none", LABNOTE_WIDGETS: "off", ...(backend ? { LABNOTE_BACKEND: backend } : {}) };
     delete env.JPY_SESSION_NAME;
     progress("starting a fresh labnote kernel");
-    const kernel = await HeadlessKernel.start({ cwd: scratch.dir, launcher: join(PACKAGE_ROOT, "bin", "labnote.js"), env });
+    const kernel = await HeadlessKernel.start({ cwd: scratch.dir, runtimeDir: scratch.root, launcher: join(PACKAGE_ROOT, "bin", "labnote.js"), env });
     const executions: (CellExecution | null)[] = [];
     let rerunEnv: EnvironmentLock | null = null;
     try {
@@ -191,13 +197,14 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       const probe = await kernel.execute(envProbe(), { timeoutMs: 60_000 });
       const line = probe.outputs.flatMap((output) => (output.output_type === "stream" ? output.text.split("\n") : [])).find((text) => text.startsWith(ENV_PROBE_MARK));
       // The kernel runs this machine's Node and the project's packages: the lock is read here, the backend there.
-      if (line) rerunEnv = { ...(await environmentLock(options.projectDir)), ...(JSON.parse(line.slice(ENV_PROBE_MARK.length)) as Partial<EnvironmentLock>), seed: version.env.seed };
+      // The lock of the packages the re-run actually used (the linked node_modules' project).
+      if (line) rerunEnv = { ...(await environmentLock(scratch.modules ? dirname(scratch.modules) : options.projectDir)), ...(JSON.parse(line.slice(ENV_PROBE_MARK.length)) as Partial<EnvironmentLock>), seed: version.env.seed };
     } finally {
       await kernel.shutdown();
     }
     progress("comparing");
     const runIds = new Map<string, string>();
-    const rerun = await rerunRuns(scratch.dir);
+    const rerun = await rerunRuns(scratch);
     const earlier = await earlierVersionRuns(gitdir, versionId);
     const everyRecorded = [...earlier, ...version.runs];
     const pairedAll = pairRuns(everyRecorded, rerun);
@@ -228,7 +235,7 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       return { ...base, verdict: compared.verdict, rerunStatus: execution.status, maxAbs: compared.maxAbs, maxRel: compared.maxRel, ...(compared.first ? { difference: compared.first } : {}) };
     });
     const runs = await Promise.all(version.runs.map(async (run, index) => compareRun({ id: run.id, name: run.name, params: run.params, summary: run.summary, curves: await readCurves(gitdir, versionId, run.id) }, paired[index], options.tolerance)));
-    const data = compareData(version.data.files, await rerunDataReads(scratch.dir));
+    const data = compareData(version.data.files, await rerunDataReads(scratch.gitdir));
     const environment = environmentDifferences(version.env, rerunEnv);
     let verdict: Verdict = "identical";
     for (const cell of cells) if (cell.verdict !== "skipped") verdict = worse(verdict, cell.verdict);

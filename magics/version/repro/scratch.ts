@@ -1,6 +1,8 @@
 // The scratch project a version is re-run in: its data from the caches (verified by hash), the installed packages
 // linked in, its own git repository and store. Nothing is ever written into the user's project; remove() deletes it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+// The repository, store and kernel sockets live beside the project directory, not in it: the kernel's TypeScript
+// watches its working directory, and git's new object directories there would start rebuilds mid-cell.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PACKAGE_ROOT } from "../../../kernel/engine/package-root.js";
@@ -11,7 +13,12 @@ import { gitFs, loadGit } from "../git-store.js";
 import { resolveInsideProject } from "../paths.js";
 
 export interface ScratchProject {
+  /** The re-run's project directory (the kernel's working directory). */
   dir: string;
+  /** Holds dir, the repository, the store and the kernel's connection file and sockets. */
+  root: string;
+  gitdir: string;
+  storePath: string;
   /** Where node_modules for the notebook's imports came from (a link, not a copy). */
   modules: string | null;
   remove(): void;
@@ -48,9 +55,12 @@ function locateData(files: ManifestEntry[], caches: string[]): Map<string, strin
 export async function createScratchProject(options: { files: ManifestEntry[]; caches: string[]; projectDir: string }): Promise<ScratchProject> {
   // Located before anything is created: missing data is an error with nothing to clean up.
   const sources = locateData(options.files, options.caches);
-  const dir = mkdtempSync(join(tmpdir(), "labnote-repro-"));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const root = mkdtempSync(join(tmpdir(), "labnote-repro-"));
+  const dir = join(root, "project");
+  const gitdir = join(root, "git");
+  const remove = () => rmSync(root, { recursive: true, force: true });
   try {
+    mkdirSync(dir);
     for (const file of options.files) {
       const target = resolveInsideProject(dir, file.path);
       const source = sources.get(file.path)!;
@@ -63,8 +73,9 @@ export async function createScratchProject(options: { files: ManifestEntry[]; ca
     if (modules) symlinkSync(modules, join(dir, "node_modules"), "dir");
     mkdirSync(join(dir, ".labnote"), { recursive: true });
     const git = await loadGit();
-    await git.init({ fs: gitFs(join(dir, ".git")), dir, defaultBranch: "main" });
-    return { dir, modules, remove };
+    await git.init({ fs: gitFs(gitdir), dir, gitdir, defaultBranch: "main" });
+    writeFileSync(join(dir, ".git"), "gitdir: ../git\n");
+    return { dir, root, gitdir, storePath: join(root, "store.db"), modules, remove };
   } catch (error) {
     remove();
     throw error;
