@@ -28,7 +28,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const { root, params } = context;
   const runIds = (params.get("runs") ?? "").split(",").filter(Boolean);
   if (runIds.length === 0) {
-    root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the "), h("a", { href: "/runs" }, "runs table"), " and press Chart.");
+    root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the ", h("a", { href: "/runs" }, "runs table"), " and press Chart."));
     return;
   }
   // Server buckets per series: one per horizontal pixel of a panel, at most 1,000 (min/max keep spikes at any count,
@@ -151,6 +151,20 @@ export async function curvesView(context: ViewContext): Promise<void> {
         h("output", {}, settings.smooth.toFixed(2)),
       ),
       h("label", {}, h("input", { type: "checkbox", name: "log", checked: settings.log, onchange: (event) => update({ log: (event.target as HTMLInputElement).checked }) }), "log scale"),
+      h(
+        "label",
+        { title: "CPU, memory, throughput: the metrics labnote records without being asked" },
+        h("input", {
+          type: "checkbox",
+          name: "system",
+          checked: settings.system,
+          onchange: (event) => {
+            context.setParams({ system: (event.target as HTMLInputElement).checked ? "1" : null });
+            context.navigate(location.pathname + location.search); // other series to fetch
+          },
+        }),
+        "system metrics",
+      ),
       h("label", {}, h("input", { type: "checkbox", name: "outliers", checked: settings.outliers, onchange: (event) => update({ outliers: (event.target as HTMLInputElement).checked }) }), "ignore outliers"),
     );
   }

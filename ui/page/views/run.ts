@@ -11,7 +11,7 @@ import type { ViewContext } from "../router.js";
 const SAMPLES_PAGE = 25;
 
 export async function runView(context: ViewContext): Promise<void> {
-  const { root, params } = context;
+  const { root } = context;
   const id = context.segments[0];
   const detail = await apiGet<RunDetailResponse>(`/api/runs/${encodeURIComponent(id)}`);
   if (context.left()) return;
@@ -83,7 +83,6 @@ export async function runView(context: ViewContext): Promise<void> {
   const systemKeys = [...new Set(systemSeries.map((one) => one.key))];
   if (systemKeys.length) charts.push(drawSeries(systemHolder, run.id, run.name, systemKeys, 260, 120));
   await Promise.all(charts);
-  void params;
 }
 
 async function drawSeries(holder: HTMLElement, runId: string, runName: string, keys: string[], width = 340, height = 180): Promise<void> {
