@@ -2,7 +2,7 @@
 // column, or by content as a multiset of row hashes without one), examples of each, schema changes and per-column
 // drift. Each file is scanned in its own worker thread (one pass, 28 bytes a row kept); the join is two open-
 // addressing hash tables over the 64-bit identity hashes, so memory follows the row count, never the file size.
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { columnDrift, columnType, type ColumnDrift, type ColumnType } from "./row-drift.js";
 import { formatOf, peekColumns, readRow, scanTable, TableFormatError, type ScanOptions, type TableFormat, type TableScan } from "./row-scan.js";
@@ -18,6 +18,8 @@ export interface RowDiffOptions {
   labels?: { before: string; after: string } | undefined;
   /** Scan the two files in worker threads in parallel (default true; falls back to this thread if workers cannot start). */
   workers?: boolean | undefined;
+  /** Memory the join may use (default 192 MiB); larger files are joined in hash partitions, one pass each. */
+  memoryBudgetBytes?: number | undefined;
 }
 
 export type RowValues = Record<string, string | null>;
@@ -38,6 +40,8 @@ export interface RowDiff {
   examples: { added: { line: number; row: RowValues }[]; removed: { line: number; row: RowValues }[]; changed: ChangedRow[] };
   schema: { added: string[]; removed: string[]; retyped: { column: string; before: ColumnType; after: ColumnType }[] };
   drift: ColumnDrift[];
+  /** How many passes the join took (1 unless the files were too big for the memory budget). */
+  partitions: number;
 }
 
 export { TableFormatError };
@@ -141,6 +145,91 @@ function isFirstOfIdentity(table: IdentityTable, row: number): boolean {
   return table.first[table.slotOf[row]!] === row + 1;
 }
 
+interface JoinState {
+  keyed: boolean;
+  key: string | undefined;
+  shared: string[];
+  exampleLimit: number;
+  rows: RowDiff["rows"];
+  duplicateKeys: RowDiff["duplicateKeys"];
+  examples: RowDiff["examples"];
+}
+
+/** Joins one partition of the two files (all of them when there is one partition) into the running totals. */
+function joinPartition(before: TableScan, after: TableScan, state: JoinState): void {
+  const { keyed, rows, examples, exampleLimit } = state;
+  const tableBefore = buildTable(before.identityHigh, before.identityLow);
+  const tableAfter = buildTable(after.identityHigh, after.identityLow);
+  if (keyed) {
+    state.duplicateKeys.before += before.rows - tableBefore.distinct;
+    state.duplicateKeys.after += after.rows - tableAfter.distinct;
+  }
+  const example = (scan: TableScan, row: number) => ({ line: scan.lines[row]!, row: readRow(scan, scan.offsets[row]!, scan.lengths[row]!) });
+  for (let row = 0; row < after.rows; row++) {
+    if (!isFirstOfIdentity(tableAfter, row)) continue;
+    const countAfter = keyed ? 1 : tableAfter.counts[tableAfter.slotOf[row]!]!;
+    const slot = lookup(tableBefore, after.identityHigh[row]!, after.identityLow[row]!);
+    const countBefore = slot < 0 ? 0 : keyed ? 1 : tableBefore.counts[slot]!;
+    if (countBefore === 0) {
+      rows.added += countAfter;
+      if (examples.added.length < exampleLimit) examples.added.push(example(after, row));
+      continue;
+    }
+    if (keyed) {
+      const match = tableBefore.first[slot]! - 1;
+      if (before.contentHigh[match] === after.contentHigh[row] && before.contentLow[match] === after.contentLow[row]) rows.unchanged++;
+      else {
+        rows.changed++;
+        if (examples.changed.length < exampleLimit) examples.changed.push(changedRow(before, match, after, row, state));
+      }
+    } else {
+      rows.unchanged += Math.min(countBefore, countAfter);
+      if (countAfter > countBefore) {
+        rows.added += countAfter - countBefore;
+        if (examples.added.length < exampleLimit) examples.added.push(example(after, row));
+      }
+    }
+  }
+  for (let row = 0; row < before.rows; row++) {
+    if (!isFirstOfIdentity(tableBefore, row)) continue;
+    const countBefore = keyed ? 1 : tableBefore.counts[tableBefore.slotOf[row]!]!;
+    const slot = lookup(tableAfter, before.identityHigh[row]!, before.identityLow[row]!);
+    const countAfter = slot < 0 ? 0 : keyed ? 1 : tableAfter.counts[slot]!;
+    if (countBefore > countAfter) {
+      rows.removed += countBefore - countAfter;
+      if (examples.removed.length < exampleLimit) examples.removed.push(example(before, row));
+    }
+  }
+}
+
+function changedRow(before: TableScan, rowBefore: number, after: TableScan, rowAfter: number, state: JoinState): ChangedRow {
+  const a = readRow(before, before.offsets[rowBefore]!, before.lengths[rowBefore]!);
+  const b = readRow(after, after.offsets[rowAfter]!, after.lengths[rowAfter]!);
+  return {
+    key: state.key === undefined ? null : (b[state.key] ?? null),
+    line: { before: before.lines[rowBefore]!, after: after.lines[rowAfter]! },
+    columns: state.shared.filter((column) => (a[column] ?? null) !== (b[column] ?? null)).map((column) => ({ column, before: a[column] ?? null, after: b[column] ?? null })),
+  };
+}
+
+/** Bytes a row costs while two files are joined (28 kept per row, ~40 for its share of the two hash tables). */
+const BYTES_PER_ROW = 70;
+
+/** Rows a file holds, estimated from the line lengths of its first megabyte. */
+function estimatedRows(path: string): number {
+  const size = statSync(path).size;
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+    const read = readSync(fd, head, 0, head.length, 0);
+    let lines = 0;
+    for (let at = head.indexOf(10); at !== -1 && at < read; at = head.indexOf(10, at + 1)) lines++;
+    return lines === 0 ? 1 : Math.ceil((size / read) * lines);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Diffs two table files row by row. Throws TableFormatError naming file and line for malformed input. */
 export async function diffDataRows(pathBefore: string, pathAfter: string, options: RowDiffOptions = {}): Promise<RowDiff> {
   const formats = [pathBefore, pathAfter].map((path) => options.format ?? formatOf(path)) as [TableFormat | undefined, TableFormat | undefined];
@@ -152,73 +241,35 @@ export async function diffDataRows(pathBefore: string, pathAfter: string, option
   const columnsAfter = peekColumns(pathAfter, formatAfter);
   // Only columns both files have count toward "changed": an added column is a schema change, not a change of every row.
   const shared = columnsBefore.filter((column) => columnsAfter.includes(column));
-  const scanOptions = (format: TableFormat): ScanOptions => ({ format, keyColumn: options.key, hashColumns: shared });
   const labels = options.labels ?? { before: pathBefore, after: pathAfter };
-  let scans: [TableScan, TableScan];
-  try {
-    scans = await scanBoth([pathBefore, pathAfter], [scanOptions(formatBefore), scanOptions(formatAfter)], options.workers ?? true);
-  } catch (error) {
-    // Name the file as the user knows it (a data path at a version), not the cache object it was read from.
-    if (error instanceof TableFormatError) throw new TableFormatError(error.path === pathBefore ? labels.before : error.path === pathAfter ? labels.after : error.path, error.line, error.problem);
-    throw error;
-  }
-  const [before, after] = scans;
-
-  const keyed = options.key !== undefined;
-  const exampleLimit = options.examples ?? 5;
-  const tableBefore = buildTable(before.identityHigh, before.identityLow);
-  const tableAfter = buildTable(after.identityHigh, after.identityLow);
-  const rows = { added: 0, removed: 0, changed: 0, unchanged: 0 };
-  const addedRows: number[] = [];
-  const removedRows: number[] = [];
-  const changedPairs: [number, number][] = [];
-
-  for (let row = 0; row < after.rows; row++) {
-    if (!isFirstOfIdentity(tableAfter, row)) continue;
-    const countAfter = keyed ? 1 : tableAfter.counts[tableAfter.slotOf[row]!]!;
-    const slot = lookup(tableBefore, after.identityHigh[row]!, after.identityLow[row]!);
-    const countBefore = slot < 0 ? 0 : keyed ? 1 : tableBefore.counts[slot]!;
-    if (countBefore === 0) {
-      rows.added += countAfter;
-      if (addedRows.length < exampleLimit) addedRows.push(row);
-      continue;
+  // Files whose rows would not fit the memory budget are joined in hash partitions, one pass over both per partition.
+  const budget = options.memoryBudgetBytes ?? 192 * 1024 * 1024;
+  const partitions = Math.max(1, Math.ceil(((estimatedRows(pathBefore) + estimatedRows(pathAfter)) * BYTES_PER_ROW) / budget));
+  const state: JoinState = {
+    keyed: options.key !== undefined,
+    key: options.key,
+    shared,
+    exampleLimit: options.examples ?? 5,
+    rows: { added: 0, removed: 0, changed: 0, unchanged: 0 },
+    duplicateKeys: { before: 0, after: 0 },
+    examples: { added: [], removed: [], changed: [] },
+  };
+  let first: [TableScan, TableScan] | undefined;
+  for (let partition = 0; partition < partitions; partition++) {
+    const scanOptions = (format: TableFormat): ScanOptions => ({ format, keyColumn: options.key, hashColumns: shared, partitions, partition });
+    let scans: [TableScan, TableScan];
+    try {
+      scans = await scanBoth([pathBefore, pathAfter], [scanOptions(formatBefore), scanOptions(formatAfter)], options.workers ?? true);
+    } catch (error) {
+      // Name the file as the user knows it (a data path at a version), not the cache object it was read from.
+      if (error instanceof TableFormatError) throw new TableFormatError(error.path === pathBefore ? labels.before : error.path === pathAfter ? labels.after : error.path, error.line, error.problem);
+      throw error;
     }
-    if (keyed) {
-      const match = tableBefore.first[slot]! - 1;
-      if (before.contentHigh[match] === after.contentHigh[row] && before.contentLow[match] === after.contentLow[row]) rows.unchanged++;
-      else {
-        rows.changed++;
-        if (changedPairs.length < exampleLimit) changedPairs.push([match, row]);
-      }
-    } else {
-      rows.unchanged += Math.min(countBefore, countAfter);
-      if (countAfter > countBefore) {
-        rows.added += countAfter - countBefore;
-        if (addedRows.length < exampleLimit) addedRows.push(row);
-      }
-    }
+    joinPartition(scans[0], scans[1], state);
+    // Columns and statistics cover whole files: every pass computes them; the first pass's are kept.
+    if (partition === 0) first = scans;
   }
-  for (let row = 0; row < before.rows; row++) {
-    if (!isFirstOfIdentity(tableBefore, row)) continue;
-    const countBefore = keyed ? 1 : tableBefore.counts[tableBefore.slotOf[row]!]!;
-    const slot = lookup(tableAfter, before.identityHigh[row]!, before.identityLow[row]!);
-    const countAfter = slot < 0 ? 0 : keyed ? 1 : tableAfter.counts[slot]!;
-    if (countBefore > countAfter) {
-      rows.removed += countBefore - countAfter;
-      if (removedRows.length < exampleLimit) removedRows.push(row);
-    }
-  }
-
-  const example = (scan: TableScan, row: number) => ({ line: scan.lines[row]!, row: readRow(scan, scan.offsets[row]!, scan.lengths[row]!) });
-  const changed: ChangedRow[] = changedPairs.map(([rowBefore, rowAfter]) => {
-    const a = readRow(before, before.offsets[rowBefore]!, before.lengths[rowBefore]!);
-    const b = readRow(after, after.offsets[rowAfter]!, after.lengths[rowAfter]!);
-    return {
-      key: options.key === undefined ? null : (b[options.key] ?? null),
-      line: { before: before.lines[rowBefore]!, after: after.lines[rowAfter]! },
-      columns: shared.filter((column) => (a[column] ?? null) !== (b[column] ?? null)).map((column) => ({ column, before: a[column] ?? null, after: b[column] ?? null })),
-    };
-  });
+  const [before, after] = first!;
 
   const statsBefore = new Map(before.stats.map((stats) => [stats.name, stats]));
   const statsAfter = new Map(after.stats.map((stats) => [stats.name, stats]));
@@ -229,13 +280,14 @@ export async function diffDataRows(pathBefore: string, pathAfter: string, option
     .map((column) => ({ column, before: columnType(statsBefore.get(column)!), after: columnType(statsAfter.get(column)!) }))
     .filter((entry) => entry.before !== entry.after && entry.before !== "empty" && entry.after !== "empty");
   return {
-    before: { path: labels.before, format: before.format, rows: before.rows, columns: before.columns },
-    after: { path: labels.after, format: after.format, rows: after.rows, columns: after.columns },
+    before: { path: labels.before, format: before.format, rows: before.totalRows, columns: before.columns },
+    after: { path: labels.after, format: after.format, rows: after.totalRows, columns: after.columns },
     key: options.key ?? null,
-    rows,
-    duplicateKeys: keyed ? { before: before.rows - tableBefore.distinct, after: after.rows - tableAfter.distinct } : { before: 0, after: 0 },
-    examples: { added: addedRows.map((row) => example(after, row)), removed: removedRows.map((row) => example(before, row)), changed },
+    rows: state.rows,
+    duplicateKeys: state.duplicateKeys,
+    examples: state.examples,
     schema: { added: after.columns.filter((column) => !statsBefore.has(column)), removed: before.columns.filter((column) => !statsAfter.has(column)), retyped },
     drift,
+    partitions,
   };
 }

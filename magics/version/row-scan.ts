@@ -15,6 +15,10 @@ export interface ScanOptions {
   hashColumns?: string[] | undefined;
   /** How many numbers a column keeps for the population stability index (a seeded reservoir sample). */
   sampleSize?: number | undefined;
+  /** Keep only rows whose identity hash falls in partition `partition` of `partitions` (a diff too big for memory
+   * runs one pass per partition; equal identities always share a partition). */
+  partitions?: number | undefined;
+  partition?: number | undefined;
 }
 
 export interface NumericStats {
@@ -47,7 +51,10 @@ export interface TableScan {
   path: string;
   format: TableFormat;
   columns: string[];
+  /** Rows kept (of this partition). */
   rows: number;
+  /** Rows in the whole file. */
+  totalRows: number;
   identityHigh: Int32Array;
   identityLow: Int32Array;
   contentHigh: Int32Array;
@@ -104,8 +111,9 @@ class Growable {
   lengths = new Uint32Array(1024);
   lines = new Uint32Array(1024);
   count = 0;
+  total = 0;
 
-  constructor(expected: number) {
+  constructor(expected: number, private readonly partitions = 1, private readonly partition = 0) {
     if (expected > 1024) this.resize(expected);
   }
 
@@ -125,6 +133,8 @@ class Growable {
   }
 
   push(idHigh: number, idLow: number, high: number, low: number, offset: number, length: number, line: number): void {
+    this.total++;
+    if (this.partitions > 1 && (idHigh >>> 0) % this.partitions !== this.partition) return;
     if (this.count === this.offsets.length) this.resize(Math.ceil(this.count * 1.5));
     const at = this.count++;
     this.identityHigh[at] = idHigh;
@@ -750,7 +760,8 @@ function scanJson(path: string, options: ScanOptions, sink: Growable): { columns
 
 /** Scans a whole table file. Throws TableFormatError (file, line, what to fix) on malformed input. */
 export function scanTable(path: string, options: ScanOptions, sizeHint = 0): TableScan {
-  const sink = new Growable(Math.min(50_000_000, Math.ceil(sizeHint / 40)));
+  const partitions = options.partitions ?? 1;
+  const sink = new Growable(Math.min(50_000_000, Math.ceil(sizeHint / 40 / partitions)), partitions, options.partition ?? 0);
   const delimited = options.format === "csv" || options.format === "tsv";
   const { columns, accumulators, missingKeys } = delimited ? scanDelimited(path, options, options.format === "tsv" ? 9 : 44, sink) : scanJson(path, options, sink);
   if (!delimited && options.keyColumn !== undefined && !columns.includes(options.keyColumn)) {
@@ -762,6 +773,7 @@ export function scanTable(path: string, options: ScanOptions, sizeHint = 0): Tab
     format: options.format,
     columns,
     rows: n,
+    totalRows: sink.total,
     identityHigh: sink.identityHigh.slice(0, n),
     identityLow: sink.identityLow.slice(0, n),
     contentHigh: sink.contentHigh.slice(0, n),

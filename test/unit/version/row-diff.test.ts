@@ -98,6 +98,23 @@ describe("diffDataRows", () => {
     expect(threaded).toEqual(here);
   });
 
+  it("joins in hash partitions when the rows would not fit the memory budget, with the same counts", async () => {
+    const lines = (rows: number[], tweak: (id: number) => string) => `id,v\n${rows.map((id) => `${id},${tweak(id)}`).join("\n")}\n`;
+    const ids = Array.from({ length: 3000 }, (_, i) => i + 1);
+    const before = file("csv", lines(ids, (id) => `v${id}`));
+    const after = file("csv", lines([...ids.filter((id) => id % 10 !== 3), 5001, 5002], (id) => (id % 7 === 0 ? `w${id}` : `v${id}`)));
+    const whole = await diffDataRows(before, after, { key: "id", workers: false });
+    const parts = await diffDataRows(before, after, { key: "id", workers: false, memoryBudgetBytes: 120_000 });
+    expect(whole.partitions).toBe(1);
+    expect(parts.partitions).toBeGreaterThan(2);
+    expect(parts.rows).toEqual(whole.rows);
+    expect(whole.rows).toEqual({ added: 2, removed: 300, changed: 386, unchanged: 2314 });
+    expect(parts.before.rows).toBe(3000);
+    expect(parts.drift).toEqual(whole.drift);
+    const unkeyed = await diffDataRows(before, after, { workers: false, memoryBudgetBytes: 120_000 });
+    expect(unkeyed.rows).toEqual({ added: 388, removed: 686, changed: 0, unchanged: 2314 });
+  });
+
   it("names the file and line of malformed input, and says what to do", async () => {
     const ragged = file("csv", "a,b\n1,2\n3\n");
     await expect(diffDataRows(ragged, ragged, { workers: false })).rejects.toThrow(new RegExp(`${ragged.replace(/[.]/g, "\\.")}, line 3: 1 field\\(s\\), but the header names 2 column\\(s\\)`));
