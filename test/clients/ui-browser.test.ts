@@ -259,6 +259,35 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     }
   });
 
+  it("compares two runs side by side, differences only on request", async () => {
+    await page.goto(`${server!.origin}/runs?where=${encodeURIComponent("tags ~ /mlp/")}`);
+    await waitReady(page);
+    await expect.poll(async () => (await visibleRunNames(page)).length, { timeout: 30_000 }).toBe(2);
+    for (const row of await page.locator(".tbody .tr[data-run-id] input[type=checkbox]").all()) await row.check();
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.waitForURL(/\/compare\?ids=/);
+    await waitReady(page);
+    const params = page.locator("section.card:has(h2:text-is('Params')) table");
+    expect(await params.locator("thead th").allInnerTexts()).toEqual(expect.arrayContaining(["mlp-a", "mlp-b"]));
+    const lrRow = params.locator("tbody tr", { hasText: "lr" });
+    expect(await lrRow.getAttribute("class")).toContain("different");
+    expect(await lrRow.innerText()).toMatch(/0\.01[\s\S]*0\.003|0\.003[\s\S]*0\.01/);
+    const allRows = await page.locator(".compare-table tbody tr").count();
+    await page.check("input[name=diff]");
+    expect(new URL(page.url()).searchParams.get("diff")).toBe("1");
+    const differentRows = await page.locator(".compare-table tbody tr").count();
+    expect(differentRows).toBeLessThan(allRows);
+    expect(await page.locator(".compare-table tbody tr:not(.different)").count()).toBe(0);
+    if (await page.locator(".compare-chart").count()) await page.locator(".compare-chart svg.marks").waitFor();
+  });
+
+  it("shows the versions view of a project without refs/labnote history", async () => {
+    await page.goto(`${server!.origin}/versions`);
+    await waitReady(page);
+    expect(await page.locator("h1").innerText()).toContain("Versions");
+    expect(await page.locator("main .error").count()).toBe(0);
+  });
+
   it("opens a study: history, parallel coordinates and trials", async () => {
     await page.goto(`${server!.origin}/studies`);
     await waitReady(page);
