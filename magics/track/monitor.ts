@@ -45,6 +45,8 @@ export class RunMonitor {
   private readonly tensorCounts: number[] = [];
   private tensorStep = -1;
   private readonly checkedLength = new Map<MetricSeries, number>();
+  /** Gradient norms already run through the detector. */
+  private gradientNormsChecked = 0;
   private watched: { model: WatchableModel; everySteps: number; lastStep: number } | undefined;
   private readonly sampler: SystemSampler;
   private context: Promise<{ env: JSONObject; seed: number | null }> | undefined;
@@ -105,11 +107,17 @@ export class RunMonitor {
   checkGradients(): void {
     const norms = this.run.series.get("train", "grad_norm");
     if (!norms || !this.options.anomalies) return;
-    const verdict = detectGradientNorm(norms.values, norms.length);
+    // Every norm logged since the last check, each against the ones before it: trainLoop logs them in bursts (one per
+    // read-back), and a burst can end in NaN after the norm that exploded.
+    let verdict: ReturnType<typeof detectGradientNorm>;
+    let at = this.gradientNormsChecked + 1;
+    for (; at <= norms.length && !verdict; at++) verdict = detectGradientNorm(norms.values, at);
+    this.gradientNormsChecked = norms.length;
     if (verdict) {
-      const step = norms.steps[norms.length - 1];
-      const advice = verdict === "exploding" ? "lower the learning rate or clip gradients (tf.clipByGlobalNorm)" : "check activations (ReLU dying, sigmoid saturation), initialisation and the learning rate";
-      this.run.warnOnce(`${verdict}-gradient`, `labnote: ${verdict} gradient norm ${norms.last.toExponential(2)} at step ${step} in run "${this.run.name}": ${advice}.`);
+      const index = at - 2;
+      const step = norms.steps[index];
+      const advice = verdict === "exploding" ? "lower the learning rate, or clip gradients (trainLoop({ clipNorm: 1, … }))" : "check activations (ReLU dying, sigmoid saturation), initialisation and the learning rate";
+      this.run.warnOnce(`${verdict}-gradient`, `labnote: ${verdict} gradient norm ${norms.values[index]!.toExponential(2)} at step ${step} in run "${this.run.name}": ${advice}.`);
     }
   }
 
