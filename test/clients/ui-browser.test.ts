@@ -3,7 +3,7 @@
 // person uses — a query with `or`, a bad query, one run, three runs' overlaid curves, a study, a live point logged by
 // another process, a reloaded permalink, 401 without the token off loopback. SQLite, and PostgreSQL for the runs and
 // curves path. Screenshots go to docs/screenshots/ (the README shows them) and test-artifacts/screenshots/.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -125,8 +125,10 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
   beforeAll(async () => {
     mkdirSync(join(ARTIFACTS, "ui-browser"), { recursive: true });
     project = mkdtempSync(join(ARTIFACTS, "ui-browser", "sqlite-"));
+    // Its own git repository, as a user's project has: %version commit writes refs/labnote there for the Versions view.
+    execFileSync("git", ["init", "-q", "-b", "main", project]);
     const notebook = join(project, "experiments.ipynb");
-    writeNotebook(notebook, [...TRACK_CELLS, TUNE_CELL]);
+    writeNotebook(notebook, [...TRACK_CELLS, '%version commit -m "five runs"', TUNE_CELL, '%version commit -m "with the study"']);
     await executeNotebook(notebook, { cwd: project, timeoutSec: 240 });
     server = await startUiServer(["--store", join(project, ".labnote", "labnote.db"), "--port", "0"], { ...process.env, LABNOTE_STORE: "" });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
@@ -281,11 +283,23 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     if (await page.locator(".compare-chart").count()) await page.locator(".compare-chart svg.marks").waitFor();
   });
 
-  it("shows the versions view of a project without refs/labnote history", async () => {
+  it("lists the project's versions and diffs two of them", async () => {
     await page.goto(`${server!.origin}/versions`);
     await waitReady(page);
-    expect(await page.locator("h1").innerText()).toContain("Versions");
+    const rows = page.locator(".versions-table tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    const commits = page.locator(".versions-table tbody tr.commit");
+    expect(await commits.allInnerTexts()).toEqual([expect.stringContaining("with the study"), expect.stringContaining("five runs")]);
+    await commits.nth(1).locator("input[name=pick-a]").check();
+    await commits.nth(0).locator("input[name=pick-b]").check();
+    await page.getByRole("button", { name: "Diff A → B" }).click();
+    await page.waitForURL(/\/versions\/diff\?a=.+&b=.+/);
+    await waitReady(page);
+    expect(await page.locator("h1").innerText()).toBe("Version diff");
+    expect(await page.locator("section.card h2").allInnerTexts()).toEqual([expect.stringMatching(/^Code/), "Data", "Environment", "Metrics"]);
     expect(await page.locator("main .error").count()).toBe(0);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "ui-version-diff.png"), fullPage: true });
   });
 
   it("opens a study: history, parallel coordinates and trials", async () => {
@@ -297,6 +311,7 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     expect(await page.locator(".trials-table tbody tr").count()).toBe(4);
     expect(await page.locator("section.card:has(h2:text-is('Optimisation history')) svg.marks").count()).toBe(1);
     expect(await page.locator(".study-summary").innerText()).toContain("4 trials");
+    await page.screenshot({ path: join(SCREENSHOTS, "ui-study.png"), fullPage: true });
   });
 
   it("shows a point logged by another process within seconds", async () => {
