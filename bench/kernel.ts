@@ -144,7 +144,7 @@ function main(): void {
   const names = kernels.map((kernel) => kernel.name);
   const others = names.filter((name) => name !== "labnote");
   const hasLabnote = names.includes("labnote");
-  const header = ["measure (ms)".padEnd(48), ...names.map((name) => name.padStart(22)), ...(hasLabnote ? others.map((name) => `labnote/${name}`.padStart(16)) : [])];
+  const header = ["measure (ms)".padEnd(48), ...names.map((name) => name.padStart(28)), ...(hasLabnote ? others.map((name) => `labnote/${name}`.padStart(16)) : [])];
   console.log(header.join(""));
   const summary: Record<string, Record<string, number>> = {};
   for (const row of ROWS) {
@@ -156,7 +156,7 @@ function main(): void {
       overall.set(name, value);
       const perStart = runs.map(row.perStart).filter(Number.isFinite);
       const spread = perStart.length > 1 ? ` [${format(Math.min(...perStart))}–${format(Math.max(...perStart))}]` : "";
-      cells.push(`${format(value)}${spread}`.padStart(22));
+      cells.push(`${format(value)}${spread}`.padStart(28));
       (summary[name] ??= {})[row.label] = value;
     }
     if (hasLabnote) for (const name of others) cells.push(`${(overall.get("labnote")! / overall.get(name)!).toFixed(2)}×`.padStart(16));

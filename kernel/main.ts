@@ -140,22 +140,23 @@ export async function runKernel(connectionFile: string): Promise<void> {
 }
 
 /**
- * Status messages of quiet requests (completions, inspections), posted to the io worker in one hop a moment after
- * the reply instead of two hops right beside it: a burst of completions costs one post per few milliseconds.
+ * Status messages of quiet requests (completions, inspections), posted to the io worker in one hop at the end of the
+ * event-loop turn instead of two hops right beside the reply: requests answered in the same turn share one post, and
+ * the idle a frontend waits for is not held back by a timer.
  */
 class SoonBatch {
   private pending: Message<string, unknown>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Immediate | undefined;
   constructor(private readonly post: (messages: Message<string, unknown>[]) => void) {}
 
   add(messages: Message<string, unknown>[]): void {
     this.pending.push(...messages);
-    this.timer ??= setTimeout(() => this.flush(), SOON_MS);
+    this.timer ??= setImmediate(() => this.flush());
   }
 
   /** Sends what is waiting now (before any other iopub message, so the order on iopub stays the order of events). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearImmediate(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
     const messages = this.pending;
@@ -163,9 +164,6 @@ class SoonBatch {
     this.post(messages);
   }
 }
-
-/** How long a quiet request's status messages may wait to share one hop with the next ones. */
-const SOON_MS = 2;
 
 /** The shell socket, on the thread that answers its requests: HMAC checks on the way in, signing on the way out. */
 class ShellSocket {
