@@ -93,27 +93,29 @@ async function scanBoth(paths: [string, string], options: [ScanOptions, ScanOpti
   return [await scanHere(paths[0], options[0], sizes[0]), await scanHere(paths[1], options[1], sizes[1])];
 }
 
-/** An open-addressing table over one scan's identity hashes: first row of each distinct identity and its count. */
+/**
+ * An open-addressing table over one scan's identity hashes. Each slot is three integers side by side — the first
+ * row with that identity (+1; 0 is empty), the identity's high hash, and how many rows have it — so a probe touches
+ * one cache line.
+ */
 interface IdentityTable {
-  high: Int32Array;
   low: Int32Array;
-  /** Row index + 1 of the first row with that identity, per slot (0: empty). */
-  first: Int32Array;
-  /** The identity's high hash per slot, so a probe rarely touches the row arrays. */
-  slotHigh: Int32Array;
-  counts: Int32Array;
+  entries: Int32Array;
   /** Slot of each row. */
   slotOf: Int32Array;
+  /** 1 for the first row of each identity (read in row order, no probe needed). */
+  firstOfIdentity: Uint8Array;
   mask: number;
   distinct: number;
 }
 
-function findSlot(table: Pick<IdentityTable, "low" | "first" | "slotHigh" | "mask">, high: number, low: number): number {
+function findSlot(table: Pick<IdentityTable, "low" | "entries" | "mask">, high: number, low: number): number {
   let slot = (high ^ Math.imul(low, 0x27d4eb2d)) & table.mask;
+  const entries = table.entries;
   for (;;) {
-    const at = table.first[slot]!;
+    const at = entries[slot * 3]!;
     if (at === 0) return -slot - 1;
-    if (table.slotHigh[slot] === high && table.low[at - 1] === low) return slot;
+    if (entries[slot * 3 + 1] === high && table.low[at - 1] === low) return slot;
     slot = (slot + 1) & table.mask;
   }
 }
@@ -121,16 +123,18 @@ function findSlot(table: Pick<IdentityTable, "low" | "first" | "slotHigh" | "mas
 function buildTable(high: Int32Array, low: Int32Array): IdentityTable {
   let capacity = 1024;
   while (capacity < high.length * 2) capacity *= 2;
-  const table: IdentityTable = { high, low, first: new Int32Array(capacity), slotHigh: new Int32Array(capacity), counts: new Int32Array(capacity), slotOf: new Int32Array(high.length), mask: capacity - 1, distinct: 0 };
+  const table: IdentityTable = { low, entries: new Int32Array(capacity * 3), slotOf: new Int32Array(high.length), firstOfIdentity: new Uint8Array(high.length), mask: capacity - 1, distinct: 0 };
+  const entries = table.entries;
   for (let row = 0; row < high.length; row++) {
     let slot = findSlot(table, high[row]!, low[row]!);
     if (slot < 0) {
       slot = -slot - 1;
-      table.first[slot] = row + 1;
-      table.slotHigh[slot] = high[row]!;
+      entries[slot * 3] = row + 1;
+      entries[slot * 3 + 1] = high[row]!;
+      table.firstOfIdentity[row] = 1;
       table.distinct++;
     }
-    table.counts[slot]!++;
+    entries[slot * 3 + 2]!++;
     table.slotOf[row] = slot;
   }
   return table;
@@ -141,9 +145,8 @@ function lookup(table: IdentityTable, high: number, low: number): number {
   return slot < 0 ? -1 : slot;
 }
 
-function isFirstOfIdentity(table: IdentityTable, row: number): boolean {
-  return table.first[table.slotOf[row]!] === row + 1;
-}
+const firstRowAt = (table: IdentityTable, slot: number) => table.entries[slot * 3]! - 1;
+const countAt = (table: IdentityTable, slot: number) => table.entries[slot * 3 + 2]!;
 
 interface JoinState {
   keyed: boolean;
@@ -166,17 +169,17 @@ function joinPartition(before: TableScan, after: TableScan, state: JoinState): v
   }
   const example = (scan: TableScan, row: number) => ({ line: scan.lines[row]!, row: readRow(scan, scan.offsets[row]!, scan.lengths[row]!) });
   for (let row = 0; row < after.rows; row++) {
-    if (!isFirstOfIdentity(tableAfter, row)) continue;
-    const countAfter = keyed ? 1 : tableAfter.counts[tableAfter.slotOf[row]!]!;
+    if (tableAfter.firstOfIdentity[row] === 0) continue;
+    const countAfter = keyed ? 1 : countAt(tableAfter, tableAfter.slotOf[row]!);
     const slot = lookup(tableBefore, after.identityHigh[row]!, after.identityLow[row]!);
-    const countBefore = slot < 0 ? 0 : keyed ? 1 : tableBefore.counts[slot]!;
+    const countBefore = slot < 0 ? 0 : keyed ? 1 : countAt(tableBefore, slot);
     if (countBefore === 0) {
       rows.added += countAfter;
       if (examples.added.length < exampleLimit) examples.added.push(example(after, row));
       continue;
     }
     if (keyed) {
-      const match = tableBefore.first[slot]! - 1;
+      const match = firstRowAt(tableBefore, slot);
       if (before.contentHigh[match] === after.contentHigh[row] && before.contentLow[match] === after.contentLow[row]) rows.unchanged++;
       else {
         rows.changed++;
@@ -191,10 +194,10 @@ function joinPartition(before: TableScan, after: TableScan, state: JoinState): v
     }
   }
   for (let row = 0; row < before.rows; row++) {
-    if (!isFirstOfIdentity(tableBefore, row)) continue;
-    const countBefore = keyed ? 1 : tableBefore.counts[tableBefore.slotOf[row]!]!;
+    if (tableBefore.firstOfIdentity[row] === 0) continue;
+    const countBefore = keyed ? 1 : countAt(tableBefore, tableBefore.slotOf[row]!);
     const slot = lookup(tableAfter, before.identityHigh[row]!, before.identityLow[row]!);
-    const countAfter = slot < 0 ? 0 : keyed ? 1 : tableAfter.counts[slot]!;
+    const countAfter = slot < 0 ? 0 : keyed ? 1 : countAt(tableAfter, slot);
     if (countBefore > countAfter) {
       rows.removed += countBefore - countAfter;
       if (examples.removed.length < exampleLimit) examples.removed.push(example(before, row));
