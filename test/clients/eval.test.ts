@@ -109,7 +109,7 @@ describe("notebooks/evaluation.ipynb on the labnote kernel", () => {
     expect(resultOf(outputs, 4)["application/json"]).toEqual({ seed: 5 });
     const errorOf = (cell: number) => outputs.find((output) => output.cell === cell && output.output_type === "error") as { evalue: string } | undefined;
     expect(errorOf(6)?.evalue).toMatch(/--probs q: element 1 is 1.4, outside \[0, 1\]/);
-    expect(errorOf(7)?.evalue).toMatch(/--preds y.slice(1): has 2 elements but labels has 3; mismatched lengths/);
+    expect(errorOf(7)?.evalue).toMatch(/--preds y\.slice\(1\): has 2 elements but labels has 3; mismatched lengths/);
     const small = resultOf(outputs, 8)["application/json"] as { metrics: { accuracy: number }; slices: Array<{ name: string; interval: { method: string } }> };
     expect(small.metrics.accuracy).toBe(0.75);
     expect(small.slices.map((slice) => [slice.name, slice.interval.method])).toEqual([["first", "bootstrap"]]);
