@@ -17,18 +17,25 @@ const DOC_SCREENSHOTS = join(REPO_ROOT, "docs", "screenshots");
 const VIEWPORT = { width: 1400, height: 900 };
 
 /** A %%track cell: a decaying train loss with some wobble (and one spike when asked), val loss/acc every 30 steps. */
-function trackCell(name: string, lr: number, width: number, tags: string, spikeAt = -1): string {
+function trackCell(name: string, lr: number, width: number, tags: string, spikeAt = -1, extra = ""): string {
   return `%%track --name ${name} --param lr=${lr} --param width=${width} --tags ${tags}
 for (let step = 0; step <= 300; step++) {
   const base = 0.05 + Math.exp(-step * ${lr} * 3) * (1 + 0.08 * Math.sin(step / 5));
   run.log({ loss: step === ${spikeAt} ? 25 : base }, { step, split: "train" });
   if (step % 30 === 0) run.log({ loss: base + 0.1, acc: 1 - Math.exp(-step * ${lr} * 2) }, { step, split: "val" });
 }
-run.samples([{ input: "first", pred: 1, label: 1 }, { input: "second", pred: 0, label: 1 }, { input: "third", pred: 1, label: 1 }]);`;
+run.samples([{ input: "first", pred: 1, label: 1 }, { input: "second", pred: 0, label: 1 }, { input: "third", pred: 1, label: 1 }]);${extra}`;
 }
 
+/** Before the runs: a file to keep as an artifact, and the %eval library. */
+const SETUP_CELL = `import { writeFileSync } from "node:fs";
+import { evaluate } from "labnote";
+writeFileSync("model.json", JSON.stringify({ weights: [0.5, -1.25, 2] }));`;
+
 const TRACK_CELLS = [
-  trackCell("mlp-a", 0.01, 32, "mlp,baseline", 150),
+  trackCell("mlp-a", 0.01, 32, "mlp,baseline", 150, `
+await run.artifact("model.json");
+await evaluate.report({ preds: [1, 0, 1, 1], labels: [1, 1, 1, 0] });`),
   trackCell("mlp-b", 0.003, 64, "mlp"),
   trackCell("cnn-a", 0.02, 16, "cnn"),
   trackCell("cnn-b", 0.001, 16, "cnn,baseline"),
@@ -128,7 +135,7 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     // Its own git repository, as a user's project has: %version commit writes refs/labnote there for the Versions view.
     execFileSync("git", ["init", "-q", "-b", "main", project]);
     const notebook = join(project, "experiments.ipynb");
-    writeNotebook(notebook, [...TRACK_CELLS, '%version commit -m "five runs"', TUNE_CELL, '%version commit -m "with the study"']);
+    writeNotebook(notebook, [SETUP_CELL, ...TRACK_CELLS, '%version commit -m "five runs"', TUNE_CELL, '%version commit -m "with the study"']);
     await executeNotebook(notebook, { cwd: project, timeoutSec: 240 });
     server = await startUiServer(["--store", join(project, ".labnote", "labnote.db"), "--port", "0"], { ...process.env, LABNOTE_STORE: "" });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
@@ -204,6 +211,12 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await page.locator(".run-chart svg.marks").waitFor();
     await page.locator(".samples-table tbody tr").first().waitFor();
     expect(await page.locator(".samples-table tbody tr").count()).toBe(3);
+    // The artifact downloads through its link; the %eval report attached to the run is shown.
+    const artifact = page.locator("section.card:has(h2:text-matches('^Artifacts')) a", { hasText: "model.json" });
+    const download = await page.request.get(new URL((await artifact.getAttribute("href"))!, page.url()).toString());
+    expect(download.status()).toBe(200);
+    expect(JSON.parse(await download.text())).toEqual({ weights: [0.5, -1.25, 2] });
+    expect(await page.locator("section.card:has(h2:text-matches('%eval')) ").innerText()).toMatch(/accuracy[\s\S]*0\.5/);
     await page.fill("input[name=filter]", "second");
     await page.press("input[name=filter]", "Enter");
     await expect.poll(() => page.locator(".samples-table tbody tr").count(), { timeout: 20_000 }).toBe(1);
@@ -417,7 +430,7 @@ describe("labnote ui in Chromium over a PostgreSQL store filled by a real kernel
     mkdirSync(join(ARTIFACTS, "ui-browser"), { recursive: true });
     project = mkdtempSync(join(ARTIFACTS, "ui-browser", "pg-"));
     const notebook = join(project, "experiments.ipynb");
-    writeNotebook(notebook, TRACK_CELLS);
+    writeNotebook(notebook, [SETUP_CELL, ...TRACK_CELLS]);
     await executeNotebook(notebook, { cwd: project, timeoutSec: 240, env: { LABNOTE_STORE: store } });
     server = await startUiServer(["--store", store, "--port", "0"]);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
