@@ -150,6 +150,7 @@ export async function startUiFromFlags(flags: UiFlags, cwd: string, env: NodeJS.
       ...(token ? { token } : {}),
       allowDelete: flags.allowDelete,
       version: packageVersion(),
+      collectGarbageWhenIdle: true,
     });
     const close = server.close;
     server.close = async () => {

@@ -20,6 +20,9 @@ export interface RunIndexOptions {
   refreshIntervalMs?: number;
 }
 
+/** While loading many runs, called every LOAD_CHUNKS_PER_PAUSE chunks (the CLI's server collects garbage there). */
+const LOAD_CHUNKS_PER_PAUSE = 10;
+
 export class RunIndex {
   private readonly runs = new Map<string, RunRecord>();
   /** Runs of one machine share one environment: equal env objects are kept once (a third of the index's memory). */
@@ -33,6 +36,8 @@ export class RunIndex {
   private refreshedAt = 0;
   /** Bumped whenever the set of runs or any run changes: caches keyed on it stay valid until then. */
   version = 0;
+  /** Called now and then during a long load. */
+  onLoadPause: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -62,7 +67,8 @@ export class RunIndex {
     let since = this.startRevision();
     let changed = 0;
     let total = 0;
-    for (;;) {
+    for (let chunk = 1; ; chunk++) {
+      if (chunk % LOAD_CHUNKS_PER_PAUSE === 0) this.onLoadPause?.();
       const batch = await this.store.runChanges(since, LOAD_CHUNK, { code: false });
       total = batch.total;
       for (const run of batch.runs) {

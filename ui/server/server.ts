@@ -15,6 +15,7 @@ import { registerMetricRoutes } from "./routes/metrics.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerStudyRoutes } from "./routes/studies.js";
 import { registerVersionRoutes } from "./routes/versions.js";
+import { collectWhenIdle } from "./idle-gc.js";
 import { defaultPageDir, registerStatic } from "./static.js";
 
 const gzipAsync = promisify(gzip);
@@ -36,6 +37,8 @@ export interface UiServerOptions {
   allowDelete?: boolean;
   pageDir?: string;
   version?: string;
+  /** Run a full GC when idle after requests (the CLI's server process; not for servers embedded in other programs). */
+  collectGarbageWhenIdle?: boolean;
 }
 
 export interface RunningUiServer {
@@ -100,7 +103,10 @@ function portIsFree(port: number, host: string): Promise<boolean> {
 export async function startUiServer(options: UiServerOptions): Promise<RunningUiServer> {
   const host = options.host ?? "127.0.0.1";
   const { app, context } = buildUiApp(options);
+  const collector = options.collectGarbageWhenIdle ? collectWhenIdle(app) : undefined;
+  context.runs.onLoadPause = collector?.collectNow;
   await context.runs.refresh(true);
+  collector?.collectNow(); // the index load's garbage goes before the first request
   let port = options.port ?? 7007;
   if (port !== 0) {
     const first = port;

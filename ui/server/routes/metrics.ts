@@ -11,7 +11,8 @@ import { metricName } from "../rows.js";
 const POINTS_READ_LIMIT = 50_000;
 
 /** Bucketed curves of big series, reused while the series has not grown (a finished run's never changes). */
-const CACHED_CURVES = 200;
+const CACHED_BUCKETS = 60_000;
+let cachedBuckets = 0;
 const curveCache = new Map<string, { count: number; seq: number; buckets: MetricBucket[] }>();
 
 function cachedCurve(stats: SeriesStats, buckets: number): { id: string; hit: MetricBucket[] | undefined } {
@@ -23,14 +24,37 @@ function cachedCurve(stats: SeriesStats, buckets: number): { id: string; hit: Me
   return { id, hit: entry.buckets };
 }
 
+/** Block reads of big series run two at a time: twenty curves requested at once then hold a tenth of the memory. */
+const BLOCK_READS_AT_ONCE = 2;
+let blockReads = 0;
+const waiting: (() => void)[] = [];
+async function withBlockReadSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (blockReads >= BLOCK_READS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  blockReads++;
+  try {
+    return await work();
+  } finally {
+    blockReads--;
+    waiting.shift()?.();
+  }
+}
+
 /** One series as at most `buckets` buckets; `after` keeps only points with a larger step (read from the points). */
 export async function seriesBuckets(store: Store, stats: SeriesStats, buckets: number, after?: number): Promise<MetricBucket[]> {
   if (after === undefined && stats.count > POINTS_READ_LIMIT) {
     const { id, hit } = cachedCurve(stats, buckets);
     if (hit) return hit;
-    const computed = bucketsFromBlocks(await store.getMetricBlocks(stats.runId, stats.key, stats.split), buckets);
+    const computed = await withBlockReadSlot(async () => bucketsFromBlocks(await store.getMetricBlocks(stats.runId, stats.key, stats.split), buckets));
+    const replaced = curveCache.get(id);
+    if (replaced) cachedBuckets -= replaced.buckets.length;
+    curveCache.delete(id);
     curveCache.set(id, { count: stats.count, seq: stats.seq, buckets: computed });
-    while (curveCache.size > CACHED_CURVES) curveCache.delete(curveCache.keys().next().value!);
+    cachedBuckets += computed.length;
+    while (cachedBuckets > CACHED_BUCKETS && curveCache.size > 1) {
+      const [oldest, entry] = curveCache.entries().next().value!;
+      curveCache.delete(oldest);
+      cachedBuckets -= entry.buckets.length;
+    }
     return computed;
   }
   let points = await store.getMetrics(stats.runId, { key: stats.key, split: stats.split });
