@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const workers: ChildProcess[] = Array.from({ length: WORKERS }, () => spawn(process.execPath, [LAUNCHER, "worker", "bench.ipynb", "--study", "bench", "--store", store], { cwd: projectDir, env, stdio: ["ignore", "ignore", "pipe"] }));
   const exits = workers.map((child) => new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code))));
-  const kernel = await HeadlessKernel.start({ cwd: projectDir, launcher: LAUNCHER, env });
+  const kernel = await HeadlessKernel.start({ cwd: projectDir, runtimeDir: mkdtempSync(join(tmpdir(), "labnote-bench-kernel-")), launcher: LAUNCHER, env });
   const cells = (JSON.parse(notebookJson()) as { cells: { source: string }[] }).cells.map((cell) => cell.source);
   const kernelDone = (async () => {
     for (const code of cells) {
