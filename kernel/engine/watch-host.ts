@@ -1,0 +1,157 @@
+// How labnote steers the watch program tslab builds for its cells: the plain builder instead of the incremental one,
+// no rebuild when tslab announces an in-memory file as changed although its text is what TypeScript last read, and
+// TypeScript's two watch timers behind tslab's single rebuild timer. Installed only while tslab creates its converter.
+import type { DeferredTypeRoots } from "./type-roots.js";
+
+type WatchCallback = (fileName: string, kind: number, modified?: Date) => void;
+interface WatchHost {
+  readFile(path: string): string | undefined;
+  watchFile(path: string, callback: WatchCallback, interval?: number, options?: unknown): { close(): void };
+  setTimeout?(callback: (...args: unknown[]) => void, ms: number, ...args: unknown[]): unknown;
+  clearTimeout?(handle: unknown): void;
+}
+export interface WatchHostFactory {
+  createWatchCompilerHost(...args: unknown[]): WatchHost;
+  createAbstractBuilder(...args: unknown[]): BuilderLike;
+  getResolvedModule(file: SourceFileLike, name: string, mode: unknown): { resolvedFileName?: string } | undefined;
+  getModeForUsageLocation(file: SourceFileLike, usage: unknown): unknown;
+  /** Binds a file (its symbols and locals) unless it is bound already. */
+  bindSourceFile(file: SourceFileLike, options: object): void;
+  FileWatcherEventKind: { Changed: number };
+}
+interface SourceFileLike {
+  fileName: string;
+  isDeclarationFile: boolean;
+  imports?: readonly { text: string }[];
+}
+interface BuilderLike {
+  getProgram(): {
+    getSourceFile(name: string): SourceFileLike | undefined;
+    getSourceFiles(): readonly SourceFileLike[];
+    getCompilerOptions(): object;
+  };
+  getAllDependencies(file: SourceFileLike): readonly string[];
+}
+
+/**
+ * The files `file` imports, directly or through other source files, itself first; declaration files are listed but
+ * not followed (tslab keeps only .ts/.js sources: the local modules a cell imports, converted beside it).
+ */
+function sourceDependencies(ts: WatchHostFactory, builder: BuilderLike, file: SourceFileLike): string[] {
+  const program = builder.getProgram();
+  const names = [file.fileName];
+  const seen = new Set(names);
+  const queue = [file];
+  while (queue.length > 0) {
+    const current = queue.pop()!;
+    for (const specifier of current.imports ?? []) {
+      const resolved = ts.getResolvedModule(current, specifier.text, ts.getModeForUsageLocation(current, specifier))?.resolvedFileName;
+      const target = resolved === undefined ? undefined : program.getSourceFile(resolved);
+      if (!target || seen.has(target.fileName)) continue;
+      seen.add(target.fileName);
+      names.push(target.fileName);
+      if (!target.isDeclarationFile) queue.push(target);
+    }
+  }
+  return names;
+}
+
+/** tslab's in-memory files: the cell being converted or completed, and the declarations of earlier cells. */
+const TSLAB_MEMORY_FILES = new Set(["__tslab__.ts", "__prev__.d.ts"]);
+
+/**
+ * tslab announces both of its in-memory files as changed on every convert, complete and inspect, so TypeScript builds
+ * a new program and type checker each time, even when neither file changed (the same completion asked twice, a cell
+ * run again): ~0.5 ms per completion of re-checking what the old checker already knew. While the factory is patched,
+ * the watch host it creates drops "changed" for those two files when their text is what TypeScript last read, and
+ * gives tslab the rebuild timer it expects with nothing to rebuild. Returns the function that undoes the patch.
+ */
+export function skipUnchangedRebuilds(ts: WatchHostFactory, deferred?: DeferredTypeRoots): () => void {
+  const original = ts.createWatchCompilerHost;
+  const descriptor = Object.getOwnPropertyDescriptor(ts, "createWatchCompilerHost");
+  if (!descriptor?.configurable) return () => undefined;
+  const patched = function (this: unknown, ...args: unknown[]): WatchHost {
+    if (deferred) args[1] = deferred.adjustOptions(args[1] as Record<string, unknown>, args[0] as string[]);
+    // tslab leaves the builder to TypeScript's default, which re-derives every file's reference map and signature
+    // for each new program (~2 ms a cell over the lib and @types files). tslab needs the program, the emit of one
+    // file, and the local sources a cell imports: the plain builder, plus those dependencies read off the program.
+    if (args[3] === null || args[3] === undefined) {
+      args[3] = (...builderArgs: unknown[]): BuilderLike => {
+        const builder = ts.createAbstractBuilder(...builderArgs);
+        builder.getAllDependencies = (file) => sourceDependencies(ts, builder, file);
+        // Bind now, as the default builder does: tslab then hangs the cell under the declarations file
+        // (srcFile.parent), which name resolution must find on an already bound file. Binding is all that needs:
+        // the type checker comes when first asked for. tslab builds two programs for a cell that declares
+        // something (the first only to read the cell's names); a checker for the first was thrown away unused.
+        const program = builder.getProgram();
+        for (const file of program.getSourceFiles()) ts.bindSourceFile(file, program.getCompilerOptions());
+        return builder;
+      };
+    }
+    const host = original.apply(this, args);
+    const { setTimeout, clearTimeout, watchFile } = host;
+    if (!setTimeout || !clearTimeout) return host;
+    // tslab keeps exactly one timer (the rebuild it fires itself in every convert/complete) and throws when a second
+    // is set. TypeScript sets two kinds: the program update and, after a watched directory changed (a module created
+    // after a failed import, an npm install), the invalidation of failed module lookups. Both go into one queue here,
+    // run in order by tslab's single timer. Without this, the second kind made every later cell fail with
+    // "Unexpected pending rebuildTimer" (tslab alone does the same).
+    interface Queued { callback: (...args: unknown[]) => void; args: unknown[] }
+    const queue = new Set<Queued>();
+    let tslabTimer: unknown;
+    let firing = false;
+    const fire = (): void => {
+      tslabTimer = undefined;
+      firing = true;
+      try {
+        // What a callback queues (the failed-lookup invalidation queues a program update) runs in the same go, as
+        // tslab is about to use the program: tslab's timer cannot be set again until this callback has returned.
+        for (let round = 0; round < 10 && queue.size > 0; round++) {
+          const due = [...queue];
+          queue.clear();
+          for (const item of due) item.callback(...item.args);
+        }
+      } finally {
+        firing = false;
+      }
+    };
+    const arm = (): void => {
+      if (tslabTimer === undefined && !firing) tslabTimer = setTimeout.call(host, fire, 0);
+    };
+    host.setTimeout = (callback, _ms, ...args) => {
+      const item: Queued = { callback, args };
+      queue.add(item);
+      arm();
+      return item;
+    };
+    host.clearTimeout = (handle) => {
+      queue.delete(handle as Queued);
+      if (queue.size === 0 && tslabTimer !== undefined) {
+        clearTimeout.call(host, tslabTimer);
+        tslabTimer = undefined;
+      }
+    };
+    const lastText = new Map<string, string | undefined>();
+    host.watchFile = (path, callback, interval, options) => {
+      const name = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+      if (!TSLAB_MEMORY_FILES.has(name)) return watchFile.call(host, path, callback, interval, options);
+      return watchFile.call(host, path, (fileName, kind, modified) => {
+        if (kind === ts.FileWatcherEventKind.Changed) {
+          const text = host.readFile(fileName);
+          if (lastText.has(fileName) && lastText.get(fileName) === text) {
+            // tslab fires its timer right after announcing the change: give it one (running whatever is queued).
+            arm();
+            return;
+          }
+          lastText.set(fileName, text);
+        }
+        callback(fileName, kind, modified);
+      }, interval, options);
+    };
+    return host;
+  };
+  Object.defineProperty(ts, "createWatchCompilerHost", { value: patched, enumerable: true, configurable: true });
+  return () => {
+    Object.defineProperty(ts, "createWatchCompilerHost", descriptor);
+  };
+}
