@@ -62,8 +62,8 @@ export class RunMonitor {
   private stopped = false;
 
   stop(): void {
+    this.sampler.stop(!this.stopped);
     this.stopped = true;
-    this.sampler.stop();
   }
 
   /** Called from run.log for a NaN/±Infinity value: warn at once, with the step. */

@@ -44,7 +44,7 @@ export interface RunOptions {
   flushIntervalMs?: number;
   /** Minimum ms between two live chart updates. Default 250. */
   chartIntervalMs?: number;
-  /** System metrics sampling interval (0 disables). Default 2000. */
+  /** System metrics sampling interval (0 disables). Default 1000 (GPU readings at most every 2 s); one more reading at the end. */
   systemIntervalMs?: number;
   /** Record environment, seed and data hashes. Default true. */
   captureEnvironment?: boolean;
@@ -116,7 +116,7 @@ export class Run {
     this.checkEveryMs = Math.min(this.flushIntervalMs, options.chartIntervalMs ?? 250);
     if (options.notes) this.userSummary.notes = options.notes;
     this.display = resolveDisplay(options.display);
-    this.monitor = new RunMonitor(this, { display: this.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 2000, anomalies: options.anomalies ?? true });
+    this.monitor = new RunMonitor(this, { display: this.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 1000, anomalies: options.anomalies ?? true });
     this.ready = this.register();
     this.ready.catch((error: unknown) => this.warnOnce("store-open", `labnote: run "${this.name}" is not being saved: ${errorText(error)}. Its points stay in memory; fix the store (LABNOTE_STORE) and start a new run.`));
     const timer = setInterval(() => this.periodic(Date.now(), true), this.flushIntervalMs);

@@ -38,6 +38,10 @@ export class SystemSampler {
   private lastCpu = process.cpuUsage();
   private lastAt = performance.now();
 
+  /** GPU readings spawn nvidia-smi: at most one per this interval, whatever the host metrics' interval. */
+  private static readonly GPU_INTERVAL_MS = 2000;
+  private lastGpuAt = -Infinity;
+
   constructor(private readonly onSample: (sample: SystemSample) => void, private readonly intervalMs: number) {}
 
   start(): void {
@@ -47,7 +51,12 @@ export class SystemSampler {
     this.timer.unref();
   }
 
-  stop(): void {
+  /**
+   * Stops sampling; `finalReading` first records one last host reading (synchronously, no GPU), so even a run shorter
+   * than the interval has its system metrics, and a longer one's curves reach its end.
+   */
+  stop(finalReading = false): void {
+    if (finalReading && this.timer) this.onSample(this.hostSample());
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.loopDelay.disable();
@@ -55,6 +64,18 @@ export class SystemSampler {
 
   /** One reading now (also used by tests). */
   async sample(): Promise<SystemSample> {
+    const sample = this.hostSample();
+    const now = performance.now();
+    if (now - this.lastGpuAt >= SystemSampler.GPU_INTERVAL_MS) {
+      this.lastGpuAt = now;
+      Object.assign(sample, await gpuSample());
+    }
+    this.onSample(sample);
+    return sample;
+  }
+
+  /** CPU %, memory, event-loop lag and tensors alive since the previous reading (synchronous). */
+  private hostSample(): SystemSample {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const elapsedMs = Math.max(now - this.lastAt, 1);
@@ -70,8 +91,6 @@ export class SystemSampler {
     this.loopDelay.reset();
     const tensors = tensorsAlive();
     if (tensors !== undefined) sample.tensors = tensors;
-    Object.assign(sample, await gpuSample());
-    this.onSample(sample);
     return sample;
   }
 }
