@@ -21,7 +21,7 @@ export interface RunIndexOptions {
 }
 
 /** While loading many runs, called every LOAD_CHUNKS_PER_PAUSE chunks (the CLI's server collects garbage there). */
-const LOAD_CHUNKS_PER_PAUSE = 10;
+const LOAD_CHUNKS_PER_PAUSE = 5;
 
 export class RunIndex {
   private readonly runs = new Map<string, RunRecord>();
@@ -43,6 +43,15 @@ export class RunIndex {
     private readonly store: Store,
     private readonly options: RunIndexOptions = {},
   ) {}
+
+  /**
+   * For a request: waits for a refresh only when the index is older than `maxAgeMs`; otherwise answers from the
+   * index as it is and refreshes in the background, so no store round trip sits in the request's path.
+   */
+  async fresh(maxAgeMs = 2_000): Promise<void> {
+    if (Date.now() - this.refreshedAt > maxAgeMs) return this.refresh(true);
+    void this.refresh().catch(() => undefined); // a failed background refresh is retried by the next request
+  }
 
   /** Brings the index up to date with the store (coalesced: concurrent callers share one refresh). */
   refresh(force = false): Promise<void> {

@@ -74,7 +74,7 @@ export function registerRunRoutes(app: FastifyInstance, context: UiContext): voi
       throw new HttpError(400, `sort "${sort}" is not a column: use a path such as "-val.acc", "params.lr", "name" or "-startedAt".`);
     }
     if (where) compileQuery(where); // a malformed query is a 400 with its position before any work
-    await context.runs.refresh();
+    await context.runs.fresh();
     const list = lists.list(where, sort);
     const page = list.runs.slice(offset, offset + limit);
     const series = page.length > 0 ? await context.store.listSeries({ runIds: page.map((run) => run.id) }) : [];
@@ -90,7 +90,7 @@ export function registerRunRoutes(app: FastifyInstance, context: UiContext): voi
     const metric = stringParam(query, "metric");
     if (!by || !metric) throw new HttpError(400, 'groups need "by" (params.NAME or tags) and "metric" (e.g. val.acc): /api/runs/groups?by=params.act&metric=val.acc.');
     if (where) compileQuery(where);
-    await context.runs.refresh();
+    await context.runs.fresh();
     const runs = lists.list(where, undefined).runs;
     const groupValue = pathAccessor(by);
     const metricValue = pathAccessor(metric);
