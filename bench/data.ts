@@ -83,11 +83,19 @@ function ensureCsv(dir: string, bytes: number): string {
 interface Pass {
   rows: number;
   seconds: number;
+  /** CPU seconds of the whole process (every thread), less sensitive than wall time to other work on the machine. */
+  cpuSeconds: number;
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** tf.data.csv → {xs, ys} → batch(BATCH): the reader tfjs ships, used as its docs show. */
 async function tfDataPass(tf: Tf, path: string, rowLimit: number | undefined): Promise<Pass> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let source = tf.data.csv(`file://${path}`, { columnConfigs: { y: { isLabel: true } } });
   if (rowLimit !== undefined) source = source.take(rowLimit);
   const batches = source
@@ -102,11 +110,12 @@ async function tfDataPass(tf: Tf, path: string, rowLimit: number | undefined): P
     rows += xs.shape[0]!;
     tf.dispose([xs, ys]);
   });
-  return { rows, seconds: (performance.now() - started) / 1000 };
+  return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
 }
 
 async function labnotePass(path: string, rowLimit: number | undefined, hash: boolean): Promise<Pass> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const ds = dataset(path, { label: "y", batchSize: BATCH, shuffle: false, hash });
   let rows = 0;
   for await (const { x, y } of ds) {
@@ -115,7 +124,7 @@ async function labnotePass(path: string, rowLimit: number | undefined, hash: boo
     y.dispose();
     if (rowLimit !== undefined && rows >= rowLimit) break;
   }
-  return { rows, seconds: (performance.now() - started) / 1000 };
+  return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
 }
 
 const median = (values: number[]): number => {
@@ -162,6 +171,7 @@ async function main(): Promise<void> {
     console.log(`\nfile ${path}: ${megabytes.toFixed(0)} MB; throughput compared on its first ${anchorRows} rows; hashing cost on ${hashRows ? `its first ${hashRows} rows` : "whole passes"}`);
     const ratios: number[] = [];
     const hashCosts: number[] = [];
+    const hashCpuCosts: number[] = [];
     // Warm-up (JIT, worker start-up, page cache) on a prefix, not counted.
     await tfDataPass(tf, path, 20_000);
     await labnotePass(path, 200_000, true);
@@ -176,13 +186,14 @@ async function main(): Promise<void> {
       const rate = (pass: Pass): number => pass.rows / pass.seconds;
       ratios.push(rate(ours) / rate(anchor));
       hashCosts.push(hashed.seconds / (unhashed.seconds * (hashed.rows / unhashed.rows)));
+      hashCpuCosts.push(hashed.cpuSeconds / (unhashed.cpuSeconds * (hashed.rows / unhashed.rows)));
       console.log(
         `  repeat ${repeat + 1}: first ${anchorRows} rows: tf.data.csv ${(rate(anchor) / 1e3).toFixed(1)}k rows/s, dataset ${(rate(ours) / 1e3).toFixed(1)}k rows/s (hashed); ` +
-          `${hashed.rows} rows: hashed ${hashed.seconds.toFixed(2)} s, unhashed ${unhashed.seconds.toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`,
+          `${hashed.rows} rows: hashed ${hashed.seconds.toFixed(2)} s (${hashed.cpuSeconds.toFixed(2)} CPU s), unhashed ${unhashed.seconds.toFixed(2)} s (${unhashed.cpuSeconds.toFixed(2)} CPU s); load ${loadavg()[0]!.toFixed(2)}`,
       );
     }
     console.log(`  throughput dataset / tf.data.csv: ${median(ratios).toFixed(2)}× median (${spread(ratios)} over ${args.repeats})`);
-    console.log(`  hashing cost: time hashed / unhashed = ${median(hashCosts).toFixed(3)} median (${spread(hashCosts)})`);
+    console.log(`  hashing cost: time hashed / unhashed = ${median(hashCosts).toFixed(3)} median (${spread(hashCosts)}); CPU time hashed / unhashed = ${median(hashCpuCosts).toFixed(3)} median (${spread(hashCpuCosts)})`);
     const script = fileURLToPath(import.meta.url);
     const child = spawnSync(process.execPath, ["--import", "tsx", script, "--child", path], { encoding: "utf8", maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`bench:data: the RSS child failed: ${child.stderr}`);

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   console.log(`trials: ${rows.length} (${JSON.stringify(states)}), numbers unique: ${unique === numbers.length}, duplicates: ${numbers.length - unique}, contiguous 0…${TRIALS - 1}: ${numbers.every((number, index) => number === index) && numbers.length === TRIALS}`);
   console.log(`trials per process: ${perProcess.sort((a, b) => b - a).join(", ")}`);
   console.log(`wall from the barrier to the last trial's end: ${wall.toFixed(2)} s = ${(wall / ideal).toFixed(3)} × ideal (${ideal.toFixed(2)} s); notebook cell returned after ${((allDone - go) / 1000).toFixed(2)} s`);
-  console.log(`worker exit codes: ${codes.join(", ")}; load now ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`worker exit codes: ${codes.map((code) => code ?? "killed").join(", ")}; load now ${loadavg()[0]!.toFixed(2)}`);
   if (killed) {
     const failed = rows.filter((row) => row.state === "failed");
     const exact = failed.length === 1 && failed[0]!.number === killed.trial && failed[0]!.kernel_id.includes(`-${killed.pid}-`);
