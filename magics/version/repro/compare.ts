@@ -264,7 +264,8 @@ export interface RunSide {
   name: string;
   params: Record<string, JSONValue>;
   summary: Record<string, JSONValue>;
-  curves: RunCurves;
+  /** null: not recorded (a version committed before versions stored curves). */
+  curves: RunCurves | null;
 }
 
 export interface CurveComparison {
@@ -287,6 +288,8 @@ export interface RunComparison {
   metrics: { key: string; recorded: JSONValue | null; rerun: JSONValue | null; abs: number | null; rel: number | null; verdict: Verdict }[];
   curves: CurveComparison[];
   first?: string;
+  /** Why curves were not compared, when they were not. */
+  note?: string;
 }
 
 export function compareCurve(metric: string, recorded: [number, number | string][], rerun: [number, number | string][], tolerance: number): CurveComparison {
@@ -342,8 +345,10 @@ export function compareRun(recorded: RunSide, rerun: RunSide | undefined, tolera
     out.verdict = worse(out.verdict, verdict);
     if (verdict === "differs") out.first ??= `run ${recorded.name}: final ${key} was ${JSON.stringify(a ?? null)}, re-run ${JSON.stringify(b ?? null)}`;
   }
-  for (const metric of new Set([...Object.keys(recorded.curves), ...Object.keys(rerun.curves)])) {
-    const curve = compareCurve(metric, recorded.curves[metric] ?? [], rerun.curves[metric] ?? [], tolerance);
+  if (recorded.curves === null || rerun.curves === null) return { ...out, note: "the version stored no curves for this run (committed before versions kept them): params and final metrics compared" };
+  const [curvesA, curvesB] = [recorded.curves, rerun.curves];
+  for (const metric of new Set([...Object.keys(curvesA), ...Object.keys(curvesB)])) {
+    const curve = compareCurve(metric, curvesA[metric] ?? [], curvesB[metric] ?? [], tolerance);
     out.curves.push(curve);
     out.verdict = worse(out.verdict, curve.verdict);
     if (curve.verdict === "differs") out.first ??= `run ${recorded.name}: curve ${metric} first beyond tolerance at step ${curve.firstStepBeyondTolerance ?? "?"} (largest difference ${curve.maxAbs.toPrecision(3)}, ${(curve.maxRel * 100).toPrecision(3)}%)${curve.note ? `; ${curve.note}` : ""}`;

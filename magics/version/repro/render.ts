@@ -15,7 +15,7 @@ export function renderReproText(result: ReproResult): string {
   if (result.runs.length > 0) lines.push("runs:");
   for (const run of result.runs) {
     const worst = run.curves.reduce((max, curve) => Math.max(max, Number.isFinite(curve.maxAbs) ? curve.maxAbs : 0), 0);
-    lines.push(`  ${run.name.padEnd(20)} ${run.verdict.padEnd(16)} largest curve difference ${number(worst)}${run.first ? ` — ${run.first}` : ""}`);
+    lines.push(`  ${run.name.padEnd(20)} ${run.verdict.padEnd(16)} largest curve difference ${number(worst)}${run.first ? ` — ${run.first}` : ""}${run.note ? ` (${run.note})` : ""}`);
   }
   const read = result.data.filter((entry) => entry.rerun !== null);
   if (result.data.length > 0) lines.push(`data: ${result.data.filter((entry) => entry.verdict === "differs").length} differ, ${read.length} read by the re-run, ${result.data.length} in all`);

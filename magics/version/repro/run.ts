@@ -95,9 +95,9 @@ async function earlierVersionRuns(gitdir: string, versionId: string): Promise<Ve
   return batches.flat();
 }
 
-async function readCurves(gitdir: string, versionId: string, runId: string): Promise<RunCurves> {
+async function readCurves(gitdir: string, versionId: string, runId: string): Promise<RunCurves | null> {
   const text = await readTextAt(gitdir, versionId, `curves/${runId}.json`);
-  return text ? (JSON.parse(text) as RunCurves) : {};
+  return text ? (JSON.parse(text) as RunCurves) : null;
 }
 
 /** Runs and curves the re-run wrote into the scratch store. */

@@ -47,6 +47,8 @@ describe("runs", () => {
     expect(changed.metrics.find((metric) => metric.key === "train.loss")).toMatchObject({ verdict: "differs", recorded: 0.02, rerun: 0.021 });
     expect(changed.curves[0]).toMatchObject({ metric: "train.loss", firstStepBeyondTolerance: 1 });
     expect(compareRun(recorded, undefined, 1e-6)).toMatchObject({ verdict: "differs", first: "run fit: the re-run produced no run of that name" });
+    const older = compareRun({ ...recorded, curves: null }, { ...recorded, id: "r2" }, 1e-6);
+    expect(older).toMatchObject({ verdict: "identical", curves: [], note: expect.stringContaining("stored no curves") });
   });
 
   it("pairs the k-th run of a name with the k-th, taking a version's runs from the end", () => {
