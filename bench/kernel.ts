@@ -6,7 +6,8 @@
 // Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
 //
 // Environment: BENCH_ROUNDS (40), BENCH_REPEATS (kernel starts per kernel, 4), BENCH_KERNELS (labnote,tslab,deno),
-// BENCH_ANCHORS_DIR (where tslab and deno are npm-installed; default <tmp>/labnote-bench-anchors, reused).
+// BENCH_ANCHORS_DIR (where tslab and deno are npm-installed; default <tmp>/labnote-bench-anchors, reused),
+// BENCH_BASELINE (another built labnote checkout, measured in the same run as "baseline": before/after comparisons).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
@@ -125,7 +126,11 @@ function main(): void {
     installedBy: REPO,
   };
   const { anchors, problems } = installAnchors(ANCHORS_DIR, process.execPath, KERNELS.filter((name) => name !== "labnote"));
-  const kernels = [...(KERNELS.includes("labnote") ? [labnote] : []), ...anchors];
+  const baselineDir = process.env.BENCH_BASELINE;
+  const baseline: KernelUnderTest[] = baselineDir
+    ? [{ name: "baseline", argv: [process.execPath, join(resolve(baselineDir), "bin", "labnote.js"), "kernel", "-f", "{connection_file}"], version: "labnote (another checkout)", installedBy: resolve(baselineDir) }]
+    : [];
+  const kernels = [...(KERNELS.includes("labnote") ? [labnote] : []), ...baseline, ...anchors];
   const specNames = new Map(kernels.map((kernel) => [kernel.name, writeKernelspec(jupyterPath, kernel)]));
   const samples = new Map<string, Sample[]>(kernels.map((kernel) => [kernel.name, []]));
   const loadBefore = loadavg()[0]!;
