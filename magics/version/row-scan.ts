@@ -522,14 +522,15 @@ function scanDelimited(path: string, options: ScanOptions, delimiter: number, si
           if (end === start) missingKeys++;
         }
         if (inHash[field] === 1) {
-          rowHigh = (rowHigh + mix32(h1 ^ accumulator.seedHigh)) | 0;
-          rowLow = (rowLow + mix32(h2 ^ accumulator.seedLow)) | 0;
+          rowHigh = (rowHigh + Math.imul(h1 ^ accumulator.seedHigh, 0x9e3779b1)) | 0;
+          rowLow = (rowLow + Math.imul(h2 ^ accumulator.seedLow, 0x85ebca6b)) | 0;
         }
         if (end === start) {
           accumulator.scan.missing++;
           continue;
         }
-        const value = isQuoted ? NaN : parseNumber(buffer, start, end);
+        // A CSV column with any text is a text column: its later cells need no number parse.
+        const value = isQuoted || accumulator.scan.text > 0 ? NaN : parseNumber(buffer, start, end);
         if (Number.isNaN(value)) accumulator.scan.text++;
         else accumulator.number(value);
         if (accumulator.categoryHashed(h1, h2)) accumulator.nameCategory(h1, fieldText(field));
@@ -737,8 +738,8 @@ function scanJson(path: string, options: ScanOptions, sink: Growable): { columns
         keyFound = true;
       }
       if (hashed === null || hashed.has(name)) {
-        rowHigh = (rowHigh + mix32(h1 ^ accumulator.seedHigh)) | 0;
-        rowLow = (rowLow + mix32(h2 ^ accumulator.seedLow)) | 0;
+        rowHigh = (rowHigh + Math.imul(h1 ^ accumulator.seedHigh, 0x9e3779b1)) | 0;
+        rowLow = (rowLow + Math.imul(h2 ^ accumulator.seedLow, 0x85ebca6b)) | 0;
       }
       if (value === null || value === "") continue;
       if (typeof value === "number") accumulator.number(value);
