@@ -56,6 +56,9 @@ export function seriesRows(series: ChartSeries, maxPoints: number, metric: strin
   return rows;
 }
 
+/** The colour of series that no legend names (one series a panel, nobody overlays it). */
+const UNCOLOURED = "#5a5a5a";
+
 type PanelSettings = Required<Pick<ChartOptions, "columns" | "panelWidth" | "panelHeight">>;
 
 /** How the series of one panel group are told apart: the field naming a series, and its legend title. */
@@ -95,10 +98,12 @@ function metricPanel(metric: string, rows: ChartRow[], settings: PanelSettings, 
     ],
     ...colourEncoding,
   };
-  const layers: VegaLiteSpec[] = [{ mark: { type: "line", clip: true, strokeWidth: 1.5 } }];
+  // An uncoloured series is drawn in grey, not in the first legend colour (which would read as "train").
+  const lineMark = { type: "line", clip: true, strokeWidth: 1.5, ...(series && coloured ? {} : { color: UNCOLOURED }) };
+  const layers: VegaLiteSpec[] = [{ mark: lineMark }];
   if (lone.length > 0) {
     const ofLoneSeries = series ? [{ filter: { field: series.field, oneOf: lone } }] : [];
-    layers.push({ transform: [...ofLoneSeries, { filter: "isValid(datum.value)" }], mark: { type: "point", filled: true, size: 40, clip: true } });
+    layers.push({ transform: [...ofLoneSeries, { filter: "isValid(datum.value)" }], mark: { type: "point", filled: true, size: 40, clip: true, ...(series && coloured ? {} : { color: UNCOLOURED }) } });
   }
   return { title: metric, width: settings.panelWidth, height: settings.panelHeight, transform: [filter], encoding, layer: layers };
 }

@@ -31,19 +31,21 @@ export function isConstant(range: ValueRange): boolean {
   return range.max - range.min <= Math.abs(range.max) * 1e-12;
 }
 
-/** Up to this many whole numbers, an axis lists each of them as a tick (Vega's tickMinStep alone does not hold). */
-const MAX_LISTED_WHOLE_TICKS = 10;
+/** Up to this many whole numbers, a step axis lists each of them as a tick (Vega's tickMinStep alone does not hold). */
+const MAX_LISTED_STEPS = 10;
+/** The same for a value axis, which is shorter (and system panels shorter still). */
+const MAX_LISTED_VALUES = 5;
 
 /** Ticks for whole-number values: every whole number over a short span, else at least 1 apart. */
-function wholeNumberTicks(range: ValueRange): Record<string, unknown> {
+function wholeNumberTicks(range: ValueRange, maxListed: number): Record<string, unknown> {
   const span = range.max - range.min;
-  if (span <= MAX_LISTED_WHOLE_TICKS) return { values: Array.from({ length: span + 1 }, (_, i) => range.min + i), format: "d" };
+  if (span <= maxListed) return { values: Array.from({ length: span + 1 }, (_, i) => range.min + i), format: "d" };
   return { tickMinStep: 1, format: "d" };
 }
 
 /** Axis properties for a counting axis (step, epoch, trial): whole-number ticks when every value is whole. */
 export function countAxis(range: ValueRange | undefined): Record<string, unknown> {
-  return range?.allIntegers ? wholeNumberTicks(range) : {};
+  return range?.allIntegers ? wholeNumberTicks(range, MAX_LISTED_STEPS) : {};
 }
 
 /** Scale and axis for a value axis: not forced to include zero; a constant gets a padded domain and one tick at its value. */
@@ -54,7 +56,7 @@ export function valueScaleAndAxis(range: ValueRange | undefined): { scale: Recor
     const half = value === 0 ? 1 : Math.abs(value) / 2;
     return { scale: { zero: false, nice: false, domain: [value - half, value + half] }, axis: { values: [value], format: ".6~g" } };
   }
-  return { scale: { zero: false }, axis: range.allIntegers ? wholeNumberTicks(range) : {} };
+  return { scale: { zero: false }, axis: range.allIntegers ? wholeNumberTicks(range, MAX_LISTED_VALUES) : {} };
 }
 
 /** A number as a person reads it on a chart label: up to `digits` significant digits, no trailing zeros. */
