@@ -1,6 +1,7 @@
 // A tracked run. `log` is the hot path: it validates, appends into columnar buffers and, at most every ~250 ms,
 // runs the periodic work (flush to the store, live chart, anomaly checks, throughput). Everything that touches
 // the store is asynchronous, batched and tracked so `end()` can wait for it; nothing awaits inside `log`.
+import { hookGradients, type GradientWatchedModel } from "./gradient-hook.js";
 import type { JSONObject, JSONValue } from "../../kernel/types.js";
 import type { Display } from "../types.js";
 import type { ArtifactRecord, RunRecord, RunStatus, SampleRow, Store } from "../../store/types.js";
@@ -62,6 +63,9 @@ const MAX_CLOCK_STRIDE = 32;
 export function currentTrackedRun(): Run | undefined {
   return currentRun;
 }
+
+/** run.watch(model, { gradients: true }) measures every this many batches by default. */
+const DEFAULT_FIT_GRADIENT_EVERY = 10;
 
 export class Run {
   readonly id: string;
@@ -254,10 +258,29 @@ export class Run {
   }
 
   /** Log global and per-layer weight norms at each epoch end (with callback()) or every `everySteps` logged steps. */
-  watch(model: WatchableModel, options: { everySteps?: number } = {}): void {
+  /**
+   * Weight norms every `everySteps` steps; with `gradients`, also the global and per-layer gradient norms of the
+   * batches model.fit / fitDataset applies (every 10th batch by default, or `gradients: { everySteps: N }`).
+   */
+  watch(model: WatchableModel, options: { everySteps?: number; gradients?: boolean | { everySteps?: number } } = {}): void {
     this.watchedModel = model;
     this.monitor.watch(model, options.everySteps ?? 100);
+    if (options.gradients) {
+      const every = typeof options.gradients === "object" ? options.gradients.everySteps ?? DEFAULT_FIT_GRADIENT_EVERY : DEFAULT_FIT_GRADIENT_EVERY;
+      if (!(Number.isInteger(every) && every > 0)) throw new Error(`run.watch: gradients.everySteps must be a positive whole number; got ${every}.`);
+      this.unhookGradients?.();
+      this.unhookGradients = hookGradients(model as unknown as GradientWatchedModel, {
+        nextStep: () => this.lastStep + 1,
+        record: (train, gradients, step) => {
+          this.log(train, { step, split: "train" });
+          this.log(gradients, { step, split: "gradients" });
+          this.monitor.checkGradients();
+        },
+      }, every);
+    }
   }
+
+  private unhookGradients: (() => void) | undefined;
 
   /** Global L2 norm of gradients (tensors or a name → tensor map); logged as grad_norm and checked for explosion. */
   gradNorm(grads: NormTensor[] | Record<string, NormTensor>, options: { step?: number } = {}): number {
@@ -394,6 +417,8 @@ export class Run {
   }
 
   private async finish(status: Exclude<RunStatus, "running">): Promise<void> {
+    this.unhookGradients?.();
+    this.unhookGradients = undefined;
     this.monitor.stop();
     try {
       await this.ready;
