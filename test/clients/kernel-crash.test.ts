@@ -36,6 +36,7 @@ describe("a kernel killed mid-run", () => {
   it("leaves its run crashed as soon as the next kernel opens the store, with the points it logged", () => {
     const observed = report.kill_mid_run!;
     expect(observed.flushed_before_kill).toBe(true);
+    expect(observed.durable_before_kill).toBe(50);
     expect(observed.show_status).toBe("ok");
     expect(observed.pid_was_kernel).toBe(true);
     expect(observed.status).toBe("crashed");

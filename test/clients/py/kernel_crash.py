@@ -98,6 +98,30 @@ await new Promise(() => {});
 """
 
 
+def loss_points(database_path, run_name):
+    try:
+        database = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True)
+        try:
+            row = database.execute(
+                "SELECT count(*) FROM metrics WHERE key = 'loss' AND split = 'train' AND run_id = (SELECT id FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 1)",
+                (run_name,),
+            ).fetchone()
+            return row[0]
+        finally:
+            database.close()
+    except sqlite3.Error:
+        return 0
+
+
+def wait_for_points(database_path, run_name, expected, timeout=90):
+    deadline = time.time() + timeout
+    count = loss_points(database_path, run_name)
+    while count < expected and time.time() < deadline:
+        time.sleep(0.25)
+        count = loss_points(database_path, run_name)
+    return count
+
+
 def kill_mid_run(kernel_name, project):
     km, kc = start(kernel_name, project)
     msg_id = kc.execute(TRACKED_CELL)
@@ -110,6 +134,8 @@ def kill_mid_run(kernel_name, project):
             continue
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream" and "points flushed" in msg["content"]["text"]:
             flushed = True
+    # Kill only once the 50 points are in the store (on a loaded machine the background writer may lag the cell).
+    durable = wait_for_points(os.path.join(project, ".labnote", "labnote.db"), "doomed", 50)
     pid = km.provisioner.process.pid
     os.kill(pid, signal.SIGKILL)
     # Not reaped on purpose: the dead kernel stays a zombie, as it does under a frontend that has not noticed yet.
@@ -126,6 +152,7 @@ def kill_mid_run(kernel_name, project):
         database.close()
         return {
             "flushed_before_kill": flushed,
+            "durable_before_kill": durable,
             "status": run_json.get("status"),
             "loss_points": loss_points,
             "pid_was_kernel": run_json.get("pid") == pid,
