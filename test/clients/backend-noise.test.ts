@@ -22,9 +22,10 @@ describe("backend selection on the kernel", () => {
     const { stdout } = await runPython("backend_noise.py", ["labnote", project, join(project, "kernel.log")], { cwd: project, timeoutMs: 280_000 });
     const observed = JSON.parse(stdout.trim().split("\n").at(-1)!) as Observed;
     expect(observed.total).toBe("6");
-    expect(observed.kernel_output).not.toMatch(/vulkan|dawn/i);
     expect(observed.backend).not.toBeNull();
+    // With a GPU the webgpu rung loads Dawn in the kernel, and what Dawn says there is about a device in use.
     if (observed.backend!.name !== "webgpu") {
+      expect(observed.kernel_output).not.toMatch(/vulkan|dawn/i);
       const webgpu = observed.backend!.skipped.find((skipped) => skipped.name.startsWith("webgpu"));
       expect(webgpu?.why).toMatch(/adapter|webgpu package/);
       if (!hasVulkanLoader) expect(webgpu?.why).toMatch(/Dawn could not load Vulkan \(Couldn't load Vulkan: libvulkan\.so\.1: cannot open shared object file/);
