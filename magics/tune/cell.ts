@@ -144,7 +144,9 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
 
   let summary: StudySummary;
   // Other processes' trials (workers) appear live too: the bar and chart follow the whole study in the store.
-  const showOthers = coordinator
+  // (A headless `labnote worker` has no one to show it to: it skips the refresh and the per-trial chart.)
+  const headless = process.env.LABNOTE_HEADLESS_WORKER === "1";
+  const showOthers = coordinator && !headless
     ? setInterval(() => {
         void study.summary().then(async (whole) => {
           const done = whole.trials.filter((t) => t.state !== "running");
@@ -176,7 +178,7 @@ export async function runTuneCell(args: ParsedArgs, ctx: MagicContext): Promise<
         }
         const best = bestOf(live, mode);
         progress.update(finished, `%%tune ${studyName}${best ? ` — best ${formatNumber(best.value!)} (trial ${best.number})` : ""}`);
-        if (Date.now() - lastChartAt > 1000) {
+        if (!headless && Date.now() - lastChartAt > 1000) {
           lastChartAt = Date.now();
           await chart.vegaLite(historyChart(live, mode, `${studyName}: optimisation history`), { svg: false });
         }

@@ -143,6 +143,7 @@ export async function runWorker(argv: string[], log: (line: string) => void = (l
   process.env.LABNOTE_STORE = storeSetting;
   process.env.LABNOTE_AUTOSNAPSHOT ??= "off";
   process.env.LABNOTE_WIDGETS = "off";
+  process.env.LABNOTE_HEADLESS_WORKER = "1";
   process.chdir(projectDir);
   const kernelId = `worker-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const { createEngine } = await import("../../kernel/engine.js");
