@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { allColumns, defaultColumnIds, visibleColumns } from "../../../ui/page/views/runs-columns.js";
 
-const names = { params: ["act", "lr", "width"], metrics: ["steps", "train.loss", "val.acc", "wall_time_s"] };
+const names = { params: ["act", "lr", "width"], metrics: ["eval/accuracy", "eval/delta/random/accuracy", "steps", "train.loss", "val.acc", "wall_time_s"] };
 
 describe("runs table columns", () => {
-  it("shows the essentials, params and logged split metrics before summary numbers by default", () => {
-    expect(defaultColumnIds(names)).toEqual(["status", "name", "tags", "duration", "params.act", "params.lr", "params.width", "train.loss", "val.acc", "steps", "wall_time_s", "backend", "version"]);
+  it("shows the essentials, params, logged split metrics, then %eval's and summary numbers by default", () => {
+    expect(defaultColumnIds(names)).toEqual(["status", "name", "tags", "duration", "params.act", "params.lr", "params.width", "train.loss", "val.acc", "eval/accuracy", "steps", "wall_time_s", "backend", "version"]);
   });
 
   it("offers final, min and max of every metric; only the final value sorts on the server", () => {

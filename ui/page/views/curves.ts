@@ -216,7 +216,10 @@ export async function curvesView(context: ViewContext): Promise<void> {
       }, REDRAW_INTERVAL_MS);
     };
     context.onLeave(() => window.clearTimeout(timer));
-    events.onopen = () => (liveStatus.textContent = anyRunning ? "Live: new points appear as they are logged." : "These runs have ended; points logged to them would still appear.");
+    events.onopen = () => {
+      liveStatus.textContent = anyRunning ? "Live: new points appear as they are logged." : "These runs have ended; points logged to them would still appear.";
+      liveStatus.classList.toggle("live-off", !anyRunning);
+    };
     events.onerror = () => (liveStatus.textContent = "Live updates paused (reconnecting)…");
     events.onmessage = (message) => {
       const event = JSON.parse(String(message.data)) as LiveEvent;

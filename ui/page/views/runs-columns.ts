@@ -58,8 +58,10 @@ export function allColumns(names: { params: string[]; metrics: string[] }): Colu
 
 /** Shown columns when the URL names none: the fixed essentials, up to 6 params and 6 final metrics, backend, version. */
 export function defaultColumnIds(names: { params: string[]; metrics: string[] }): string[] {
-  // Logged split metrics (val.acc, train.loss) first; summary numbers such as wall_time_s after them.
-  const metrics = [...names.metrics.filter((name) => name.includes(".")), ...names.metrics.filter((name) => !name.includes("."))];
+  // Logged split metrics (val.acc, train.loss) first, then %eval's (eval/accuracy), then summary numbers such as
+  // wall_time_s; %eval's deltas against each baseline stay in the column chooser.
+  const rank = (name: string): number => (name.includes(".") && !name.includes("/") ? 0 : name.startsWith("eval/") ? 1 : 2);
+  const metrics = names.metrics.filter((name) => !name.startsWith("eval/delta/")).sort((a, b) => rank(a) - rank(b));
   return [...DEFAULT_FIXED, ...names.params.slice(0, 5).map((name) => `params.${name}`), ...metrics.slice(0, 5), ...DEFAULT_TRAILING];
 }
 

@@ -60,7 +60,7 @@ export function createRunsTable(options: RunsTableOptions): RunsTable {
           title: column.sortKey ? `sort by ${column.label}` : column.label,
           onclick: () => column.sortKey && options.onSort(column),
         },
-        column.label,
+        h("span", { class: "label" }, column.label),
         column.sortKey === sortKey ? h("span", { class: "sort-mark" }, descending ? " ▼" : " ▲") : null,
       ),
     ),
