@@ -327,6 +327,41 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await page.screenshot({ path: join(SCREENSHOTS, "ui-study.png"), fullPage: true });
   });
 
+  it("follows a study live while another process runs its trials", async () => {
+    const script = join(project, "study-writer.mjs");
+    writeFileSync(
+      script,
+      `import { tune } from ${JSON.stringify(join(REPO_ROOT, "dist", "index.js"))};
+const study = tune.study({ name: "live-study", mode: "min", sampler: "random", seed: 5, projectDir: ${JSON.stringify(project)} });
+await study.optimize(async (trial) => { const x = trial.float("x", -1, 1); await new Promise((done) => setTimeout(done, 1200)); return x * x; }, { trials: 8 });
+console.log("DONE");
+`,
+    );
+    const writer = spawn(process.execPath, [script], { cwd: project, env: { ...process.env, LABNOTE_STORE: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    writer.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    writer.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await expect
+        .poll(async () => ((await (await fetch(`${server!.origin}/api/studies`)).json()) as { studies: { name: string }[] }).studies.some((study) => study.name === "live-study"), { timeout: 60_000, interval: 100 })
+        .toBe(true);
+      await page.goto(`${server!.origin}/studies/live-study`);
+      await waitReady(page);
+      const rows = page.locator(".trials-table tbody tr");
+      const first = await rows.count();
+      expect(first, output).toBeLessThan(8); // opened while trials were still running
+      await expect.poll(() => rows.count(), { timeout: 60_000, interval: 200 }).toBe(8);
+      await expect.poll(() => page.locator(".study-summary").innerText(), { timeout: 30_000 }).toContain("8 trials (8 complete");
+      await page.locator("section.card:has(h2:text-is('Optimisation history')) svg.marks").waitFor();
+    } finally {
+      await new Promise((done) => {
+        if (writer.exitCode !== null) return done(null);
+        const timer = setTimeout(() => (writer.kill("SIGKILL"), done(null)), 30_000);
+        writer.once("exit", () => (clearTimeout(timer), done(null)));
+      });
+    }
+  });
+
   it("shows a point logged by another process within seconds", async () => {
     const script = join(project, "live-writer.mjs");
     writeFileSync(
