@@ -171,9 +171,9 @@ describe("labnote repro in a fresh directory", () => {
     const before = scratchDirs();
     const run = await cli(fresh, [goodVersion.slice(0, 12), "--remote", `${remoteUrl}/shared.git`, "--data", dataRemote, "--json"]);
     expect(run.stderr).toBe("");
-    const reproduced = JSON.parse(run.stdout) as { verdict: string; version: string; runs: { verdict: string }[]; nondeterminism: string[]; reproRun: string | null };
+    const reproduced = JSON.parse(run.stdout) as { verdict: string; version: string; runs: { verdict: string }[]; nondeterminism: string[]; reproRun: string | null; firstDifference: unknown };
     expect(reproduced.version).toBe(goodVersion);
-    expect(["identical", "within-tolerance"]).toContain(reproduced.verdict);
+    expect({ matches: ["identical", "within-tolerance"].includes(reproduced.verdict), first: reproduced.firstDifference }).toEqual({ matches: true, first: reproduced.verdict === "identical" ? null : expect.anything() });
     expect(reproduced.runs.map((entry) => entry.verdict)).not.toContain("differs");
     expect(reproduced.reproRun).toMatch(/\S/);
     expect(run.code).toBe(0);
@@ -188,6 +188,12 @@ describe("labnote repro in a fresh directory", () => {
     const unreachable = await cli(fresh, [goodVersion, "--remote", "http://127.0.0.1:9/nothing.git"]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain("cannot reach http://127.0.0.1:9/nothing.git");
+    const badBackend = await cli(fresh, [goodVersion, "--remote", `${remoteUrl}/shared.git`, "--data", dataRemote, "--backend", "tpu"]);
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toContain("--backend tpu is not a TensorFlow.js backend labnote knows: use one of tensorflow, webgpu, wasm, cpu");
+    const badTolerance = await cli(fresh, [goodVersion, "--tolerance", "-1"]);
+    expect(badTolerance.code).toBe(2);
+    expect(badTolerance.stderr).toContain("--tolerance must be a number ≥ 0");
     const noData = mkdtempSync(join(root, "no-data-"));
     const missing = await cli(noData, [goodVersion, "--remote", `${remoteUrl}/shared.git`]);
     expect(missing.code).toBe(2);

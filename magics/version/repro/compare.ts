@@ -135,6 +135,10 @@ function isLateHash(a: JSONValue | undefined, b: JSONValue | undefined): boolean
   return (sha(a) && none(b)) || (sha(b) && none(a));
 }
 
+/** Warnings about the machine's state while the run trained (load, not the experiment): kinds and printed lines. */
+const MACHINE_WARNING_KINDS = new Set(["throughput-collapse"]);
+const MACHINE_WARNING_LINE = /^.*labnote: throughput fell to .*(?:\n|$)/gm;
+
 /** Record-keeping that %version fills in the background (data hashes): never part of the experiment's result. */
 const BOOKKEEPING_KEYS = new Set(["provenance", "dataHashes"]);
 
@@ -159,7 +163,7 @@ export function compareJson(recorded: JSONValue | undefined, rerun: JSONValue | 
     if (Array.isArray(a) && Array.isArray(b)) {
       // Chart rows of system readings (steps/s, CPU, memory) measure the machine, not the experiment.
       const measured = (items: JSONValue[]) =>
-        items.filter((item) => !(isObject(item) && (item.split === "system" || VOLATILE_METRIC.test(String(item.key ?? item.metric ?? "")) || (typeof item.title === "string" && systemNames.has(item.title)))));
+        items.filter((item) => !(typeof item === "string" && MACHINE_WARNING_KINDS.has(item)) && !(isObject(item) && (item.split === "system" || VOLATILE_METRIC.test(String(item.key ?? item.metric ?? "")) || (typeof item.title === "string" && systemNames.has(item.title)))));
       const [itemsA, itemsB] = [measured(a), measured(b)];
       if (itemsA.length !== itemsB.length) return differ(`${where} ${path}: recorded ${itemsA.length} item(s), re-run ${itemsB.length}`);
       itemsA.forEach((item, index) => walk(item, itemsB[index], `${path}[${index}]`));
@@ -230,8 +234,26 @@ function joinText(text: string | string[] | undefined): string {
 }
 
 /** Outputs of one cell: same kinds in the same order, each equal as text, JSON or chart data. */
-export function compareOutputs(recorded: RecordedOutput[], rerun: RecordedOutput[], tolerance: number, where: string, normalise: Normaliser, onBookkeeping: (path: string) => void = () => undefined): ValueComparison {
+/** Streams without the lines that describe the machine's load (throughput warnings); streams left empty go. */
+function withoutMachineWarnings(outputs: RecordedOutput[], onMachine: () => void): RecordedOutput[] {
+  const out: RecordedOutput[] = [];
+  for (const output of outputs) {
+    if (output.output_type !== "stream") {
+      out.push(output);
+      continue;
+    }
+    const text = joinText(output.text);
+    const kept = text.replace(MACHINE_WARNING_LINE, "");
+    if (kept !== text) onMachine();
+    if (kept !== "") out.push({ ...output, text: kept });
+  }
+  return out;
+}
+
+export function compareOutputs(recordedOutputs: RecordedOutput[], rerunOutputs: RecordedOutput[], tolerance: number, where: string, normalise: Normaliser, onBookkeeping: (path: string) => void = () => undefined, onMachine: (where: string) => void = () => undefined): ValueComparison {
   const out: ValueComparison = { verdict: "identical", maxAbs: 0, maxRel: 0 };
+  const recorded = withoutMachineWarnings(recordedOutputs, () => onMachine(where));
+  const rerun = withoutMachineWarnings(rerunOutputs, () => onMachine(where));
   const kinds = (outputs: RecordedOutput[]) => outputs.map((output) => (output.output_type === "stream" ? `stream:${output.name}` : output.output_type));
   if (kinds(recorded).join(",") !== kinds(rerun).join(",")) {
     const errored = rerun.find((output) => output.output_type === "error");

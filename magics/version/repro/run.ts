@@ -222,6 +222,7 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
     for (const run of rerun) if (!runIds.has(run.id)) runIds.set(run.id, `<run:${run.name}>`);
     const normalise = normaliser(runIds);
     const lateHashes: string[] = [];
+    const machineWarnings = new Set<string>();
     const cells: CellResult[] = cellsToRun.map((cell, index) => {
       const code = cellSource(cell);
       const firstLine = code.split("\n").find((text) => text.trim() !== "")?.trim().slice(0, 60) ?? "";
@@ -231,7 +232,7 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       const recorded = (recordedCells[index]?.outputs ?? []) as RecordedOutput[];
       const outputs = execution.outputs.map(toRecorded);
       if (execution.status === "timeout" || execution.status === "kernel-died") return { ...base, verdict: "differs", rerunStatus: execution.status, maxAbs: 0, maxRel: 0, difference: `cell ${index + 1}: ${execution.error?.evalue ?? execution.status}` };
-      const compared = compareOutputs(recorded, outputs, options.tolerance, `cell ${index + 1}`, normalise, (path) => lateHashes.push(path));
+      const compared = compareOutputs(recorded, outputs, options.tolerance, `cell ${index + 1}`, normalise, (path) => lateHashes.push(path), (where) => machineWarnings.add(where));
       return { ...base, verdict: compared.verdict, rerunStatus: execution.status, maxAbs: compared.maxAbs, maxRel: compared.maxRel, ...(compared.first ? { difference: compared.first } : {}) };
     });
     const runs = await Promise.all(version.runs.map(async (run, index) => compareRun({ id: run.id, name: run.name, params: run.params, summary: run.summary, curves: await readCurves(gitdir, versionId, run.id) }, paired[index], options.tolerance)));
@@ -254,6 +255,7 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       firstDifference: firstDifference(cells, runs, data),
       nondeterminism: [
         ...nondeterminismSeen(version, notebookCode, cells, rerunEnv, verdict !== "identical"),
+        ...(machineWarnings.size > 0 ? [`machine load: throughput warnings (how busy the machine was, not the experiment) appeared in ${[...machineWarnings].join(", ")} on one side or both; not compared.`] : []),
         ...(lateHashes.length > 0 ? [`data hashes are taken in the background after a cell reads a file, so an output shows them only once hashed: ${lateHashes.length} place(s) had a hash on one side only (${lateHashes.slice(0, 2).join("; ")}) — record-keeping, not counted as a difference.`] : []),
       ],
       environment,

@@ -100,6 +100,14 @@ describe("outputs", () => {
     expect(late).toEqual(["cell 3 .provenance", "cell 3 .rows[0].values[0]"]);
   });
 
+  it("leaves throughput warnings (machine load) out, and says so", () => {
+    const seen: string[] = [];
+    const recorded = [{ output_type: "stream", name: "stderr", text: "⚠ labnote: throughput fell to 3.0 steps/s at step 9 in run \"fit\" (from a median of 90.0): check for a memory leak.\n" }, { output_type: "execute_result", data: { "application/json": { warnings: ["throughput-collapse"], loss: 0.5 } } }];
+    const rerun = [{ output_type: "execute_result", data: { "application/json": { warnings: [], loss: 0.5 } } }];
+    expect(compareOutputs(recorded, rerun, 1e-6, "cell 4", plain, undefined, (where) => seen.push(where)).verdict).toBe("identical");
+    expect(seen).toEqual(["cell 4"]);
+  });
+
   it("never re-runs commands that act on the repository", () => {
     expect(skipReason('%version commit -m "x"')).toMatch(/%version/);
     expect(skipReason("%seed 1\n%version push http://x")).toMatch(/%version/);
