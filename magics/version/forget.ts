@@ -215,6 +215,7 @@ export async function forgetEverywhere(session: VersionSession, target: string, 
   }
 
   const remaining = [...remainingNotes, ...(await whereItRemains(session, content, hashSet, { path, remotes, local, gitdir, scrubbed: scrub, contents: contents.map((entry) => entry.bytes) }))];
+  if (options.scrub && content.needles.length === 0) remaining.push({ place: "refs/labnote", detail: "--scrub had nothing to search for: none of the forgotten bytes could be read any more, so no history was rewritten" });
   if (!searchedText) remaining.push({ place: "(text search)", detail: "some forgotten bytes were in no cache and no project file any more, so their rows could not be searched for; objects were removed by hash" });
   return { target, reason, hashes, removedFrom, tombstones, artifactsRemoved, redacted, scrub, remaining, searchedText };
 }
