@@ -1,6 +1,7 @@
 // The dataset parser: reads one file in chunks, hashes every byte as it is read (SHA-256, streaming) and parses
 // rows into blocks of float32. It is one self-contained function with no outer references, because the same code
-// runs on the main thread (small data) and, turned into source text, inside worker threads (parse-workers.ts).
+// runs on the main thread (small data) and, turned into source text, inside worker threads (block-sources.ts) —
+// which is why it is one long file: what a worker runs cannot import.
 import type * as FsModule from "node:fs";
 import type * as CryptoModule from "node:crypto";
 
