@@ -149,6 +149,7 @@ export function renderVersionDiff(diff: VersionDiff): string {
   for (const entry of added) out.push(`  + ${entry.path} (${bytes(entry.size)})`);
   for (const entry of removed) out.push(`  - ${entry.path} (${bytes(entry.size)})`);
   for (const entry of modified) out.push(`  ~ ${entry.path} (${bytes(entry.before.size)} → ${bytes(entry.after.size)})`);
+  if (modified.some((entry) => /\.(csv|tsv|tab|jsonl|ndjson|json)$/i.test(entry.path))) out.push(`  rows added, removed and changed: %version diff ${diff.from.slice(0, 10)} ${diff.to.slice(0, 10)} --rows [--key COL]`);
   out.push(diff.env.length === 0 ? "environment: unchanged" : "environment:");
   for (const entry of diff.env) out.push(`  ${entry.key}: ${JSON.stringify(entry.before)} → ${JSON.stringify(entry.after)}`);
   out.push(diff.metrics.length === 0 ? "metrics: unchanged" : "metrics:");
