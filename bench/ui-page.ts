@@ -3,7 +3,8 @@
 // table → those rows drawn (the page fetches only the pages in view); a header click (server sort) → sorted rows
 // drawn; an `or` query → filtered rows drawn; the DOM rows alive meanwhile (virtualised: a screenful, not 100,000).
 // Then the curves view of 20 runs × UI_PAGE_POINTS (50,000) loss points with one spike: window.__labnoteDrawMs (data
-// arrived → chart drawn) at buckets=1000 and at the page's default (one bucket per panel pixel). The browser's cost
+// arrived → chart drawn) at buckets=1000 and at the page's default (≤ 1 bucket per panel pixel, ≤ 12,000 buckets on
+// screen). The browser's cost
 // depends on the buckets, not on how many points the store holds (that is bench:ui's server side).
 // Needs `npm run build` first (dist/ and dist/ui/page). Prints median (min, max) over REPEATS.
 import { spawn } from "node:child_process";
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       const charts = (window as unknown as { __labnoteCharts: () => { spec: { concat?: { data: { values: { hi: number | null }[] } }[] } }[] }).__labnoteCharts();
       return charts.some((chart) => (chart.spec.concat ?? []).some((panel) => panel.data.values.some((row) => row.hi === 1000)));
     });
-    console.log(`curves view, ${CURVE_RUNS} runs × ${POINTS.toLocaleString("en")} points: draw at 1,000 buckets ${median(at1000)}; at one bucket per pixel ${median(atPixels)}; spike in the drawn band: ${spike}`);
+    console.log(`curves view, ${CURVE_RUNS} runs × ${POINTS.toLocaleString("en")} points: draw at 1,000 buckets ${median(at1000)}; at the page's default (≤ 1 per panel pixel, ≤ 12,000 on screen) ${median(atPixels)}; spike in the drawn band: ${spike}`);
   } finally {
     await browser.close();
     server.stop();

@@ -11,6 +11,7 @@ import type { ViewContext } from "../router.js";
 const MIN_BUCKETS = 100;
 const MAX_BUCKETS = 2000;
 const DEFAULT_MAX_BUCKETS = 1000;
+const BUCKET_BUDGET = 12_000;
 const REDRAW_INTERVAL_MS = 200;
 
 interface LoadedSeries extends BucketSeries {
@@ -31,8 +32,9 @@ export async function curvesView(context: ViewContext): Promise<void> {
     root.append(h("p", { class: "empty" }, "No runs chosen: select runs in the ", h("a", { href: "/runs" }, "runs table"), " and press Chart."));
     return;
   }
-  // Server buckets per series: one per horizontal pixel of a panel, at most 1,000 (min/max keep spikes at any count,
-  // and Vega's drawing time grows with the buckets), unless the URL asks for a number (buckets=2000).
+  // Server buckets per series: one per horizontal pixel of a panel, at most 1,000, and at most BUCKET_BUDGET over all
+  // the series drawn (Vega's drawing time grows with the buckets on screen; min/max keep spikes at any count), unless
+  // the URL asks for a number (buckets=2000).
   const requestedBuckets = Number(params.get("buckets"));
   const settings = {
     metrics: (params.get("metrics") ?? "").split(",").filter(Boolean),
@@ -65,7 +67,11 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
   const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
 
-  const bucketCount = Number.isInteger(requestedBuckets) && requestedBuckets > 0 ? Math.min(requestedBuckets, MAX_BUCKETS) : Math.min(DEFAULT_MAX_BUCKETS, Math.max(MIN_BUCKETS, panelWidthFor(keys.length)));
+  const seriesCount = details.reduce((count, detail) => count + detail.series.filter((one) => keys.includes(one.key)).length, 0);
+  const bucketCount =
+    Number.isInteger(requestedBuckets) && requestedBuckets > 0
+      ? Math.min(requestedBuckets, MAX_BUCKETS)
+      : Math.max(MIN_BUCKETS, Math.min(DEFAULT_MAX_BUCKETS, panelWidthFor(keys.length), Math.floor(BUCKET_BUDGET / Math.max(1, seriesCount))));
   const responses = await Promise.all(
     details.flatMap((detail) =>
       keys
