@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { arch, cpus, platform, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { labnoteBuild } from "./labnote-build.js";
 
 export interface EnvironmentLock {
   node: string;
@@ -17,6 +18,8 @@ export interface EnvironmentLock {
   tfjsBackendReason: string | null;
   /** The %seed in force, or null when randomness was not fixed. */
   seed: number | null;
+  /** labnote's own version and code digest (see labnote-build.ts); absent in versions made before it was recorded. */
+  labnote?: string;
 }
 
 function nearestPackageLock(projectDir: string): string | null {
@@ -66,5 +69,6 @@ export async function environmentLock(projectDir: string): Promise<EnvironmentLo
     tfjsBackend: backend?.name ?? null,
     tfjsBackendReason: backend?.reason ?? null,
     seed: await currentSeedValue(),
+    labnote: labnoteBuild(),
   };
 }

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from "../../../kernel/engine/package-root.js";
 import { BACKEND_NAMES } from "../../../training/backends/types.js";
 import { MagicError } from "../../types.js";
 import { environmentLock, type EnvironmentLock } from "../env.js";
+import { labnoteBuild } from "../labnote-build.js";
 import { firstParentLog, gitFs, listRefs, loadGit, readTextAt } from "../git-store.js";
 import { cellSource, readVersion, readVersionNotebook, type NotebookDocument, type VersionRecord } from "../versions.js";
 import { compareData, compareOutputs, compareRun, normaliser, pairRuns, worse, type DataComparison, type RecordedOutput, type RunComparison, type RunSide, type Verdict } from "./compare.js";
@@ -127,7 +128,7 @@ async function rerunDataReads(gitdir: string): Promise<Map<string, string>> {
   return reads;
 }
 
-const ENV_KEYS = ["node", "packageLock", "tfjsBackend", "os", "arch", "cpu", "cpuCount"] as const;
+const ENV_KEYS = ["node", "packageLock", "tfjsBackend", "labnote", "os", "arch", "cpu", "cpuCount"] as const;
 
 function environmentDifferences(recorded: EnvironmentLock, rerun: EnvironmentLock | null): ReproResult["environment"] {
   if (!rerun) return [{ key: "environment", recorded: "recorded", rerun: "the re-run could not report its environment" }];
@@ -198,7 +199,8 @@ export async function reproduceVersion(gitdir: string, versionId: string, option
       const line = probe.outputs.flatMap((output) => (output.output_type === "stream" ? output.text.split("\n") : [])).find((text) => text.startsWith(ENV_PROBE_MARK));
       // The kernel runs this machine's Node and the project's packages: the lock is read here, the backend there.
       // The lock of the packages the re-run actually used (the linked node_modules' project).
-      if (line) rerunEnv = { ...(await environmentLock(scratch.modules ? dirname(scratch.modules) : options.projectDir)), ...(JSON.parse(line.slice(ENV_PROBE_MARK.length)) as Partial<EnvironmentLock>), seed: version.env.seed };
+      // labnote's code as the re-run kernel loaded it (read again: a build since this process started counts).
+      if (line) rerunEnv = { ...(await environmentLock(scratch.modules ? dirname(scratch.modules) : options.projectDir)), ...(JSON.parse(line.slice(ENV_PROBE_MARK.length)) as Partial<EnvironmentLock>), seed: version.env.seed, labnote: labnoteBuild({ fresh: true }) };
     } finally {
       await kernel.shutdown();
     }
