@@ -8,7 +8,8 @@ const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT]
     (id, name, params, final metrics) as data.
 %track runs [--where EXPR] [--sort [-]KEY] [--limit N]
     Table of runs. EXPR: params.lr < 0.01 and val.acc > 0.9; name contains "mlp"; tags contains "baseline";
-    status == "crashed"; not …; ( … ). KEY: a param (params.lr), a final metric (val.acc), name, started.
+    status == "crashed"; params.act in ("relu", "tanh"); params.lr between 0.001 and 0.01; name ~ /mlp-\\d+/i;
+    or, not …, ( … ). KEY: a param (params.lr), a final metric (val.acc), name, started.
 %track show RUN [--samples OFFSET]      curves, params, metrics, environment, samples, artifacts of one run
 %track compare RUN RUN …                overlaid curves and diffs of params, metrics, environment, code, data
 %track delete RUN                       deletes a run, its points, samples and artifacts
