@@ -380,6 +380,10 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 `,
     );
+    // The runs table is open while the run starts: it offers to show the new run.
+    await page.goto(`${server!.origin}/runs`);
+    await waitReady(page);
+    await page.locator(".tbody .tr[data-run-id]").first().waitFor();
     const writer: ChildProcess = spawn(process.execPath, [script], { cwd: project, env: { ...process.env, LABNOTE_STORE: "" }, stdio: ["pipe", "pipe", "pipe"] });
     let output = "";
     writer.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -387,6 +391,11 @@ for await (const line of createInterface({ input: process.stdin })) {
     try {
       await expect.poll(() => /RUN (\S+)/.exec(output)?.[1], { timeout: 60_000, interval: 100 }).toBeTruthy();
       const runId = /RUN (\S+)/.exec(output)![1];
+      const notice = page.locator(".changes");
+      await expect.poll(() => notice.innerText(), { timeout: 30_000 }).toMatch(/^1 new run since this table was loaded/);
+      await notice.getByRole("button", { name: "Show" }).click();
+      await expect.poll(() => visibleRunNames(page), { timeout: 30_000 }).toContain("live-run");
+      expect(await notice.isHidden()).toBe(true);
       await page.goto(`${server!.origin}/curves?runs=${runId}`);
       await waitReady(page);
       expect((await chartRows(page)).filter((row) => row.run === "live-run").length).toBeGreaterThan(0);

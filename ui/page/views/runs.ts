@@ -7,6 +7,8 @@ import type { ViewContext } from "../router.js";
 import { createRunsTable, type RunsTable } from "./runs-table.js";
 import { allColumns, defaultColumnIds, visibleColumns, type Column } from "./runs-columns.js";
 
+const NEW_RUNS_POLL_MS = 3000;
+
 const list = (value: string | null): string[] => (value ? value.split(",").filter(Boolean) : []);
 
 export async function runsView(context: ViewContext): Promise<void> {
@@ -44,7 +46,8 @@ export async function runsView(context: ViewContext): Promise<void> {
   const groupsPanel = h("div", { class: "groups" });
   const tableHolder = h("div", { class: "table-holder" });
   const footer = h("div", { class: "footer muted" });
-  root.append(h("div", { class: "runs-view" }, form, queryError, toolbar, selectionBar, groupsPanel, tableHolder, footer));
+  const changes = h("div", { class: "changes", role: "status", hidden: true });
+  root.append(h("div", { class: "runs-view" }, form, queryError, toolbar, selectionBar, changes, groupsPanel, tableHolder, footer));
 
   function applyQuery(): void {
     state.where = queryInput.value.trim();
@@ -235,7 +238,32 @@ export async function runsView(context: ViewContext): Promise<void> {
       tableHolder.append(table.element);
     }
     showFooter(first.total, first.elapsedMs);
+    shownTotal = first.total;
+    changes.hidden = true;
     if (state.group) await loadGroups(names);
+  }
+
+  // Kernels keep writing while the table is open: every few seconds ask how many runs match now, and offer to show
+  // the new ones (the rows in view are not reshuffled under the user's pointer).
+  let shownTotal: number | null = null;
+  const watchTimer = window.setInterval(() => void checkForNewRuns(), NEW_RUNS_POLL_MS);
+  context.onLeave(() => window.clearInterval(watchTimer));
+  async function checkForNewRuns(): Promise<void> {
+    if (shownTotal === null || document.hidden) return;
+    try {
+      const now = await apiGet<RunsResponse>("/api/runs", { where: state.where, sort: state.sort, limit: 0 });
+      if (context.left() || shownTotal === null || now.total === shownTotal) return;
+      const difference = now.total - shownTotal;
+      clear(changes);
+      put(
+        changes,
+        difference > 0 ? `${difference} new run${difference === 1 ? "" : "s"} since this table was loaded. ` : `${-difference} run${difference === -1 ? "" : "s"} deleted since this table was loaded. `,
+        h("button", { type: "button", class: "link", onclick: () => void load() }, "Show"),
+      );
+      changes.hidden = false;
+    } catch {
+      // the server may be restarting; the next tick asks again
+    }
   }
 
   function showFooter(total: number, ms: number): void {
