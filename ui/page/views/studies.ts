@@ -112,7 +112,8 @@ export async function studyView(context: ViewContext): Promise<void> {
               h("td", { class: "num" }, formatNumber(trial.value)),
               paramNames.map((param) => h("td", {}, formatValue(trial.params[param]))),
               h("td", { class: "num" }, trial.intermediate.length),
-              h("td", {}, trial.runId ? h("a", { href: `/run/${encodeURIComponent(trial.runId)}` }, trial.runId.slice(0, 8)) : ""),
+              // Run ids share a time-ordered prefix, so the link says what it opens and the id rides in its title.
+              h("td", {}, trial.runId ? h("a", { href: `/run/${encodeURIComponent(trial.runId)}`, title: trial.runId }, `trial ${trial.number}'s run`) : ""),
             ),
           ),
         ),
