@@ -52,7 +52,7 @@ export async function compareView(context: ViewContext): Promise<void> {
             : h(
                 "table",
                 { class: "grid compare-table" },
-                h("thead", {}, h("tr", {}, h("th", {}, "key"), compare.runs.map((run) => h("th", {}, h("a", { href: `/run/${encodeURIComponent(run.id)}` }, run.name || run.id.slice(0, 8)))))),
+                h("thead", {}, h("tr", {}, h("th", {}, "key"), compare.runs.map((run) => h("th", {}, h("a", { href: `/run/${encodeURIComponent(run.id)}` }, run.name || run.id.slice(-8)))))),
                 h("tbody", {}, rows.map((row) => h("tr", { class: row.different ? "different" : null }, h("th", {}, row.key), row.values.map((value) => h("td", {}, formatValue(value)))))),
               ),
         ),
@@ -64,7 +64,7 @@ export async function compareView(context: ViewContext): Promise<void> {
 }
 
 function runName(compare: CompareResponse, id: string): string {
-  return compare.runs.find((run) => run.id === id)?.name ?? id.slice(0, 8);
+  return compare.runs.find((run) => run.id === id)?.name ?? id.slice(-8);
 }
 
 /** A unified diff with added and removed lines coloured. */

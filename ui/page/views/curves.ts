@@ -18,11 +18,11 @@ interface LoadedSeries extends BucketSeries {
   runId: string;
 }
 
-/** Legend labels: the run's name, with its id prefix when two selected runs share a name. */
+/** Legend labels: the run's name, with the end of its id when two selected runs share a name (ids share a time-ordered prefix). */
 function runLabels(runs: RunDetailResponse["run"][]): Map<string, string> {
   const counts = new Map<string, number>();
   for (const run of runs) counts.set(run.name, (counts.get(run.name) ?? 0) + 1);
-  return new Map(runs.map((run) => [run.id, (counts.get(run.name) ?? 0) > 1 || !run.name ? `${run.name || "run"} ${run.id.slice(0, 6)}` : run.name]));
+  return new Map(runs.map((run) => [run.id, (counts.get(run.name) ?? 0) > 1 || !run.name ? `${run.name || "run"} …${run.id.slice(-6)}` : run.name]));
 }
 
 export async function curvesView(context: ViewContext): Promise<void> {

@@ -87,7 +87,7 @@ export async function runView(context: ViewContext): Promise<void> {
 
 async function drawSeries(holder: HTMLElement, runId: string, runName: string, keys: string[], width = 340, height = 180): Promise<void> {
   const responses = await Promise.all(keys.map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}`, { buckets: 500 })));
-  const series: BucketSeries[] = responses.flatMap((response) => response.series.map((one) => ({ run: runName || runId.slice(0, 8), metric: response.key, split: one.split, buckets: one.buckets })));
+  const series: BucketSeries[] = responses.flatMap((response) => response.series.map((one) => ({ run: runName || runId.slice(-8), metric: response.key, split: one.split, buckets: one.buckets })));
   if (!holder.isConnected) return;
   await drawChart(holder, buildBucketPanelsSpec(series, { columns: 3, panelWidth: width, panelHeight: height }));
 }

@@ -15,7 +15,7 @@ export interface Column {
 
 const FIXED: Column[] = [
   { id: "status", label: "status", width: 86, sortKey: "status", cell: (row) => h("span", { class: `status status-${row.status}` }, row.status) },
-  { id: "name", label: "name", width: 170, sortKey: "name", cell: (row) => h("a", { href: `/run/${encodeURIComponent(row.id)}`, class: "run-link", title: row.id }, row.name || row.id.slice(0, 8)) },
+  { id: "name", label: "name", width: 170, sortKey: "name", cell: (row) => h("a", { href: `/run/${encodeURIComponent(row.id)}`, class: "run-link", title: row.id }, row.name || row.id.slice(-8)) },
   { id: "tags", label: "tags", width: 130, sortKey: null, cell: (row) => row.tags.map((tag) => h("span", { class: "tag" }, tag)) },
   { id: "startedAt", label: "started", width: 150, sortKey: "startedAt", cell: (row) => formatTime(row.startedAt) },
   { id: "duration", label: "duration", width: 80, sortKey: "duration", numeric: true, cell: (row) => formatDuration(row.duration) },
