@@ -87,7 +87,7 @@ async function resolveAcrossNotebooks(gitdir: string, spec: string, notebook: st
   for (const ref of refs) for (const commit of await firstParentLog(gitdir, ref)) if (commit.oid.startsWith(prefix)) matches.add(commit.oid);
   if (matches.size === 1) return [...matches][0]!;
   if (matches.size > 1) throw new ReproCliError(`version prefix ${prefix} is ambiguous (${[...matches].map((oid) => oid.slice(0, 10)).join(", ")}): give more digits.`);
-  throw new ReproCliError(`no version ${spec} in ${refs.join(", ")}${refs.length === 1 ? "" : ""}: check the id (labnote has the versions a remote holds once fetched with --remote).`);
+  throw new ReproCliError(`no version ${spec} in ${refs.join(", ")}: check the id (labnote has the versions a remote holds once fetched with --remote).`);
 }
 
 /** The repository holding this directory's versions (never created here: without one there is nothing to re-run). */
@@ -121,6 +121,10 @@ async function fetchVersions(remote: string, report: (text: string) => void): Pr
 }
 
 export async function reproCli(args: string[], out: { log(text: string): void; error(text: string): void } = console): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    out.log(REPRO_USAGE);
+    return 0;
+  }
   try {
     const flags = parseReproFlags(args);
     const tolerance = checkedTolerance(flags.tolerance);
