@@ -13,6 +13,11 @@ export interface KernelUnderTest {
   version: string;
   /** How it got onto this machine, for the printed report. */
   installedBy: string;
+  /**
+   * Where its notebook directories are made: for tslab, inside the directory it was installed into, as a user who ran
+   * `npm install tslab` in their project has it (tslab finds Node's types only from the notebook's directory upwards).
+   */
+  projectsIn?: string;
 }
 
 export interface AnchorProblem {
@@ -55,6 +60,7 @@ export function tslabAnchor(anchorsDir: string, node: string): KernelUnderTest {
     argv: [node, join(directory, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
     version: `tslab ${packageVersion(directory, "tslab")}`,
     installedBy,
+    projectsIn: directory,
   };
 }
 

@@ -9,7 +9,7 @@
 // BENCH_ANCHORS_DIR (where tslab and deno are npm-installed; default <tmp>/labnote-bench-anchors, reused),
 // BENCH_BASELINE (another built labnote checkout, measured in the same run as "baseline": before/after comparisons).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,7 @@ interface Sample {
   unanswered: number;
   type_error_caught: boolean;
   type_error: string | null;
+  node_types_known: boolean;
   /** 1-minute load average when this kernel start began. */
   load: number;
 }
@@ -99,9 +100,24 @@ const ROWS: Row[] = [
   seriesRow("completion new text p50, to idle", "complete_fresh", "idle"),
 ];
 
-function runOnce(kernelName: string, jupyterPath: string, scratch: string): Sample {
-  const project = mkdtempSync(join(scratch, "project-"));
+/** One kernel start; a kernel that fails (crashes, never answers) gives the reason instead, and the bench goes on. */
+function runOnce(kernelName: string, jupyterPath: string, projectsIn: string): Sample | { failure: string } {
+  const project = mkdtempSync(join(projectsIn, "bench-project-"));
   const load = loadavg()[0]!;
+  try {
+    return measure(kernelName, jupyterPath, project, load);
+  } catch (error) {
+    const failed = error as { stderr?: string; message?: string };
+    // The last line of a Python traceback names the exception (the kernel's own stderr may precede it).
+    const lines = (failed.stderr || failed.message || String(error)).trim().split("\n");
+    return { failure: `${lines.at(-1)}${lines.length > 1 ? ` (after ${lines.length - 1} more lines of stderr)` : ""}` };
+  } finally {
+    // Projects may live in an anchor's install directory: leave nothing there.
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+function measure(kernelName: string, jupyterPath: string, project: string, load: number): Sample {
   const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernelName, project, String(ROUNDS)], {
     cwd: project,
     env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_PLATFORM_DIRS: "1" },
@@ -134,9 +150,14 @@ function main(): void {
   const specNames = new Map(kernels.map((kernel) => [kernel.name, writeKernelspec(jupyterPath, kernel)]));
   const samples = new Map<string, Sample[]>(kernels.map((kernel) => [kernel.name, []]));
   const loadBefore = loadavg()[0]!;
+  const failures: string[] = [];
   // Alternate the kernels so that background load on the shared machine hits all alike.
   for (let repeat = 0; repeat < REPEATS; repeat++) {
-    for (const kernel of kernels) samples.get(kernel.name)!.push(runOnce(specNames.get(kernel.name)!, jupyterPath, scratch));
+    for (const kernel of kernels) {
+      const result = runOnce(specNames.get(kernel.name)!, jupyterPath, kernel.projectsIn ?? scratch);
+      if ("failure" in result) failures.push(`${kernel.name}, start ${repeat + 1}: ${result.failure}`);
+      else samples.get(kernel.name)!.push(result);
+    }
   }
   const loadAfter = loadavg()[0]!;
 
@@ -144,7 +165,8 @@ function main(): void {
   console.log(`load (1-minute average): ${loadBefore.toFixed(1)} before → ${loadAfter.toFixed(1)} after; at each kernel start: ${kernels.map((k) => `${k.name} ${samples.get(k.name)!.map((s) => s.load.toFixed(1)).join("/")}`).join(", ")}`);
   for (const kernel of kernels) console.log(`${kernel.name}: ${kernel.version} — ${kernel.installedBy}`);
   for (const problem of problems) console.log(`${problem.name}: NOT MEASURED — could not be installed: ${problem.reason}`);
-  console.log(`${REPEATS} kernel starts each (alternating), ${ROUNDS} rounds per measure; ms; median over all starts [lowest–highest per-start median]`);
+  for (const failure of failures) console.log(`failed kernel start (left out of the table): ${failure}`);
+  console.log(`${REPEATS} kernel starts each (alternating; ${kernels.map((k) => `${k.name} ${samples.get(k.name)!.length} measured`).join(", ")}), ${ROUNDS} rounds per measure; ms; median over all starts [lowest–highest per-start median]`);
 
   const names = kernels.map((kernel) => kernel.name);
   const others = names.filter((name) => name !== "labnote");
@@ -167,13 +189,16 @@ function main(): void {
     if (hasLabnote) for (const name of others) cells.push(`${(overall.get("labnote")! / overall.get(name)!).toFixed(2)}×`.padStart(16));
     console.log(cells.join(""));
   }
-  const typeChecked = names.map((name) => `${name} ${samples.get(name)!.every((s) => s.type_error_caught) ? "yes" : samples.get(name)!.some((s) => s.type_error_caught) ? "sometimes" : "no"}`);
+  const measured = (name: string): boolean => samples.get(name)!.length > 0;
+  const typeChecked = names.filter(measured).map((name) => `${name} ${samples.get(name)!.every((s) => s.type_error_caught) ? "yes" : samples.get(name)!.some((s) => s.type_error_caught) ? "sometimes" : "no"}`);
   console.log(`\`const wrongly_typed: string = 1;\` answered with an error reply: ${typeChecked.join(", ")}`);
+  const nodeTypes = names.filter(measured).map((name) => `${name} ${samples.get(name)!.every((s) => s.node_types_known) ? "yes" : "no"}`);
+  console.log(`\`const v: string = process.version; console.log(v.length > 0)\` runs (Node's types known): ${nodeTypes.join(", ")}`);
   for (const name of names) {
     const missed = samples.get(name)!.reduce((sum, run) => sum + (run.unanswered ?? 0), 0);
     if (missed > 0) console.log(`note: ${name} never answered ${missed} completion request(s); its new-text completion measure stopped there`);
   }
-  console.log(JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), loadBefore, loadAfter }, kernels, problems, summary }));
+  console.log(JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), loadBefore, loadAfter }, kernels, problems, failures, summary }));
 }
 
 main();

@@ -5,7 +5,7 @@ Prints one JSON line with milliseconds. Every request is timed twice: to its rep
 `idle` status for it on iopub (what nbclient and JupyterLab's busy indicator wait for). `startup` is process start
 to the first kernel_info_reply; `first_execute` the first `1 + 1` after it; the other measures are lists, one entry
 per round. `type_error_caught` says whether `const s: string = 1` gave an error reply (a kernel that only
-transpiles runs it).
+transpiles runs it); `node_types_known` whether a cell using `process` and `console` type-checks and runs.
 """
 import json
 import sys
@@ -124,12 +124,14 @@ def main():
             complete_fresh["idle"].append(to_idle)
         checked, _, _ = timed_execute(kc, "const wrongly_typed: string = 1;", expect_ok=False)
         error = checked["content"]
+        node_types, _, _ = timed_execute(kc, "const node_version: string = process.version;\nconsole.log(node_version.length > 0)", expect_ok=False)
         print(json.dumps({
             "kernel": kernel_name, "startup": startup, "first_execute": {"reply": first_reply, "idle": first_idle},
             "execute": execute, "execute_fresh": execute_fresh, "declare": declare, "complete": complete,
             "complete_fresh": complete_fresh, "unanswered": unanswered,
             "type_error_caught": error["status"] == "error",
             "type_error": (error.get("evalue") or "")[:200] if error["status"] == "error" else None,
+            "node_types_known": node_types["content"]["status"] == "ok",
         }))
     finally:
         kc.stop_channels()
