@@ -163,14 +163,15 @@ describe("labnote ui keeps serving", () => {
     const started = execFileSync("bash", [join(REPO_ROOT, "scripts", "pg.sh"), "start"], { encoding: "utf8" });
     const url = /^LABNOTE_TEST_PG=(\S+)$/m.exec(started)![1]!;
     const dir = /^LABNOTE_TEST_PG_DIR=(\S+)$/m.exec(started)![1]!;
-    // pg_ctl start forgets the options the cluster was started with (port, socket dir): they are read back from postmaster.opts.
+    // A fast (clean) stop: the test cluster runs with synchronous_commit=off, so an immediate stop may lose the run
+    // just created. pg_ctl start forgets the options the cluster was started with (port, socket dir): they are read back from postmaster.opts.
     const pgCtl = (action: "stop" | "start") =>
       execFileSync(
         "bash",
         [
           "-c",
           `set -e; bin=$(ls -d /usr/lib/postgresql/*/bin | head -1); owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-           if [ ${action} = stop ]; then cp "${dir}/data/postmaster.opts" "${dir}/opts"; owner "$bin/pg_ctl" -D "${dir}/data" -m immediate -w stop;
+           if [ ${action} = stop ]; then cp "${dir}/data/postmaster.opts" "${dir}/opts"; owner "$bin/pg_ctl" -D "${dir}/data" -m fast -w stop;
            else owner "$bin/pg_ctl" -D "${dir}/data" -l "${dir}/server.log" -w start -o "$(sed -E 's/^[^ ]+ "-D" "[^"]*" ?//' "${dir}/opts")"; fi`,
         ],
         { stdio: "ignore" },
