@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { BackendRung, Tf } from "./types.js";
+import { patchWasmRowGather } from "./wasm-gather.js";
 import { patchWasmTransposedMatmul } from "./wasm-matmul.js";
 
 const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
@@ -33,6 +34,7 @@ export const wasmRung: BackendRung = {
       tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"),
     ]);
     const fastTranspose = patchWasmTransposedMatmul(tf) ? ", transposed matmuls via explicit transpose" : "";
-    return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "threads" : "1 thread (Node has no wasm threads here)"}${fastTranspose}`;
+    const fastGather = patchWasmRowGather(tf) ? ", gather by slice copy" : "";
+    return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "threads" : "1 thread (Node has no wasm threads here)"}${fastTranspose}${fastGather}`;
   },
 };
