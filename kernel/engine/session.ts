@@ -73,9 +73,8 @@ function isSigintInterruption(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 }
 
-/** Throw-away completions in prime(), run a few per event-loop turn so that a waiting request goes first. */
+/** Throw-away completions once the full program is built. */
 const PRIME_COMPLETIONS = 40;
-const PRIME_COMPLETIONS_PER_TURN = 4;
 /** How long after priming the compiler's code cache is written (once per machine and TypeScript/Node version). */
 const CODE_CACHE_SAVE_DELAY_MS = 500;
 /**
@@ -132,9 +131,9 @@ export class TypeScriptSession {
     if (compiler.hasTypeRoots) return compiler;
     clearTimeout(this.typeRootsTimer);
     compiler.includeTypeRoots();
-    // The rebuild that parses them happens here, not in the next user cell.
+    // The rebuild that parses them happens here, not in the next user cell; so does the completion priming.
     compiler.convert(this.prevDecl, "0", HANDOFF);
-    setImmediate(() => this.primeCompletions(compiler)).unref();
+    this.primeCompletions(compiler);
     return compiler;
   }
 
@@ -157,17 +156,13 @@ export class TypeScriptSession {
   /**
    * The language service builds its completion caches on the first request (~50 ms), and V8 compiles the completion
    * code only after it has run a while: both here, not on the user's first Tabs. With the program unchanged, the
-   * repeats cost ~0.3 ms each. A few per turn, so a request that comes meanwhile does not wait for all of them.
+   * repeats cost ~0.3 ms each. All in one go, right after the full build: spread between requests, each would make the
+   * next cell rebuild a program its text had left unchanged.
    */
   private primeCompletions(compiler: CellCompiler): void {
-    let left = PRIME_COMPLETIONS;
-    const completeSome = (): void => {
-      if (this.compiler !== compiler) return;
-      for (let i = 0; i < PRIME_COMPLETIONS_PER_TURN && left > 0; i++, left--) compiler.complete(this.prevDecl, "Math.", 5);
-      if (left > 0) setImmediate(completeSome).unref();
-      else setTimeout(() => this.compiler === compiler && saveTypeScriptCodeCache(), CODE_CACHE_SAVE_DELAY_MS).unref();
-    };
-    completeSome();
+    if (this.compiler !== compiler) return;
+    for (let i = 0; i < PRIME_COMPLETIONS; i++) compiler.complete(this.prevDecl, "Math.", 5);
+    setTimeout(() => this.compiler === compiler && saveTypeScriptCodeCache(), CODE_CACHE_SAVE_DELAY_MS).unref();
   }
 
   /**
