@@ -26,9 +26,16 @@ export interface BucketSeries {
   buckets: readonly CurveBucket[];
   /** Run start (ms since the epoch) for the relative-time axis; defaults to the run's earliest bucket time. */
   startedAt?: number;
+  /**
+   * For `x: "metric"`: the same run's buckets of the metric on the x axis. Each bucket is placed at that metric's
+   * value at its last step (the x metric's last bucket ending at or before that step); buckets before the x metric's
+   * first point are left out.
+   */
+  xBuckets?: readonly CurveBucket[];
 }
 
-export type CurveXAxis = "step" | "relative" | "wall";
+/** "metric": another metric's value at the same step (each series carries that metric's buckets in `xBuckets`). */
+export type CurveXAxis = "step" | "relative" | "wall" | "metric";
 
 export interface BucketPanelOptions {
   x?: CurveXAxis;
@@ -44,6 +51,8 @@ export interface BucketPanelOptions {
   panelWidth?: number;
   panelHeight?: number;
   title?: string;
+  /** Axis title for `x: "metric"` (the x metric's name, e.g. "train.loss"). */
+  xTitle?: string;
 }
 
 /** One row of a panel's data: what the band and the line read. */
@@ -54,6 +63,8 @@ export interface BucketChartRow {
   /** "run · split", the series a line belongs to (detail channel). */
   series: string;
   x: number;
+  /** The bucket's last step (the line's drawing order when x is another metric). */
+  step: number;
   lo: number | null;
   hi: number | null;
   y: number | null;
@@ -61,7 +72,7 @@ export interface BucketChartRow {
   count: number;
 }
 
-const X_TITLES: Record<CurveXAxis, string> = { step: "step", relative: "relative time (s)", wall: "wall time" };
+const X_TITLES: Record<CurveXAxis, string> = { step: "step", relative: "relative time (s)", wall: "wall time", metric: "metric" };
 
 const finiteOrNull = (value: number | null | undefined): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 
@@ -97,33 +108,56 @@ export function outlierFreeDomain(rows: readonly BucketChartRow[]): [number, num
   return [low - margin, high + margin];
 }
 
+/**
+ * The x metric's value at each step (an as-of join by step): for each step, the last value of the x buckets whose
+ * last step is at or before it; null before the x metric's first bucket. `steps` ascending, buckets in step order.
+ */
+export function metricValuesAtSteps(steps: readonly number[], xBuckets: readonly CurveBucket[]): (number | null)[] {
+  const out: (number | null)[] = [];
+  let index = -1;
+  let value: number | null = null;
+  for (const step of steps) {
+    while (index + 1 < xBuckets.length && xBuckets[index + 1].x1 <= step) {
+      index++;
+      const last = finiteOrNull(xBuckets[index].last);
+      if (last !== null) value = last;
+    }
+    out.push(index < 0 ? null : value);
+  }
+  return out;
+}
+
 /** Rows of one series: x per the chosen axis, band from min..max, line through the (smoothed) last values. */
 export function bucketRows(series: BucketSeries, options: Pick<BucketPanelOptions, "x" | "smoothing" | "logScale"> = {}): BucketChartRow[] {
   const axis = options.x ?? "step";
+  const metricX = axis === "metric" ? metricValuesAtSteps(series.buckets.map((bucket) => bucket.x1), series.xBuckets ?? []) : null;
   const origin = series.startedAt ?? Math.min(...series.buckets.map((bucket) => bucket.t));
   const keep = (value: number | null): number | null => (value !== null && options.logScale && value <= 0 ? null : value);
   const raw = series.buckets.map((bucket) => keep(finiteOrNull(bucket.last)));
   const smoothed = smoothValues(raw, options.smoothing ?? 0);
   const label = series.split ? `${series.run} · ${series.split}` : series.run;
-  return series.buckets.map((bucket, index) => ({
+  const rows = series.buckets.map((bucket, index) => ({
     metric: series.metric,
     run: series.run,
     split: series.split || "value",
     series: label,
-    x: axis === "step" ? bucket.x1 : axis === "relative" ? (bucket.t - origin) / 1000 : bucket.t,
+    x: metricX ? (metricX[index] ?? Number.NaN) : axis === "step" ? bucket.x1 : axis === "relative" ? (bucket.t - origin) / 1000 : bucket.t,
+    step: bucket.x1,
     lo: keep(finiteOrNull(bucket.min)),
     hi: keep(finiteOrNull(bucket.max)),
     y: smoothed[index],
     raw: raw[index],
     count: bucket.count,
   }));
+  return metricX ? rows.filter((row) => Number.isFinite(row.x)) : rows;
 }
 
-function tooltipFields(axis: CurveXAxis): Record<string, string>[] {
+function tooltipFields(axis: CurveXAxis, xTitle: string): Record<string, string>[] {
   return [
     { field: "run", type: "nominal" },
     { field: "split", type: "nominal" },
-    { field: "x", type: axis === "wall" ? "temporal" : "quantitative", title: X_TITLES[axis] },
+    { field: "x", type: axis === "wall" ? "temporal" : "quantitative", title: xTitle },
+    ...(axis === "metric" ? [{ field: "step", type: "quantitative", title: "step" }] : []),
     { field: "raw", type: "quantitative", title: "last" },
     { field: "lo", type: "quantitative", title: "min" },
     { field: "hi", type: "quantitative", title: "max" },
@@ -139,14 +173,16 @@ interface PanelSettings {
   height: number;
   splitCount: number;
   tooltips: boolean;
+  xTitle: string;
 }
 
 function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettings): VegaLiteSpec {
-  const x = {
+  const x: Record<string, unknown> = {
     field: "x",
     type: settings.axis === "wall" ? "temporal" : "quantitative",
-    title: X_TITLES[settings.axis],
+    title: settings.xTitle,
   };
+  if (settings.axis === "metric") x.scale = { zero: false };
   const yScale: Record<string, unknown> = settings.logScale ? { type: "log" } : { zero: false };
   const domain = settings.ignoreOutliers ? outlierFreeDomain(rows) : null;
   if (domain) yScale.domain = domain;
@@ -158,17 +194,24 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
     height: settings.height,
     data: { values: rows },
     layer: [
-      {
-        // The min..max band, its outline stroked: a one-bucket spike is a sliver of fill but a visible line.
-        mark: { type: "area", clip: true, interpolate: "linear", fillOpacity: 0.2, stroke: { expr: "scale('color', datum.run)" }, strokeOpacity: 0.7, strokeWidth: 1 },
-        encoding: {
-          x,
-          y: { field: "lo", type: "quantitative", scale: yScale, title: null },
-          y2: { field: "hi" },
-          color,
-          detail: { field: "series", type: "nominal" },
-        },
-      },
+      settings.axis === "metric"
+        ? {
+            // Against another metric x need not grow with the step, so an area cannot span the buckets: each
+            // bucket's min..max is a vertical rule at its x instead, which keeps a spike visible just the same.
+            mark: { type: "rule", clip: true, strokeOpacity: 0.45, strokeWidth: 1.5 },
+            encoding: { x, y: { field: "lo", type: "quantitative", scale: yScale, title: null }, y2: { field: "hi" }, color },
+          }
+        : {
+            // The min..max band, its outline stroked: a one-bucket spike is a sliver of fill but a visible line.
+            mark: { type: "area", clip: true, interpolate: "linear", fillOpacity: 0.2, stroke: { expr: "scale('color', datum.run)" }, strokeOpacity: 0.7, strokeWidth: 1 },
+            encoding: {
+              x,
+              y: { field: "lo", type: "quantitative", scale: yScale, title: null },
+              y2: { field: "hi" },
+              color,
+              detail: { field: "series", type: "nominal" },
+            },
+          },
       {
         mark: { type: "line", clip: true, strokeWidth: 1.6 },
         encoding: {
@@ -177,8 +220,10 @@ function panelSpec(metric: string, rows: BucketChartRow[], settings: PanelSettin
           color,
           ...dash,
           detail: { field: "series", type: "nominal" },
+          // In step order: against another metric the line is a path through (x metric, y metric) pairs.
+          ...(settings.axis === "metric" ? { order: { field: "step", type: "quantitative" } } : {}),
           // Plain fields (no per-point number formatting): Vega builds a tooltip object for every point as it runs.
-          ...(settings.tooltips ? { tooltip: tooltipFields(settings.axis) } : {}),
+          ...(settings.tooltips ? { tooltip: tooltipFields(settings.axis, settings.xTitle) } : {}),
         },
       },
     ],
@@ -209,6 +254,7 @@ export function buildBucketPanelsSpec(series: readonly BucketSeries[], options: 
     height: options.panelHeight ?? 200,
     splitCount: splits.size,
     tooltips: options.tooltips ?? [...byMetric.values()].reduce((sum, rows) => sum + rows.length, 0) <= 10_000,
+    xTitle: (options.x === "metric" ? options.xTitle : undefined) ?? X_TITLES[options.x ?? "step"],
   };
   const spec: VegaLiteSpec = { $schema: VEGA_LITE_SCHEMA };
   if (options.title !== undefined) spec.title = options.title;

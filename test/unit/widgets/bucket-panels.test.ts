@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appendPointsToBuckets, buildBucketPanelsSpec, bucketRows, outlierFreeDomain, smoothValues, type BucketChartRow, type CurveBucket } from "../../../widgets/charts/index.js";
 import { renderSvg } from "../../../widgets/charts/render.js";
 
-type Panel = { title: { text: string }; data: { values: BucketChartRow[] }; layer: { mark: { type: string }; encoding: Record<string, { field?: string; type?: string; scale?: Record<string, unknown> }> }[] };
+type Panel = { title: { text: string }; data: { values: BucketChartRow[] }; layer: { mark: { type: string }; encoding: Record<string, { field?: string; type?: string; scale?: Record<string, unknown>; title?: unknown }> }[] };
 
 /** 1,000 buckets of a decaying curve; bucket 500 holds one spike (max 50) that its last value does not show. */
 function bucketsWithSpike(count = 1000, start = 1_700_000_000_000): CurveBucket[] {
@@ -90,6 +90,30 @@ describe("bucketed curve panels", () => {
     expect((many.concat as Panel[])[0].layer[1].encoding.tooltip).toBeUndefined();
     const forced = buildBucketPanelsSpec([{ run: "a", metric: "loss", split: "", buckets: bucketsWithSpike(100) }], { tooltips: false });
     expect((forced.concat as Panel[])[0].layer[1].encoding.tooltip).toBeUndefined();
+  });
+
+  it("puts another metric on x, paired by step (as of the x metric's last step at or before each bucket), spikes as rules", async () => {
+    const point = (step: number, value: number): CurveBucket => ({ x0: step, x1: step, min: value, max: value, last: value, t: 1_700_000_000_000 + step, count: 1 });
+    // acc every 10 steps from step 5; loss every step from 0, with a spike bucket at step 20 (max 9).
+    const loss = Array.from({ length: 31 }, (_, step) => ({ ...point(step, 1 / (step + 1)), ...(step === 20 ? { max: 9 } : {}) }));
+    const acc = [5, 15, 25].map((step) => point(step, step / 100));
+    const spec = buildBucketPanelsSpec([{ run: "a", metric: "acc", split: "val", buckets: acc, xBuckets: loss }], { x: "metric", xTitle: "train.loss" });
+    const panel = (spec.concat as Panel[])[0];
+    expect(panel.data.values.map((row) => [row.step, row.x, row.y])).toEqual([
+      [5, 1 / 6, 0.05],
+      [15, 1 / 16, 0.15],
+      [25, 1 / 26, 0.25],
+    ]);
+    const [rules, line] = panel.layer;
+    expect(rules.mark.type).toBe("rule"); // x need not grow with the step: min..max as a rule per bucket
+    expect(line.encoding.order.field).toBe("step"); // the line runs in step order, not x order
+    expect(line.encoding.x.title).toBe("train.loss");
+    // loss against a sparser metric: buckets before its first point are left out, the rest hold its last value.
+    const reverse = bucketRows({ run: "a", metric: "loss", split: "train", buckets: loss, xBuckets: acc }, { x: "metric" });
+    expect(reverse[0].step).toBe(5);
+    expect(reverse.find((row) => row.step === 20)).toMatchObject({ x: 0.15, hi: 9 });
+    expect(reverse).toHaveLength(26);
+    expect(await renderSvg(buildBucketPanelsSpec([{ run: "a", metric: "loss", split: "train", buckets: loss, xBuckets: acc }], { x: "metric", xTitle: "val.acc" }))).toContain("val.acc");
   });
 
   it("says so when nothing was logged", () => {
