@@ -207,6 +207,61 @@ export interface VersionDiffResponse {
   diff: JSONObject;
 }
 
+/** Mean, spread and range of a numeric column on one side of a row diff. */
+export interface ColumnNumbers {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+/** One table file's row diff between two versions (magics/version/row-diff.ts RowDiff plus its data path). */
+export interface RowDiffFile {
+  /** The data path both versions share. */
+  path: string;
+  before: { path: string; format: string; rows: number; columns: string[] };
+  after: { path: string; format: string; rows: number; columns: string[] };
+  key: string | null;
+  rows: { added: number; removed: number; changed: number; unchanged: number };
+  duplicateKeys: { before: number; after: number };
+  /** Up to 5 examples of each; a changed row lists only the columns that differ. */
+  examples: {
+    added: { line: number; row: Record<string, string | null> }[];
+    removed: { line: number; row: Record<string, string | null> }[];
+    changed: { key: string | null; line: { before: number; after: number }; columns: { column: string; before: string | null; after: string | null }[] }[];
+  };
+  schema: { added: string[]; removed: string[]; retyped: { column: string; before: string; after: string }[] };
+  /** Per shared column: missing values, numbers' summaries, top values' shares, population stability index. */
+  drift: {
+    column: string;
+    type: { before: string; after: string };
+    missing: { before: number; after: number };
+    /** meanShift: (mean B − mean A) / std A; null when A's values do not vary and the means differ. */
+    numeric?: { before: ColumnNumbers; after: ColumnNumbers; meanShift: number | null };
+    categories?: { value: string; before: number; after: number }[];
+    psi: number | null;
+    psiBasis: string | null;
+  }[];
+  partitions: number;
+}
+
+/**
+ * GET /api/versions/rows?a=ID&b=ID&key=COL&path=FILE — the row-level diff of every table file (.csv, .tsv, .jsonl,
+ * .ndjson, .json) two named versions give different bytes (only `path` when given), as `%version diff A B --rows`:
+ * rows added / removed / changed by `key` (by whole content without one), schema changes, per-column drift. Bytes are
+ * read from the project's content cache. 400: a malformed table or a `key` that is no column; 404: a `path` neither
+ * version has.
+ */
+export interface VersionRowsResponse {
+  a: string;
+  b: string;
+  key: string | null;
+  files: RowDiffFile[];
+  /** Changed files that could not be diffed by rows (not a table, bytes not in the local cache), and why. */
+  skipped: { path: string; reason: string }[];
+}
+
 /** DELETE /api/runs/ID — only when the server was started with --allow-delete (403 otherwise). */
 export interface DeleteResponse {
   deleted: string;

@@ -51,14 +51,24 @@ export async function diffVersionRows(session: VersionSession, a: string, b: str
   if (fileA || fileB) throw new MagicError(`give two versions or two files: ${fileA ? a : b} is a file, ${fileA ? b : a} is not (a version is an id, a unique prefix, @ or @~N).`);
   const { gitdir } = await session.repo();
   const [idA, idB] = [await resolveVersion(session, a), await resolveVersion(session, b)];
+  await waitForCacheCopies();
+  return diffResolvedVersionRows(session.projectDir, gitdir, idA, idB, request, { a, b });
+}
+
+/**
+ * The row diff of two resolved versions (full ids) of the project at `projectDir`, its bytes read from the project's
+ * content cache: what `%version diff A B --rows` shows, and what the dashboard's /api/versions/rows answers.
+ * `specs` are the names the user gave (for messages), default the ids.
+ */
+export async function diffResolvedVersionRows(projectDir: string, gitdir: string, idA: string, idB: string, request: RowDiffRequest = {}, specs: { a: string; b: string } = { a: idA, b: idB }): Promise<VersionRowDiff> {
+  const { a, b } = specs;
   const [versionA, versionB] = [await readVersion(gitdir, idA), await readVersion(gitdir, idB)];
   const modified = diffData(versionA.data.files, versionB.data.files).modified.filter((entry) => request.path === undefined || entry.path === request.path.replace(/^\.\//, ""));
   if (request.path !== undefined && modified.length === 0) {
     const known = versionA.data.files.some((file) => file.path === request.path) || versionB.data.files.some((file) => file.path === request.path);
     throw new MagicError(known ? `${request.path} has the same bytes in ${idA.slice(0, 10)} and ${idB.slice(0, 10)}: no row changed.` : `${request.path} is in neither version's data: see %version diff ${a} ${b} for the files there are.`);
   }
-  await waitForCacheCopies();
-  const cache = localCache(session.projectDir);
+  const cache = localCache(projectDir);
   const tombstones = readTombstones(cache);
   const result: VersionRowDiff = { from: idA, to: idB, key: request.key ?? null, files: [], skipped: [] };
   for (const entry of modified) {
