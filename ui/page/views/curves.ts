@@ -1,5 +1,6 @@
-// /curves?runs=A,B&metrics=&x=step|relative|wall&smooth=0.6&log=1&outliers=1 — overlaid bucketed curves of the
-// selected runs, one panel per metric (widgets/charts' buildBucketPanelsSpec), live through /api/live.
+// /curves?runs=A,B&metrics=&x=step|relative|wall|metric:NAME&smooth=0.6&log=1&outliers=1 — overlaid bucketed curves
+// of the selected runs, one panel per metric (widgets/charts' buildBucketPanelsSpec), live through /api/live.
+// x=metric:train.loss plots each metric against another metric's value at the same step (its run's own series).
 import type { LiveEvent, MetricSeriesResponse, RunDetailResponse } from "../../api.js";
 import { buildBucketPanelsSpec, appendPointsToBuckets, type BucketSeries, type CurveBucket, type CurveXAxis } from "../../../widgets/charts/bucket-panels.js";
 import { apiEvents, apiGet } from "../api-client.js";
@@ -25,6 +26,11 @@ function runLabels(runs: RunDetailResponse["run"][]): Map<string, string> {
   return new Map(runs.map((run) => [run.id, (counts.get(run.name) ?? 0) > 1 || !run.name ? `${run.name || "run"} …${run.id.slice(-6)}` : run.name]));
 }
 
+function validX(value: string | null): string {
+  if (value === "relative" || value === "wall") return value;
+  return value?.startsWith("metric:") && value.length > "metric:".length ? value : "step";
+}
+
 export async function curvesView(context: ViewContext): Promise<void> {
   const { root, params } = context;
   const runIds = (params.get("runs") ?? "").split(",").filter(Boolean);
@@ -38,7 +44,8 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const requestedBuckets = Number(params.get("buckets"));
   const settings = {
     metrics: (params.get("metrics") ?? "").split(",").filter(Boolean),
-    x: (["step", "relative", "wall"].includes(params.get("x") ?? "") ? params.get("x") : "step") as CurveXAxis,
+    /** "step", "relative", "wall" or "metric:NAME" (NAME as the runs table names metrics: "train.loss", "acc"). */
+    x: validX(params.get("x")),
     smooth: Math.min(0.99, Math.max(0, Number(params.get("smooth") ?? 0) || 0)),
     log: params.get("log") === "1",
     outliers: params.get("outliers") === "1",
@@ -50,6 +57,21 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const labels = runLabels(details.map((detail) => detail.run));
   const allKeys = [...new Set(details.flatMap((detail) => detail.series.filter((one) => settings.system || !one.system).map((one) => one.key)))];
   const keys = settings.metrics.length ? settings.metrics.filter((key) => allKeys.includes(key) || details.some((detail) => detail.series.some((one) => one.key === key))) : allKeys;
+  // Every metric a run logged, by the runs table's name ("train.loss"), for the x-axis choice.
+  const metricNames = new Map<string, { key: string; split: string }>();
+  for (const detail of details) for (const one of detail.series) if (settings.system || !one.system) metricNames.set(one.split ? `${one.split}.${one.key}` : one.key, { key: one.key, split: one.split });
+  /** The metric on the x axis: a name of metricNames, or a bare key (then each series pairs with its own split of it). */
+  const xMetricOf = (x: string): { name: string; key: string; split: string | null } | null => {
+    if (!x.startsWith("metric:")) return null;
+    const name = x.slice("metric:".length);
+    const named = metricNames.get(name);
+    if (named) return { name, ...named };
+    return details.some((detail) => detail.series.some((one) => one.key === name)) ? { name, key: name, split: null } : null;
+  };
+  const fetchedKeys = new Set(keys);
+  const xAtLoad = xMetricOf(settings.x);
+  if (settings.x.startsWith("metric:") && !xAtLoad) settings.x = "step"; // a metric these runs did not log
+  if (xAtLoad) fetchedKeys.add(xAtLoad.key);
 
   const controls = h("div", { class: "toolbar curves-controls" });
   const chartHolder = h("div", { class: "chart curves-chart", "aria-label": "curves" });
@@ -67,14 +89,14 @@ export async function curvesView(context: ViewContext): Promise<void> {
   const seriesKey = (runId: string, key: string, split: string): string => `${runId}\u0000${key}\u0000${split}`;
   const startedAt = new Map(details.map((detail) => [detail.run.id, detail.run.startedAt]));
 
-  const seriesCount = details.reduce((count, detail) => count + detail.series.filter((one) => keys.includes(one.key)).length, 0);
+  const seriesCount = details.reduce((count, detail) => count + detail.series.filter((one) => fetchedKeys.has(one.key)).length, 0);
   const bucketCount =
     Number.isInteger(requestedBuckets) && requestedBuckets > 0
       ? Math.min(requestedBuckets, MAX_BUCKETS)
       : Math.max(MIN_BUCKETS, Math.min(DEFAULT_MAX_BUCKETS, panelWidthFor(keys.length), Math.floor(BUCKET_BUDGET / Math.max(1, seriesCount))));
   const responses = await Promise.all(
     details.flatMap((detail) =>
-      keys
+      [...fetchedKeys]
         .filter((key) => detail.series.some((one) => one.key === key))
         .map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(detail.run.id)}/metrics/${encodeURIComponent(key)}`, { buckets: bucketCount })),
     ),
@@ -145,8 +167,25 @@ export async function curvesView(context: ViewContext): Promise<void> {
         "x ",
         h(
           "select",
-          { name: "x", onchange: (event) => update({ x: (event.target as HTMLSelectElement).value as CurveXAxis }) },
+          {
+            name: "x",
+            onchange: (event) => {
+              const x = (event.target as HTMLSelectElement).value;
+              const metric = xMetricOf(x);
+              if (metric && !fetchedKeys.has(metric.key)) {
+                context.setParams({ x });
+                context.navigate(location.pathname + location.search); // the x metric's series to fetch
+                return;
+              }
+              update({ x });
+            },
+          },
           (["step", "relative", "wall"] as const).map((axis) => h("option", { value: axis, selected: axis === settings.x }, axis === "relative" ? "relative time" : axis === "wall" ? "wall time" : "step")),
+          h(
+            "optgroup",
+            { label: "another metric (same step)" },
+            [...metricNames.keys()].sort().map((name) => h("option", { value: `metric:${name}`, selected: settings.x === `metric:${name}` }, `metric: ${name}`)),
+          ),
         ),
       ),
       h(
@@ -177,8 +216,21 @@ export async function curvesView(context: ViewContext): Promise<void> {
 
   function currentSpec(): object {
     const shown = settings.metrics.length ? settings.metrics : allKeys;
-    const chosen = [...series.values()].filter((one) => shown.includes(one.metric));
-    return buildBucketPanelsSpec(chosen, { x: settings.x, smoothing: settings.smooth, logScale: settings.log, ignoreOutliers: settings.outliers, columns: chosen.length > 0 && new Set(chosen.map((one) => one.metric)).size === 1 ? 1 : 2, panelWidth: panelWidth(chosen), panelHeight: 230 });
+    let chosen: LoadedSeries[] = [...series.values()].filter((one) => shown.includes(one.metric));
+    const xMetric = xMetricOf(settings.x);
+    if (xMetric) {
+      // Each series is paired by step with its own run's x metric (the named split, else the same split, else the first).
+      const xSeriesOf = (one: LoadedSeries): LoadedSeries | undefined => {
+        if (xMetric.split !== null) return series.get(seriesKey(one.runId, xMetric.key, xMetric.split));
+        return series.get(seriesKey(one.runId, xMetric.key, one.split)) ?? [...series.values()].find((other) => other.runId === one.runId && other.metric === xMetric.key);
+      };
+      chosen = chosen.flatMap((one) => {
+        const xSeries = xSeriesOf(one);
+        return xSeries && xSeries !== one ? [{ ...one, xBuckets: xSeries.buckets }] : [];
+      });
+    }
+    const axis: CurveXAxis = xMetric ? "metric" : (settings.x as CurveXAxis);
+    return buildBucketPanelsSpec(chosen, { x: axis, xTitle: xMetric?.name, smoothing: settings.smooth, logScale: settings.log, ignoreOutliers: settings.outliers, columns: chosen.length > 0 && new Set(chosen.map((one) => one.metric)).size === 1 ? 1 : 2, panelWidth: panelWidth(chosen), panelHeight: 230 });
   }
 
   /** Two panels a row filling the chart box (one when a single metric is shown). */
@@ -236,7 +288,7 @@ export async function curvesView(context: ViewContext): Promise<void> {
       const existing = series.get(key);
       const buckets: CurveBucket[] = appendPointsToBuckets(existing?.buckets ?? [], event.points, bucketCount);
       series.set(key, { runId: event.runId, run: labels.get(event.runId) ?? event.runId, metric: event.key, split: event.split, buckets, startedAt: startedAt.get(event.runId) });
-      if (!shown.includes(event.key) && settings.metrics.length) return;
+      if (!shown.includes(event.key) && settings.metrics.length && xMetricOf(settings.x)?.key !== event.key) return;
       pendingSince ??= performance.now();
       schedule();
     };
