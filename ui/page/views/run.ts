@@ -1,14 +1,18 @@
 // /run/ID?samples=OFFSET&filter= — everything recorded about one run: params, summary and system metrics, curves,
 // environment, code, data hashes, anomaly warnings, samples (paged, filterable), artifacts and its %eval report.
+// While the run is running, its curves, status and metrics follow it live through /api/live (server-sent events).
 import type { JSONObject, JSONValue } from "../../../kernel/types.js";
-import type { MetricSeriesResponse, RunDetailResponse, SamplesResponse } from "../../api.js";
-import { buildBucketPanelsSpec, type BucketSeries } from "../../../widgets/charts/bucket-panels.js";
-import { apiGet, downloadUrl } from "../api-client.js";
+import type { LiveEvent, MetricSeriesResponse, RunDetailResponse, RunRow, SamplesResponse } from "../../api.js";
+import { appendPointsToBuckets, buildBucketPanelsSpec, type BucketSeries } from "../../../widgets/charts/bucket-panels.js";
+import { apiEvents, apiGet, downloadUrl } from "../api-client.js";
 import { drawChart } from "../charts.js";
 import { clear, formatDuration, formatNumber, formatTime, formatValue, h, keyValueTable, put, section, type Child } from "../dom.js";
 import type { ViewContext } from "../router.js";
 
 const SAMPLES_PAGE = 25;
+const RUN_BUCKETS = 500;
+const LIVE_REDRAW_MS = 250;
+const SYSTEM_SPLITS = new Set(["system", "weights"]);
 
 export async function runView(context: ViewContext): Promise<void> {
   const { root } = context;
@@ -17,27 +21,33 @@ export async function runView(context: ViewContext): Promise<void> {
   if (context.left()) return;
   const { run } = detail;
 
-  const metricEntries = Object.entries(run.metrics).map(([name, value]): [string, unknown] => [
-    name,
-    value.min === null && value.max === null ? formatNumber(value.last) : `${formatNumber(value.last)}   (min ${formatNumber(value.min)}, max ${formatNumber(value.max)})`,
-  ]);
+  const metricEntries = (metrics: RunRow["metrics"]): [string, unknown][] =>
+    Object.entries(metrics).map(([name, value]): [string, unknown] => [
+      name,
+      value.min === null && value.max === null ? formatNumber(value.last) : `${formatNumber(value.last)}   (min ${formatNumber(value.min)}, max ${formatNumber(value.max)})`,
+    ]);
+  const live = run.status === "running";
   const systemSeries = detail.series.filter((one) => one.system);
   const curveKeys = [...new Set(detail.series.filter((one) => !one.system).map((one) => one.key))];
   const curvesHolder = h("div", { class: "chart run-chart" });
   const systemHolder = h("div", { class: "chart system-chart" });
+  const statusBadge = h("span", { class: `status status-${run.status}` }, run.status);
+  const durationText = h("span", {}, run.duration !== null ? ` · ${formatDuration(run.duration)}` : "");
+  const metricsHolder = h("div", {}, keyValueTable(metricEntries(run.metrics)));
+  const liveNote = h("span", { class: "live muted small" });
 
   put(
     root,
     h(
       "header",
       { class: "run-header" },
-      h("h1", {}, run.name || run.id, " ", h("span", { class: `status status-${run.status}` }, run.status)),
+      h("h1", {}, run.name || run.id, " ", statusBadge, " ", liveNote),
       h(
         "p",
         { class: "muted" },
         h("code", {}, run.id),
         ` · started ${formatTime(run.startedAt)}`,
-        run.duration !== null ? ` · ${formatDuration(run.duration)}` : "",
+        durationText,
         run.backend ? ` · backend ${run.backend}` : "",
         run.versionId ? [" · version ", h("code", {}, run.versionId.slice(0, 10))] : "",
         run.studyName ? [" · ", h("a", { href: `/studies/${encodeURIComponent(run.studyName)}` }, `study ${run.studyName} trial ${run.trialNumber ?? "?"}`)] : "",
@@ -55,10 +65,10 @@ export async function runView(context: ViewContext): Promise<void> {
       "div",
       { class: "columns" },
       section("Params", keyValueTable(Object.entries(run.params))),
-      section("Metrics (final, min, max)", keyValueTable(metricEntries)),
+      section("Metrics (final, min, max)", metricsHolder),
       section("Summary", keyValueTable(Object.entries(run.summary))),
     ),
-    curveKeys.length ? section("Curves", curvesHolder) : null,
+    curveKeys.length || live ? section("Curves", curvesHolder) : null,
     systemSeries.length ? section("System metrics", systemHolder) : null,
     section("Environment", keyValueTable(Object.entries(flatten(run.env)).concat(run.seed !== null ? [["seed", run.seed]] : []).concat(run.host ? [["host", run.host]] : []))),
     run.code ? section(`Code${run.notebook ? ` (${run.notebook})` : ""}`, h("pre", { class: "code" }, run.code)) : null,
@@ -78,18 +88,73 @@ export async function runView(context: ViewContext): Promise<void> {
     detail.sampleCount > 0 ? section(`Samples (${detail.sampleCount})`, samplesTable(context, id)) : null,
   );
 
-  const charts: Promise<unknown>[] = [];
-  if (curveKeys.length) charts.push(drawSeries(curvesHolder, run.id, run.name, curveKeys));
+  const label = run.name || run.id.slice(-8);
   const systemKeys = [...new Set(systemSeries.map((one) => one.key))];
-  if (systemKeys.length) charts.push(drawSeries(systemHolder, run.id, run.name, systemKeys, 260, 120));
+  const groups = {
+    curves: { holder: curvesHolder, series: new Map<string, BucketSeries>(), width: 340, height: 180 },
+    system: { holder: systemHolder, series: new Map<string, BucketSeries>(), width: 260, height: 120 },
+  };
+  const draw = (group: (typeof groups)["curves"]): Promise<unknown> =>
+    group.holder.isConnected ? drawChart(group.holder, buildBucketPanelsSpec([...group.series.values()], { columns: 3, panelWidth: group.width, panelHeight: group.height })) : Promise.resolve();
+  const [curveSeries, systemSeriesLoaded] = await Promise.all([loadSeries(run.id, label, curveKeys), loadSeries(run.id, label, systemKeys)]);
+  if (context.left()) return;
+  for (const one of curveSeries) groups.curves.series.set(`${one.metric}\u0000${one.split}`, one);
+  for (const one of systemSeriesLoaded) groups.system.series.set(`${one.metric}\u0000${one.split}`, one);
+  const charts: Promise<unknown>[] = [];
+  if (curveKeys.length || live) charts.push(draw(groups.curves));
+  if (systemKeys.length) charts.push(draw(groups.system));
   await Promise.all(charts);
+  if (!live || context.left()) return;
+
+  // Live: new points merge into the buckets (as the curves view does), status and metrics follow the run's row.
+  const events = apiEvents("/api/live", { runs: run.id });
+  context.onLeave(() => events.close());
+  const dirty = new Set<(typeof groups)["curves"]>();
+  let timer = 0;
+  context.onLeave(() => window.clearTimeout(timer));
+  const schedule = (): void => {
+    if (timer) return;
+    // One redraw at a time: points arriving meanwhile wait for the next.
+    timer = window.setTimeout(async () => {
+      const redraw = [...dirty];
+      dirty.clear();
+      await Promise.all(redraw.map(draw)).catch(() => undefined);
+      timer = 0;
+      if (dirty.size > 0 && !context.left()) schedule();
+    }, LIVE_REDRAW_MS);
+  };
+  events.onopen = () => (liveNote.textContent = statusBadge.textContent === "running" ? "live" : "");
+  events.onerror = () => (liveNote.textContent = statusBadge.textContent === "running" ? "live updates paused (reconnecting)…" : "");
+  events.onmessage = (message) => {
+    const event = JSON.parse(String(message.data)) as LiveEvent;
+    if (event.type === "points") {
+      const group = SYSTEM_SPLITS.has(event.split) ? groups.system : groups.curves;
+      const id = `${event.key}\u0000${event.split}`;
+      const existing = group.series.get(id);
+      group.series.set(id, { run: label, metric: event.key, split: event.split, buckets: appendPointsToBuckets(existing?.buckets ?? [], event.points, RUN_BUCKETS) });
+      dirty.add(group);
+      schedule();
+    } else if (event.type === "run") {
+      const row = event.run;
+      statusBadge.textContent = row.status;
+      statusBadge.className = `status status-${row.status}`;
+      durationText.textContent = row.duration !== null ? ` · ${formatDuration(row.duration)}` : "";
+      clear(metricsHolder);
+      metricsHolder.append(keyValueTable(metricEntries(row.metrics)));
+      if (row.status !== "running") {
+        liveNote.textContent = "";
+        // Ended: nothing more will come once the points of its last flush have (they can trail the status by a poll).
+        const closing = window.setTimeout(() => events.close(), 2000);
+        context.onLeave(() => window.clearTimeout(closing));
+      }
+    }
+  };
 }
 
-async function drawSeries(holder: HTMLElement, runId: string, runName: string, keys: string[], width = 340, height = 180): Promise<void> {
-  const responses = await Promise.all(keys.map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}`, { buckets: 500 })));
-  const series: BucketSeries[] = responses.flatMap((response) => response.series.map((one) => ({ run: runName || runId.slice(-8), metric: response.key, split: one.split, buckets: one.buckets })));
-  if (!holder.isConnected) return;
-  await drawChart(holder, buildBucketPanelsSpec(series, { columns: 3, panelWidth: width, panelHeight: height }));
+/** A run's series of these metric keys as server buckets (every split of each key). */
+async function loadSeries(runId: string, label: string, keys: string[]): Promise<BucketSeries[]> {
+  const responses = await Promise.all(keys.map((key) => apiGet<MetricSeriesResponse>(`/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}`, { buckets: RUN_BUCKETS })));
+  return responses.flatMap((response) => response.series.map((one) => ({ run: label, metric: response.key, split: one.split, buckets: one.buckets })));
 }
 
 function samplesTable(context: ViewContext, runId: string): HTMLElement {
