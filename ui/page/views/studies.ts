@@ -1,12 +1,14 @@
 // /studies and /studies/NAME — every %%tune study; one study's history, parallel coordinates, importances and
-// slices (the specs magics/tune/charts.ts builds for the notebook), its trials, refreshed while trials run.
-import type { StudiesResponse, StudyDetailResponse, StudySummary } from "../../api.js";
-import { apiGet } from "../api-client.js";
+// slices (the specs magics/tune/charts.ts builds for the notebook), its trials, live while trials run: the server's
+// /api/live?study=NAME events say when a trial changed, and the view then re-reads the study.
+import type { LiveEvent, StudiesResponse, StudyDetailResponse, StudySummary } from "../../api.js";
+import { apiEvents, apiGet } from "../api-client.js";
 import { drawChart } from "../charts.js";
 import { clear, formatNumber, formatTime, formatValue, h, section } from "../dom.js";
 import type { ViewContext } from "../router.js";
 
-const REFRESH_MS = 1000;
+/** Trial events within this window are answered by one re-read of the study. */
+const REFRESH_DEBOUNCE_MS = 150;
 
 export async function studiesView(context: ViewContext): Promise<void> {
   const { studies } = await apiGet<StudiesResponse>("/api/studies");
@@ -120,19 +122,42 @@ export async function studyView(context: ViewContext): Promise<void> {
       ),
     );
   }
-  const study = await refresh();
-  // Live while trials run: poll the study (cheap: one query) and redraw only when a trial changed.
+  await refresh();
+  // Live: the server polls the study's trials (every 250 ms) and sends an event for each one that changed; the view
+  // then re-reads the study (one request, however many trials changed at once) and redraws only if a trial changed.
+  // On (re)connecting it re-reads too, for changes made before the stream was open.
+  const events = apiEvents("/api/live", { study: name });
+  context.onLeave(() => events.close());
   let timer = 0;
-  let running = study.running > 0;
-  const tick = async (): Promise<void> => {
-    if (context.left()) return;
-    try {
-      running = (await refresh()).running > 0;
-    } catch {
-      // keep polling through a server restart
-    }
-    if (!context.left()) timer = window.setTimeout(() => void tick(), running ? REFRESH_MS : REFRESH_MS * 5);
+  let busy = false;
+  let again = false;
+  const schedule = (): void => {
+    if (timer) return;
+    timer = window.setTimeout(async () => {
+      if (busy) {
+        again = true;
+        timer = 0;
+        return;
+      }
+      busy = true;
+      try {
+        await refresh();
+      } catch {
+        // the store is briefly unavailable: the next event (or reconnect) refreshes again
+      } finally {
+        busy = false;
+        timer = 0;
+        if (again && !context.left()) {
+          again = false;
+          schedule();
+        }
+      }
+    }, REFRESH_DEBOUNCE_MS);
   };
-  timer = window.setTimeout(() => void tick(), REFRESH_MS);
   context.onLeave(() => window.clearTimeout(timer));
+  events.onopen = () => schedule();
+  events.onmessage = (message) => {
+    const event = JSON.parse(String(message.data)) as LiveEvent;
+    if (event.type === "trial" && event.study === name) schedule();
+  };
 }
