@@ -41,6 +41,16 @@ await evaluate.report({ preds: [1, 0, 1, 1], labels: [1, 1, 1, 0] });`),
   trackCell("cnn-b", 0.001, 16, "cnn,baseline"),
   trackCell("rnn-a", 0.03, 8, "rnn"),
 ];
+/** A table file the project declares as data; the second version changes it, for the Versions view's row diff. */
+const TABLE_BEFORE = `id,score,city\n${Array.from({ length: 20 }, (_, i) => `${i + 1},${(i % 5) + 0.5},${i % 2 ? "oslo" : "rome"}`).join("\n")}\n`;
+const TABLE_AFTER = `id,score,city,extra\n${Array.from({ length: 21 }, (_, i) => i + 1)
+  .filter((id) => id !== 7)
+  .map((id) => `${id},${id === 12 ? 99.5 : ((id - 1) % 5) + 0.5},${id % 4 === 0 ? "paris" : id % 2 ? "rome" : "oslo"},x`)
+  .join("\n")}\n`;
+const writeTable = (text: string): string => `import { mkdirSync as mkdirTable, writeFileSync as writeTable } from "node:fs";
+mkdirTable("data", { recursive: true });
+writeTable("data/table.csv", ${JSON.stringify(text)});`;
+
 const TUNE_CELL = `%%tune --trials 4 --sampler random --study ui-study --seed 3
 const x = trial.float("x", -2, 2);
 const width = trial.int("width", 4, 64, { log: true });
@@ -135,7 +145,17 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     // Its own git repository, as a user's project has: %version commit writes refs/labnote there for the Versions view.
     execFileSync("git", ["init", "-q", "-b", "main", project]);
     const notebook = join(project, "experiments.ipynb");
-    writeNotebook(notebook, [SETUP_CELL, ...TRACK_CELLS, '%version commit -m "five runs"', TUNE_CELL, '%version commit -m "with the study"']);
+    writeNotebook(notebook, [
+      SETUP_CELL,
+      writeTable(TABLE_BEFORE),
+      "%version data data/table.csv",
+      ...TRACK_CELLS,
+      '%version commit -m "five runs"',
+      TUNE_CELL,
+      writeTable(TABLE_AFTER),
+      "%version data data/table.csv",
+      '%version commit -m "with the study"',
+    ]);
     await executeNotebook(notebook, { cwd: project, timeoutSec: 240 });
     server = await startUiServer(["--store", join(project, ".labnote", "labnote.db"), "--port", "0"], { ...process.env, LABNOTE_STORE: "" });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
@@ -248,6 +268,32 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     expect(before).toContain('"type":"log"');
   });
 
+  it("plots a metric against another metric's value at the same step", async () => {
+    const listed = (await (await fetch(`${server!.origin}/api/runs?where=${encodeURIComponent('name == "mlp-a" or name == "cnn-a"')}`)).json()) as { runs: { id: string; name: string }[] };
+    const ids = listed.runs.map((run) => run.id);
+    expect(ids).toHaveLength(2);
+    await page.goto(`${server!.origin}/curves?runs=${ids.join(",")}&metrics=acc&x=${encodeURIComponent("metric:train.loss")}`);
+    await waitReady(page);
+    expect(await page.inputValue("select[name=x]")).toBe("metric:train.loss");
+    const rows = (await chartRows(page)) as (DrawnRow & { step: number })[];
+    expect(new Set(rows.map((row) => row.metric))).toEqual(new Set(["acc"]));
+    // val.acc is logged every 30 steps; each point sits at train.loss of its own run at that step (the notebook's formula).
+    const trainLoss = (lr: number, step: number): number => (step === 150 && lr === 0.01 ? 25 : 0.05 + Math.exp(-step * lr * 3) * (1 + 0.08 * Math.sin(step / 5)));
+    for (const [name, lr] of [["mlp-a", 0.01], ["cnn-a", 0.02]] as const) {
+      const own = rows.filter((row) => row.run === name).sort((a, b) => a.step - b.step);
+      expect(own.map((row) => row.step)).toEqual([0, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300]);
+      for (const row of own) expect(row.x).toBeCloseTo(trainLoss(lr, row.step), 9);
+    }
+    expect(await page.locator(".curves-chart svg .role-axis-title text", { hasText: "train.loss" }).count()).toBeGreaterThan(0);
+    expect(await page.locator(".curves-chart svg g.mark-rule line").count()).toBeGreaterThanOrEqual(22); // each bucket's min..max
+    expect(await page.locator(".curves-chart svg g.mark-line path").count()).toBe(2);
+    // Back to steps from the control; the permalink keeps the choice.
+    await page.selectOption("select[name=x]", "step");
+    await waitReady(page);
+    expect(new URL(page.url()).searchParams.get("x")).toBeNull();
+    expect(Math.max(...(await chartRows(page)).map((row) => row.x))).toBe(300);
+  });
+
   it("saves the curves view as one HTML file that draws offline", async () => {
     await page.goto(`${server!.origin}/runs?where=${encodeURIComponent("tags ~ /cnn/")}`);
     await waitReady(page);
@@ -309,8 +355,24 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     await page.waitForURL(/\/versions\/diff\?a=.+&b=.+/);
     await waitReady(page);
     expect(await page.locator("h1").innerText()).toBe("Version diff");
-    expect(await page.locator("section.card h2").allInnerTexts()).toEqual([expect.stringMatching(/^Code/), "Data", "Environment", "Metrics"]);
+    expect(await page.locator("section.card h2").allInnerTexts()).toEqual([expect.stringMatching(/^Code/), "Data", "Rows (1 table file changed)", "Environment", "Metrics"]);
     expect(await page.locator("main .error").count()).toBe(0);
+    // The changed table's row diff, by content first, then keyed by id (kept in the URL).
+    const rowDiff = page.locator(".row-diff[data-path='data/table.csv']");
+    expect(await rowDiff.locator("h3").innerText()).toContain("20 → 20 rows, by content");
+    await page.fill(".row-key input[name=key]", "id");
+    await page.getByRole("button", { name: "Diff rows" }).click();
+    await page.waitForURL(/[?&]key=id/);
+    await waitReady(page);
+    expect(await rowDiff.locator("h3").innerText()).toContain("by key id");
+    const counts = Object.fromEntries(await Promise.all(["added", "removed", "changed", "unchanged"].map(async (kind) => [kind, await rowDiff.locator(`.row-counts td[data-count=${kind}]`).innerText()])));
+    expect(counts).toEqual({ added: "1", removed: "1", changed: "5", unchanged: "14" });
+    expect(await rowDiff.locator(".row-schema").innerText()).toContain("+ extra");
+    expect(await rowDiff.locator(".rows-added tbody tr").innerText()).toMatch(/21\s+0\.5\s+rome\s+x/);
+    expect(await rowDiff.locator(".rows-removed tbody tr").innerText()).toMatch(/\b7\b/);
+    expect(await rowDiff.locator(".rows-changed tbody").innerText()).toMatch(/12[\s\S]*score\s+1\.5\s+99\.5/);
+    expect(await rowDiff.locator(".row-drift tr[data-column=city]").innerText()).toMatch(/paris/);
+    expect(await rowDiff.locator(".row-drift tr[data-column=score] td").nth(4).innerText()).toMatch(/^\d+\.\d{3}$/); // PSI
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, "ui-version-diff.png"), fullPage: true });
   });
@@ -385,6 +447,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     await waitReady(page);
     await page.locator(".tbody .tr[data-run-id]").first().waitFor();
     const writer: ChildProcess = spawn(process.execPath, [script], { cwd: project, env: { ...process.env, LABNOTE_STORE: "" }, stdio: ["pipe", "pipe", "pipe"] });
+    let ended = false;
     let output = "";
     writer.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     writer.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -412,8 +475,24 @@ for await (const line of createInterface({ input: process.stdin })) {
       await page.locator(".curves-chart svg g.mark-line path").first().waitFor();
       writeFileSync(join(ARTIFACTS, "ui-browser", "live-latency-ms.txt"), `${seenAfterMs}\n`);
       console.log(`labnote ui: a point logged by another process was drawn after ${seenAfterMs} ms`);
-    } finally {
+
+      // The one-run view follows the run too: a new point in its curves, then its status when it ends.
+      await page.goto(`${server!.origin}/run/${runId}`);
+      await waitReady(page);
+      await page.locator(".run-header .live", { hasText: "live" }).waitFor({ timeout: 30_000 });
+      expect(await page.locator(".run-header .status").innerText()).toBe("running");
+      writer.stdin!.write("STEP 600\n");
+      await page.waitForFunction(
+        () => (window as unknown as { __labnoteCharts: () => { spec: { concat?: { data: { values: { x: number }[] } }[] } }[] }).__labnoteCharts().some((chart) => (chart.spec.concat ?? []).some((panel) => panel.data.values.some((row) => row.x === 600))),
+        undefined,
+        { timeout: 30_000, polling: 50 },
+      );
+      ended = true;
       writer.stdin!.write("END\n");
+      await expect.poll(() => page.locator(".run-header .status").innerText(), { timeout: 30_000 }).toBe("finished");
+      expect(await page.locator(".run-header .live").innerText()).toBe("");
+    } finally {
+      if (!ended) writer.stdin!.write("END\n");
       await new Promise((done) => {
         if (writer.exitCode !== null) return done(null);
         const timer = setTimeout(() => (writer.kill("SIGKILL"), done(null)), 10_000);
