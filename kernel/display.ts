@@ -51,12 +51,26 @@ export async function renderVegaLiteSvg(spec: object): Promise<string> {
   }
 }
 
+/**
+ * The chart as a Markdown image of its SVG (a data: URL): what exporters that sanitise inline SVG show. nbconvert's
+ * HTML exporter (6.5 and 7.x) ranks text/markdown above image/svg+xml, and its SVG sanitizer keeps no element inside
+ * <svg> (nbconvert #1849, #1894), while JupyterLab (Vega-Lite rank 57 < Markdown 60) and VS Code (an unlisted
+ * mimetype sorts first) still pick the interactive Vega-Lite; Notebook 6, which has no Vega-Lite renderer, shows the image.
+ */
+export function svgAsMarkdownImage(svg: string, title: string): string {
+  const alt = title.replace(/[<>&"]/g, " ");
+  return `<img src="data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}" alt="${alt}">`;
+}
+
 export async function vegaLiteBundle(spec: object, options?: { svg?: boolean }): Promise<MimeBundle> {
-  const title = typeof (spec as { title?: unknown }).title === "string" ? ` “${(spec as { title: string }).title}”` : "";
+  const specTitle = typeof (spec as { title?: unknown }).title === "string" ? (spec as { title: string }).title : undefined;
+  const title = specTitle === undefined ? "" : ` “${specTitle}”`;
   const bundle: MimeBundle = { [VEGA_LITE_MIME]: jsonSafe(spec), "text/plain": `<Vega-Lite chart${title}>` };
   if (options?.svg !== false) {
     try {
-      bundle["image/svg+xml"] = await renderVegaLiteSvg(spec);
+      const svg = await renderVegaLiteSvg(spec);
+      bundle["image/svg+xml"] = svg;
+      bundle["text/markdown"] = svgAsMarkdownImage(svg, specTitle ?? "Vega-Lite chart");
     } catch (error) {
       bundle["text/plain"] += `\n(SVG rendering failed: ${(error as Error).message}; check the spec with the Vega-Lite editor)`;
     }

@@ -87,7 +87,7 @@ export interface DisplayHandle {
   text(text: string): void;
   json(value: unknown): void;
   svg(svg: string): void;
-  /** Vega-Lite spec → application/vnd.vegalite.v5+json + text/plain, plus image/svg+xml unless `svg: false`. */
+  /** Vega-Lite spec → application/vnd.vegalite.v5+json + text/plain, plus image/svg+xml (and text/markdown holding it as an image, for exporters) unless `svg: false`. */
   vegaLite(spec: object, options?: { svg?: boolean }): Promise<void>;
 }
 

@@ -73,6 +73,7 @@ def keep_svg_charts(nb):
                 continue
             for mime in vega:
                 del data[mime]
+            data.pop("text/markdown", None)  # the kernel's image-of-the-SVG for sanitising exporters; the SVG goes in as is
     return charts, missing
 
 

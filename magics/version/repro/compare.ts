@@ -221,7 +221,7 @@ function comparableBundle(data: Record<string, unknown>): Record<string, unknown
   const hasJson = mimes.includes("application/json");
   const out: Record<string, unknown> = {};
   for (const mime of mimes) {
-    if (hasSpec && (mime === "image/svg+xml" || mime === "image/png" || mime === "text/html" || mime === "text/plain")) continue;
+    if (hasSpec && (mime === "image/svg+xml" || mime === "image/png" || mime === "text/markdown" || mime === "text/html" || mime === "text/plain")) continue;
     if (hasJson && (mime === "text/plain" || mime === "text/html")) continue;
     if (mime === "application/vnd.jupyter.widget-view+json") continue;
     out[mime] = data[mime];
