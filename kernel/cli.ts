@@ -18,6 +18,8 @@ Usage:
       Serve the dashboard (runs, curves, compare, studies, versions) over the store; prints the URL to open.
   labnote repro V [--remote URL] [--data DIR] [--tolerance T] [--backend NAME] [--timeout S] [--notebook NAME] [--json]
       Re-execute version V headless in a fresh kernel and compare it with what V recorded (see %version repro).
+  labnote export NOTEBOOK [--out FILE]
+      Write the executed notebook as one self-contained HTML file, charts interactive (vega-embed inlined, no network).
   labnote --help
 
 Then: jupyter lab, or jupyter console --kernel labnote, or jupyter nbconvert --execute --to notebook x.ipynb`;
@@ -115,6 +117,17 @@ export async function main(argv: string[]): Promise<void> {
       case "repro": {
         const { reproCli } = await import("../magics/version/repro/cli.js");
         process.exitCode = await reproCli(rest);
+        return;
+      }
+      case "export": {
+        const { runExportCommand, ExportUsageError, EXPORT_USAGE } = await import("./export/command.js");
+        try {
+          process.exitCode = await runExportCommand(rest);
+        } catch (error) {
+          if (!(error instanceof ExportUsageError)) throw error;
+          console.error(`labnote export: ${error.message}\n\nUsage: ${EXPORT_USAGE}`);
+          process.exitCode = 2;
+        }
         return;
       }
       case "install": {

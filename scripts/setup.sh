@@ -30,3 +30,4 @@ fi
 echo "setup: building"
 node node_modules/typescript/bin/tsc -p tsconfig.json  # not npx tsc: tslab ships its own older tsc bin
 node scripts/build-ui.mjs  # the labnote ui page (esbuild bundle, type-checked with ui/page/tsconfig.json)
+node scripts/build-export.mjs  # vega-embed as one script that labnote export inlines
