@@ -17,8 +17,8 @@ function inline(text: string): string {
   const codeSpans: string[] = [];
   let out = text.replace(/`([^`]+)`/g, (_m, code: string) => `\u0000${codeSpans.push(`<code>${escapeHtml(code)}</code>`) - 1}\u0000`);
   out = escapeHtml(out)
-    .replace(/!\[([^\]]*)\]\(([^)\s]+)\)/g, (_m, alt: string, url: string) => `<img src="${safeUrl(url)}" alt="${alt}">`)
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => `<a href="${safeUrl(url)}">${label}</a>`)
+    .replace(/!\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g, (_m, alt: string, url: string) => `<img src="${safeUrl(url)}" alt="${alt}">`)
+    .replace(/\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g, (_m, label: string, url: string) => `<a href="${safeUrl(url)}">${label}</a>`)
     .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_m, a?: string, b?: string) => `<strong>${a ?? b}</strong>`)
     .replace(/(^|[^*\w])\*([^*\s][^*]*)\*|(^|\W)_([^_\s][^_]*)_(?=\W|$)/g, (_m, p1?: string, a?: string, p3?: string, b?: string) => `${p1 ?? p3 ?? ""}<em>${a ?? b}</em>`);
   return out.replace(/\u0000(\d+)\u0000/g, (_m, index: string) => codeSpans[Number(index)]!);
