@@ -373,6 +373,17 @@ describe("labnote ui in Chromium over a SQLite store filled by a real kernel", (
     expect(await rowDiff.locator(".rows-changed tbody").innerText()).toMatch(/12[\s\S]*score\s+1\.5\s+99\.5/);
     expect(await rowDiff.locator(".row-drift tr[data-column=city]").innerText()).toMatch(/paris/);
     expect(await rowDiff.locator(".row-drift tr[data-column=score] td").nth(4).innerText()).toMatch(/^\d+\.\d{3}$/); // PSI
+    // The API behind it: the same numbers as JSON; a key that is no column is a 400 naming the file, a path neither
+    // version has a 404, an unknown version a 404.
+    const versions = new URL(page.url()).searchParams;
+    const rowsApi = (query: string): Promise<Response> => fetch(`${server!.origin}/api/versions/rows?a=${versions.get("a")}&b=${versions.get("b")}${query}`);
+    const keyed = (await (await rowsApi("&key=id&path=data/table.csv")).json()) as { key: string; files: { path: string; rows: Record<string, number>; schema: { added: string[] } }[] };
+    expect(keyed.files.map((file) => [file.path, file.rows, file.schema.added])).toEqual([["data/table.csv", { added: 1, removed: 1, changed: 5, unchanged: 14 }, ["extra"]]]);
+    const badKey = await rowsApi("&key=nope");
+    expect(badKey.status).toBe(400);
+    expect(((await badKey.json()) as { error: string }).error).toMatch(/data\/table\.csv.*"nope"/);
+    expect((await rowsApi("&path=data/other.csv")).status).toBe(404);
+    expect((await fetch(`${server!.origin}/api/versions/rows?a=${versions.get("a")}&b=0000000000`)).status).toBe(404);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, "ui-version-diff.png"), fullPage: true });
   });
