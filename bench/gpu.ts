@@ -186,6 +186,8 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
 }
 
 type LayersHow = "fit" | "trainLoop, capture: false" | "trainLoop (default settings)";
+/** The variants printed against PyTorch as "what a user gets without options". */
+const LAYERS_USER_PATHS = ["trainLoop (default settings)", "layers model + trainLoop (default settings)", "layers model model.fit"];
 const LAYERS_HOWS: LayersHow[] = ["fit", "trainLoop, capture: false", "trainLoop (default settings)"];
 
 /**
@@ -233,11 +235,16 @@ function compareLosses(result: Measurement, reference: Measurement | undefined):
   return Number.isFinite(worst) && worst < 2e-2 ? `losses match (${worst.toExponential(1)})` : `LOSSES DIFFER (${worst.toExponential(1)})`;
 }
 
+/** One JSON line of bench/gpu_pytorch.py: a shape and variant (eager, fused Adam, fused Adam + CUDA graph, …). */
 interface TorchResult {
   shape: string;
-  device: string;
+  variant: string;
+  device?: string;
   stepsPerSecond: number;
   tflops: number;
+  lossCheck?: string;
+  /** Set instead of the numbers when the variant failed (e.g. torch.compile without Triton). */
+  error?: string;
 }
 
 function runPytorch(shapes: Shape[], seconds: number): TorchResult[] {
@@ -245,12 +252,15 @@ function runPytorch(shapes: Shape[], seconds: number): TorchResult[] {
   const script = process.env.LABNOTE_TORCH_SCRIPT ?? join(here, "gpu_pytorch.py");
   const python = process.env.LABNOTE_PYTHON ?? "python3";
   const args = [script, "--seconds", String(seconds), ...shapes.flatMap((s) => ["--shape", `${s.id}:${s.hidden}:${s.batch}`])];
+  if (process.env.LABNOTE_TORCH_COMPILE === "1") args.push("--compile");
   const child = spawnSync(python, args, { encoding: "utf8", timeout: 600_000 });
   if (child.status !== 0) {
     console.log(`PyTorch run failed: ${(child.stderr || child.error?.message || "").trim().split("\n").slice(-3).join(" | ")}`);
     return [];
   }
-  return child.stdout.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as TorchResult);
+  const results = child.stdout.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as TorchResult);
+  for (const failed of results.filter((result) => result.error)) console.log(`PyTorch ${failed.shape} ${failed.variant}: FAILED ${failed.error}`);
+  return results.filter((result) => !result.error);
 }
 
 function pytorchAvailable(): boolean {
@@ -341,15 +351,25 @@ async function main(): Promise<void> {
         console.log(`${shape.id}: default backend ${chosen.name} / cpu = ${perCpu.toFixed(1)}x per CPU-second (${defaultRun.stepsPerCpuSecond.toFixed(2)} vs ${cpu.stepsPerCpuSecond.toFixed(3)} steps per CPU-second; both single-threaded)`);
       }
     }
-    for (const t of torch.filter((t) => t.shape === shape.id)) {
-      console.log(`${shape.id}: PyTorch ${t.device} ${t.stepsPerSecond.toFixed(1)} steps/s ${t.tflops.toFixed(2)} TFLOP/s`);
-      if (fastest) console.log(`${shape.id}: tfjs best (${fastest.backend}, ${fastest.variant}) / PyTorch = ${(fastest.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+    // Two anchors: eager PyTorch (default Adam) and the best PyTorch variant measured (fused Adam, CUDA graph, …).
+    const torchRuns = torch.filter((t) => t.shape === shape.id);
+    for (const t of torchRuns) {
+      console.log(`${shape.id}: PyTorch ${t.variant ?? "eager"} ${t.device} ${t.stepsPerSecond.toFixed(1)} steps/s ${t.tflops.toFixed(2)} TFLOP/s${t.lossCheck ? ` (${t.lossCheck})` : ""}`);
+    }
+    const eager = torchRuns.find((t) => (t.variant ?? "eager") === "eager");
+    const strongest = [...torchRuns].sort((a, b) => b.stepsPerSecond - a.stepsPerSecond)[0];
+    const anchors = [eager ? { label: "PyTorch eager", run: eager } : undefined, strongest && strongest !== eager ? { label: `PyTorch best (${strongest.variant})`, run: strongest } : undefined]
+      .filter((anchor): anchor is { label: string; run: TorchResult } => anchor !== undefined);
+    for (const { label, run: t } of anchors) {
+      if (fastest) console.log(`${shape.id}: tfjs best (${fastest.backend}, ${fastest.variant}) / ${label} = ${(fastest.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
       const webgpuBaseline = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant.startsWith("baseline"));
-      if (webgpuBaseline) console.log(`${shape.id}: tfjs webgpu baseline / PyTorch = ${(webgpuBaseline.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
-      // What a user gets without options: trainLoop on a custom loss and on a layers model.
-      for (const name of ["trainLoop (default settings)", "layers model + trainLoop (default settings)", "layers model model.fit"]) {
+      if (webgpuBaseline) console.log(`${shape.id}: tfjs webgpu baseline / ${label} = ${(webgpuBaseline.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+      const captured = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === "+step capture (labnote defaults)");
+      if (captured) console.log(`${shape.id}: compileTrainStep (labnote defaults) / ${label} = ${(captured.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+      // What a user gets without options: trainLoop on a custom loss and on a layers model, and plain model.fit.
+      for (const name of LAYERS_USER_PATHS) {
         const user = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === name);
-        if (user) console.log(`${shape.id}: user path ${name} / PyTorch = ${(user.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x${user.note ? ` [${user.note}]` : ""}`);
+        if (user) console.log(`${shape.id}: user path ${name} / ${label} = ${(user.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x${user.note ? ` [${user.note}]` : ""}`);
       }
     }
   }

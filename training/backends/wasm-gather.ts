@@ -23,6 +23,11 @@ const HEAP_VIEWS = {
   bool: Uint8Array,
 } as const;
 
+type HeapView = Float32Array | Int32Array | Uint8Array;
+function heapView(View: (typeof HEAP_VIEWS)[keyof typeof HEAP_VIEWS], buffer: ArrayBufferLike): HeapView {
+  return new (View as Float32ArrayConstructor)(buffer as ArrayBuffer) as HeapView;
+}
+
 function product(values: readonly number[]): number {
   return values.reduce((total, value) => total * value, 1);
 }
@@ -45,7 +50,7 @@ function gatherSlices(backend: WasmBackendInternals, x: TensorInfo, indices: Ten
   const count = chosen.length;
   if (outer * count * slice === 0) return out;
   // Views after makeOutput: its allocation may grow (and so replace) the heap's buffer.
-  const heap = new View(backend.wasm.HEAPU8.buffer);
+  const heap = heapView(View, backend.wasm.HEAPU8.buffer);
   const from = backend.dataIdMap.get(x.dataId)!.memoryOffset / View.BYTES_PER_ELEMENT;
   const to = backend.dataIdMap.get(out.dataId)!.memoryOffset / View.BYTES_PER_ELEMENT;
   for (let o = 0; o < outer; o++) {
@@ -59,9 +64,11 @@ function gatherSlices(backend: WasmBackendInternals, x: TensorInfo, indices: Ten
   return out;
 }
 
+type GatherConfig = KernelConfig & { [PATCHED]?: KernelConfig };
+
 /** Re-registers wasm's GatherV2 with the slice copy; false when there is no wasm GatherV2 to replace. */
 export function patchWasmRowGather(tf: Tf): boolean {
-  const original = tf.getKernel("GatherV2", "wasm") as (KernelConfig & { [PATCHED]?: true }) | undefined;
+  const original = tf.getKernel("GatherV2", "wasm") as GatherConfig | undefined;
   if (!original) return false;
   if (original[PATCHED]) return true;
   const kernelFunc: KernelConfig["kernelFunc"] = (args) => {
@@ -71,6 +78,15 @@ export function patchWasmRowGather(tf: Tf): boolean {
     return out ?? original.kernelFunc(args);
   };
   tf.unregisterKernel("GatherV2", "wasm");
-  tf.registerKernel({ ...original, kernelFunc, [PATCHED]: true } as KernelConfig);
+  tf.registerKernel({ ...original, kernelFunc, [PATCHED]: original } as KernelConfig);
   return true;
+}
+
+/** For before/after benchmarks: puts tfjs's own wasm GatherV2 back (patchWasmRowGather installs ours again). */
+export function unpatchWasmRowGather(tf: Tf): void {
+  const current = tf.getKernel("GatherV2", "wasm") as GatherConfig | undefined;
+  const original = current?.[PATCHED];
+  if (!original) return;
+  tf.unregisterKernel("GatherV2", "wasm");
+  tf.registerKernel(original);
 }

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTf, switchBackend } from "../../../training/index.js";
 import type { Tf } from "../../../training/index.js";
-import { patchWasmRowGather } from "../../../training/backends/wasm-gather.js";
+import { patchWasmRowGather, unpatchWasmRowGather } from "../../../training/backends/wasm-gather.js";
 
 let tf: Tf;
 beforeAll(async () => {
@@ -40,9 +40,13 @@ describe("wasm gather by slice copy", () => {
   it("is installed by the wasm rung, once", () => {
     expect(tf.getBackend()).toBe("wasm");
     const kernel = tf.getKernel("GatherV2", "wasm")!;
-    expect((kernel as unknown as Record<symbol, unknown>)[Symbol.for("labnote.wasmRowGather")]).toBe(true);
+    expect((kernel as unknown as Record<symbol, unknown>)[Symbol.for("labnote.wasmRowGather")]).toBeDefined();
     expect(patchWasmRowGather(tf)).toBe(true);
     expect(tf.getKernel("GatherV2", "wasm")!.kernelFunc).toBe(kernel.kernelFunc);
+    unpatchWasmRowGather(tf); // the bench's "before": tfjs's own kernel back
+    expect((tf.getKernel("GatherV2", "wasm") as unknown as Record<symbol, unknown>)[Symbol.for("labnote.wasmRowGather")]).toBeUndefined();
+    expect(patchWasmRowGather(tf)).toBe(true);
+    expect((tf.getKernel("GatherV2", "wasm") as unknown as Record<symbol, unknown>)[Symbol.for("labnote.wasmRowGather")]).toBeDefined();
   });
 
   for (const case_ of CASES) {
