@@ -2,7 +2,8 @@
 # `npm run demo`: the main job. On a fresh Debian/Ubuntu machine with Node 20 it installs what it needs
 # (scripts/setup.sh), installs the labnote kernelspec into a private Jupyter path, executes
 # notebooks/quickstart.ipynb headlessly through real Jupyter (nbclient) in a scratch copy of the project,
-# and writes reports/quickstart.html, in which every chart is an inline SVG. Prints the report's path.
+# and writes reports/quickstart.html, in which every chart is an inline SVG, and reports/quickstart-interactive.html
+# (labnote export: the charts interactive, no network). Prints the static report's path.
 #   LABNOTE_DEMO_SKIP_SETUP=1   skip scripts/setup.sh (already set up and built)
 #   LABNOTE_DEMO_OUT=DIR        where the report goes (default: reports/)
 set -euo pipefail
@@ -40,5 +41,7 @@ if ! /usr/bin/python3 scripts/demo-report.py execute "$project/quickstart.ipynb"
   exit 1
 fi
 /usr/bin/python3 scripts/demo-report.py render "$executed" "$out/quickstart.html"
+# The same notebook as one self-contained page whose charts are interactive (vega-embed inlined, no network).
+node bin/labnote.js export "$executed" --out "$out/quickstart-interactive.html"
 echo "demo: finished in $(( $(date +%s) - started )) s"
 echo "$out/quickstart.html"

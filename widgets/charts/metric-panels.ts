@@ -2,6 +2,7 @@
 // display edge. Every series is downsampled to at most `maxPointsPerSeries` points; the store keeps all of them.
 // Each group of panels (metrics, system) carries one data array; each panel filters its metric from it.
 import { lttbIndices } from "./downsample.js";
+import { GROUP_TITLES, panelName, planPanels, type PanelGroupName } from "./panel-groups.js";
 import { countAxis, rangeOf, valueScaleAndAxis } from "./readable-axes.js";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -27,8 +28,12 @@ export interface ChartOptions {
   title?: string;
   /** The split whose series go to the system panel (CPU, memory, throughput). */
   systemSplit?: string;
-  /** Splits left out of the chart (stored and queryable still): by default "gradients", the per-layer gradient norms. */
+  /** Splits left out of the chart (stored and queryable still) unless `panels` names them; per-layer series are too. */
   hiddenSplits?: readonly string[];
+  /** Run charts: only the panels these patterns name, in this order (`loss`, `val.acc`, `gradients`, `system`, `*_norm`). */
+  panels?: readonly string[];
+  /** Run charts: panels a group shows before collapsing the rest into its subtitle (default 6). */
+  maxPanelsPerGroup?: number;
 }
 
 export type VegaLiteSpec = Record<string, unknown>;
@@ -139,7 +144,7 @@ function valuePanel(metric: string, filter: VegaLiteSpec, settings: PanelSetting
  * "val" has one colour everywhere). Other single-series panels ("weights", a metric without split) stay uncoloured
  * and out of the legend, which lists only overlaid series.
  */
-function panelGroup(rows: ChartRow[], settings: PanelSettings, series: SeriesField | undefined, title?: string): VegaLiteSpec {
+function panelGroup(rows: ChartRow[], settings: PanelSettings, series: SeriesField | undefined, title?: string | VegaLiteSpec): VegaLiteSpec {
   const byMetric = new Map<string, ChartRow[]>();
   for (const row of rows) {
     const list = byMetric.get(row.metric);
@@ -171,22 +176,31 @@ function withDefaults(options: ChartOptions): Required<Pick<ChartOptions, "colum
   };
 }
 
-/** A run's live chart: one panel per metric key with its splits overlaid, and the system metrics in their own panels. */
+/**
+ * A run's live chart: one panel per metric with its splits overlaid, in groups (train / val, gradients and learning
+ * rate, weights, system; see panel-groups.ts): key metrics first, a large group collapsed to its first panels with
+ * the rest named in its subtitle, per-layer series only when `panels` asks for them.
+ */
 export function buildRunChartSpec(series: readonly ChartSeries[], options: ChartOptions = {}): VegaLiteSpec {
   const settings = withDefaults(options);
-  const metricRows: ChartRow[] = [];
-  const systemRows: ChartRow[] = [];
-  for (const one of series) {
-    if ((one.length ?? one.steps.length) === 0 || settings.hiddenSplits.includes(one.split)) continue;
-    const rows = seriesRows(one, settings.maxPointsPerSeries);
-    const target = one.split === settings.systemSplit ? systemRows : metricRows;
-    for (const row of rows) target.push(row);
-  }
+  const nonEmpty = series.filter((one) => (one.length ?? one.steps.length) > 0);
+  const plans = planPanels(nonEmpty, { panels: options.panels, maxPanelsPerGroup: options.maxPanelsPerGroup, systemSplit: settings.systemSplit, hiddenSplits: settings.hiddenSplits });
   const panels: VegaLiteSpec[] = [];
-  if (metricRows.length > 0) panels.push(panelGroup(metricRows, settings, { field: "split", title: "split" }));
-  // One system metric a panel, one series each: no colour, no legend.
-  if (systemRows.length > 0) panels.push(panelGroup(systemRows, { ...settings, panelHeight: Math.round(settings.panelHeight * 0.6) }, undefined, "system"));
+  for (const plan of plans) {
+    const rows: ChartRow[] = [];
+    for (const one of plan.series) for (const row of seriesRows(one, settings.maxPointsPerSeries, panelName(one))) rows.push(row);
+    const title = plans.length > 1 || plan.collapsed.length > 0 ? groupTitle(plan.group, plan.collapsed) : undefined;
+    // System metrics: one a panel, one series each — no colour, no legend, shorter panels.
+    if (plan.group === "system") panels.push(panelGroup(rows, { ...settings, panelHeight: Math.round(settings.panelHeight * 0.6) }, undefined, title));
+    else panels.push(panelGroup(rows, settings, { field: "split", title: "split" }, title));
+  }
   return finish(panels, options.title);
+}
+
+function groupTitle(group: PanelGroupName, collapsed: readonly string[]): string | VegaLiteSpec {
+  if (collapsed.length === 0) return GROUP_TITLES[group];
+  const named = collapsed.length <= 4 ? collapsed.join(", ") : `${collapsed.slice(0, 4).join(", ")}, …`;
+  return { text: GROUP_TITLES[group], subtitle: `+${collapsed.length} more (${named}): choose with %%track --panels`, anchor: "start" };
 }
 
 /** Overlaid curves of several runs: one panel per split.key, colour = run (with its legend). */

@@ -63,9 +63,11 @@ describe("run chart spec", () => {
       { key: "weight_norm", split: "weights", steps: [0, 1, 2], values: [3, 3.1, 3.2] },
       { key: "learning_rate", split: "", steps: [0, 1, 2], values: [0.01, 0.01, 0.01] },
     ]);
-    expect(panelNamed(spec, "loss").encoding.color).toEqual({ field: "split", type: "nominal", title: "split" });
-    expect(panelNamed(spec, "weight_norm").encoding.color).toBeUndefined();
-    expect(panelNamed(spec, "learning_rate").encoding.color).toBeUndefined();
+    // Groups: train / val, gradients and learning rate, weights.
+    const [metrics, gradients, weights] = spec.vconcat as Record<string, unknown>[];
+    expect(panelNamed(metrics!, "loss").encoding.color).toEqual({ field: "split", type: "nominal", title: "split" });
+    expect(panelNamed(weights!, "weight_norm").encoding.color).toBeUndefined();
+    expect(panelNamed(gradients!, "learning_rate").encoding.color).toBeUndefined();
   });
 
   it("shows a series of one point as a dot beside the curves, and a panel of single points as the value", () => {
