@@ -13,6 +13,8 @@ import type { CompiledTrainStep } from "./webgpu/capture.js";
 import { epochRandom, permutation } from "./data/shuffle.js";
 import { checkClipOptions, DEFAULT_GRADIENT_NORM_EVERY, gradientStep, layerGroups, learningRateOf, normMetrics, setLearningRate, variableGroups } from "./gradient-watch.js";
 import type { GroupOf, MeasuredNorms } from "./gradient-watch.js";
+import { baselineLoss, createUnitProbe, type UnitProbe } from "./unit-probe.js";
+import { isOutOfMemory, outOfMemoryError } from "./out-of-memory.js";
 
 type Tensor = tfTypes.Tensor;
 type Scalar = tfTypes.Scalar;
@@ -108,12 +110,23 @@ export interface ModelTrainOptions extends CommonOptions {
   /** Default: the model's compiled optimizer. */
   optimizer?: OptimizerSetting;
   /** A loss name, or (yTrue, yPred) → loss; default: the model's compiled loss when it is one of the names. */
+/** Steps between two model probes (dead units, weight norms) by default. */
+const DEFAULT_PROBE_EVERY = 100;
+
   loss?: LossName | LossFunction;
 }
 
 export interface ParamsTrainOptions extends CommonOptions {
   optimizer: OptimizerSetting;
   /** The variables to train (default: every trainable variable the loss touches). */
+  /**
+   * Every N steps (default 100, off in a captured webgpu loop; 0: off) probe the model on up to 128 rows of the first
+   * batch: the share of each ReLU-family layer's units that output zero on every row (split "dead_units") and each
+   * layer's weight norm (split "weights"), read in one transfer at a read-back. Needs a run.
+   */
+  probeEvery?: number;
+  /** Held-out data: its loss is logged as val.loss at read-backs at least `every` steps apart (default readEvery). */
+  validation?: { x: Tensor; y: Tensor; every?: number };
   params?: tfTypes.Variable[];
   /** Computes the loss of one batch from the variables it closes over. */
   lossFn: (x: Tensor, y: Tensor) => Tensor;
@@ -271,8 +284,13 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     const model = options.model;
     varList = model.trainableWeights.map((weight) => weight.read() as tfTypes.Variable);
     // The layers model's forward pass as a loss function of its trainable weights: captured like any other step.
+  // With a model: its loss function and name (for the trivial baseline of the underfitting check).
+  let modelLossFunction: LossFunction | undefined;
+  let modelLossName: string | undefined;
     stepLoss = (x, y) => tf.mean(lossFunction(y, model.apply(x, { training: true }) as Tensor)) as Scalar;
     plan = planCapture(tf, options.optimizer ?? (model.optimizer as tfTypes.Optimizer | undefined), options.capture, model as unknown as Parameters<typeof planCapture>[3]);
+    modelLossFunction = lossFunction;
+    modelLossName = typeof options.loss === "function" ? undefined : options.loss ?? (typeof options.model.loss === "string" ? options.model.loss : undefined);
   } else {
     const lossFn = options.lossFn;
     varList = options.params;
@@ -296,6 +314,13 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let uncapturedSteps = 0;
   let replayedSteps = 0;
   // Captured loops leave each step's loss in this ring on the device (a copy in the step's own submit).
+  const probedModel = "model" in options ? options.model : undefined;
+  const askedProbeEvery = "model" in options ? options.probeEvery : undefined;
+  const probeEvery = !run || !probedModel ? 0 : askedProbeEvery !== undefined ? Math.max(0, Math.floor(askedProbeEvery)) : compiled ? 0 : DEFAULT_PROBE_EVERY;
+  const validation = "model" in options ? options.validation : undefined;
+  let probe: UnitProbe | undefined;
+  let lastProbeStep = -Infinity;
+  let lastValidationStep = -Infinity;
   const ringCapacity = Math.min(readEvery, MAX_LOSS_RING);
   const lossRing = compiled ? tf.zeros([ringCapacity]) : undefined;
 
@@ -353,6 +378,37 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       values = (await lossRing.data()).subarray(0, ringCount);
       ringCount = 0;
       if (measured.length > 0) {
+  /** At a read-back: the model probe and the validation loss, when due. */
+  const watchModel = async (step: number): Promise<void> => {
+    if (probe && step - lastProbeStep >= probeEvery) {
+      lastProbeStep = step;
+      const reading = await probe.read();
+      // Units of a model whose weights went NaN are not dead: the unstable-weights warning says what happened.
+      const weightsFinite = Number.isFinite(reading.weightNorms.global ?? 0);
+      if (weightsFinite && Object.keys(reading.deadUnits).length > 0) run?.log(reading.deadUnits, { step, split: "dead_units" });
+      if (Object.keys(reading.weightNorms).length > 0) run?.log(reading.weightNorms, { step, split: "weights" });
+    }
+    if (validation && probedModel && modelLossFunction && step - lastValidationStep >= (validation.every ?? readEvery)) {
+      lastValidationStep = step;
+      const lossFunction = modelLossFunction;
+      const value = tf.tidy(() => tf.mean(lossFunction(validation.y, probedModel.predict(validation.x) as Tensor)));
+      const [loss] = await value.data();
+      value.dispose();
+      run?.log({ loss: loss! }, { step, split: "val" });
+    }
+  };
+
+  /** Once, at the first batch: the probe, and the trivial baseline's loss (logged as train.baseline_loss). */
+  const startWatching = async (x: Tensor, y: Tensor): Promise<void> => {
+    if (!run || !probedModel || !modelLossFunction) return;
+    if (probeEvery > 0) probe = createUnitProbe(tf, probedModel, x);
+    const labels = isBatch(options.data) ? options.data.y : y;
+    const outputShape = probedModel.outputs[0]?.shape ?? [];
+    const lastDimension = outputShape[outputShape.length - 1];
+    const baseline = await baselineLoss(tf, modelLossName, modelLossFunction, labels, typeof lastDimension === "number" ? lastDimension : undefined);
+    if (baseline !== undefined && Number.isFinite(baseline)) run.log({ baseline_loss: baseline }, { step: 0, split: "train" });
+  };
+
         const norms = tf.concat(measured.map((entry) => entry.norms));
         normValues = await norms.data();
         tf.dispose([norms, ...measured.map((entry) => entry.norms)]);
@@ -392,6 +448,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       // Sliced only when a step needs the batch as tensors (a replay copies the rows itself). A batch that is the
       // whole data set (one batch per epoch) is the data itself: no copy of every row each step.
       const whole = range !== undefined && range.start === 0 && range.take === range.source.x.shape[0];
+    if (chunk.length > 0) await watchModel(chunk[chunk.length - 1]!.step);
       let sliced: Batch | undefined;
       const batch = (): Batch =>
         (sliced ??= range ? (whole ? range.source : { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) }) : (item as Batch));
@@ -407,6 +464,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         if (replaying && compiled.mode === "replay") replayedSteps++;
       } else {
         let loss: Scalar;
+      if (stepIndex === 0) await startWatching(range ? range.source.x : (item as Batch).x, range ? range.source.y : (item as Batch).y);
         if (measure || clipping) {
           const result = gradientStep(tf, optimizer, () => stepLoss(batch().x, batch().y), varList, { clipNorm: options.clipNorm, clipValue: options.clipValue, measure, groupOf });
           loss = result.loss;
@@ -442,6 +500,16 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       { cause: error },
     );
   }
+    if (isOutOfMemory(error)) {
+      // Keep what the good steps logged: their losses are still on the device.
+      await readBack().catch(() => undefined);
+      probe?.dispose();
+      tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
+      compiled?.dispose();
+      lossRing?.dispose();
+      throw outOfMemoryError(error, { failedStep: stepIndex - 1, lastGoodStep: losses.length - 1, batchSize, run });
+    }
+    probe?.dispose();
   const capture = captureOutcome(plan, compiled, replayedSteps);
   compiled?.dispose();
   lossRing?.dispose();
@@ -455,6 +523,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     finalLoss: losses.length > 0 ? losses[losses.length - 1]! : Number.NaN,
     seconds,
     stepsPerSecond: seconds > 0 ? losses.length / seconds : 0,
+  probe?.dispose();
     backend: backendInfo()?.name ?? tf.getBackend(),
     stopped,
     capture,

@@ -2,7 +2,18 @@
 // The run calls them at most a few times a second (never per log call) and warns once per kind.
 
 export interface Anomaly {
-  kind: "non-finite" | "flat-loss" | "exploding-gradient" | "vanishing-gradient" | "overfitting" | "tensor-leak" | "throughput-collapse";
+  kind:
+    | "non-finite"
+    | "flat-loss"
+    | "exploding-gradient"
+    | "vanishing-gradient"
+    | "overfitting"
+    | "underfitting"
+    | "tensor-leak"
+    | "throughput-collapse"
+    | "dead-units"
+    | "unstable-weights"
+    | "memory-pressure";
   /** Index (in the series passed) where the anomaly shows. */
   index: number;
   message: string;
@@ -127,4 +138,63 @@ export function detectThroughputCollapse(rates: ArrayLike<number>, length: numbe
   const reference = median(rates, 1, length - 1); // the first reading includes start-up cost
   const latest = rates[length - 1];
   return reference > 0 && latest >= 0 && latest < factor * reference;
+}
+
+/** A layer whose share of units that output zero on a whole probe batch is at least this is reported dead. */
+export const DEAD_UNIT_SHARE = 0.5;
+
+/** The share of dead units (0…1, one probe per point) reached `share` at the latest probe. */
+export function detectDeadUnits(shares: ArrayLike<number>, length: number = shares.length, share = DEAD_UNIT_SHARE): boolean {
+  return length > 0 && shares[length - 1] >= share;
+}
+
+/**
+ * Unstable weights: the first point (from `from` on) where a layer's weight norm is not finite or has grown to more
+ * than `factor` × its first finite value; -1 when none.
+ */
+export function findWeightGrowth(norms: ArrayLike<number>, length: number = norms.length, factor = 10, from = 0): number {
+  let first = NaN;
+  for (let i = 0; i < length; i++) {
+    if (Number.isFinite(norms[i])) {
+      first = norms[i];
+      break;
+    }
+  }
+  for (let i = Math.max(from, 1); i < length; i++) {
+    const value = norms[i];
+    if (!Number.isFinite(value)) return i;
+    if (first > 0 && value > factor * first) return i;
+  }
+  return -1;
+}
+
+export interface UnderfitOptions {
+  /** Train-loss points before the check starts. */
+  warmup?: number;
+  /** The mean of the last `window` points is compared with the baseline. */
+  window?: number;
+  /** Not below ratio × baseline counts as no better than the baseline. */
+  ratio?: number;
+}
+
+/**
+ * Underfitting: after `warmup` points, the mean train loss of the last `window` points is not below `ratio` × the
+ * loss of a trivial predictor (the labels' mean or prior). Returns that mean, or undefined when it is not underfitting.
+ */
+export function detectUnderfitting(losses: ArrayLike<number>, length: number, baseline: number, options: UnderfitOptions = {}): number | undefined {
+  const warmup = options.warmup ?? 100;
+  const window = Math.min(options.window ?? 50, length);
+  if (length < warmup || !(baseline > 0) || window === 0) return undefined;
+  let sum = 0;
+  for (let i = length - window; i < length; i++) {
+    if (!Number.isFinite(losses[i])) return undefined; // diverged: the non-finite warning says it
+    sum += losses[i];
+  }
+  const mean = sum / window;
+  return mean >= (options.ratio ?? 0.9) * baseline ? mean : undefined;
+}
+
+/** Memory in use has reached `fraction` of what can be had: an out-of-memory failure is near. */
+export function detectMemoryPressure(usedBytes: number, limitBytes: number | undefined, fraction = 0.9): boolean {
+  return limitBytes !== undefined && limitBytes > 0 && usedBytes >= fraction * limitBytes;
 }

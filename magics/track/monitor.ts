@@ -5,6 +5,7 @@ import type { Display, DisplayHandle } from "../types.js";
 import type { SampleRow, Store } from "../../store/types.js";
 import { buildRunChartSpec, type ChartSeries } from "../../widgets/charts/metric-panels.js";
 import { detectFlat, detectGradientNorm, detectTensorLeak, detectThroughputCollapse, detectWideningGap } from "./anomalies.js";
+import { DEAD_UNITS_SPLIT, HealthChecks } from "./health-checks.js";
 import { captureEnvironment, currentSeedIfKnown, sessionDataHashesIfKnown } from "./environment.js";
 import { weightNorms, type WatchableModel } from "./model-hooks.js";
 import type { MetricSeries, SeriesTable } from "./series.js";
@@ -55,9 +56,12 @@ export class RunMonitor {
     this.chartIntervalMs = options.chartIntervalMs;
     this.sampler = new SystemSampler((sample) => {
       if (!this.stopped) this.run.record(sample, { step: Math.max(this.run.lastStep, 0), split: "system" });
+  /** Dead units, unstable weights, underfitting, memory pressure. */
+  private readonly health: HealthChecks;
     }, options.systemIntervalMs);
     this.sampler.start();
   }
+    this.health = new HealthChecks(run);
 
   private stopped = false;
 
@@ -164,15 +168,21 @@ export class RunMonitor {
   private checkAnomalies(): void {
     for (const series of this.run.series.all) {
       if (series.split === "system" || series.split === "weights") continue;
-      if (this.checkedLength.get(series) === series.length) continue;
+      const checked = this.checkedLength.get(series) ?? 0;
+      if (checked === series.length) continue;
       this.checkedLength.set(series, series.length);
       if (/loss/i.test(series.key) && detectFlat(series.values, series.length)) {
         this.run.warnOnce(`flat-loss`, `labnote: ${label(series)} has not changed over the last 100 points (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is not learning — check the learning rate (too small, or decayed to 0), that gradients reach the weights, and that inputs are not constant.`);
       }
       if (series.split === "val" && /loss/i.test(series.key)) {
         const train = this.run.series.get("train", series.key);
-        if (train && detectWideningGap(train, series)) {
-          this.run.warnOnce("overfitting", `labnote: the gap between val and train ${series.key} has widened at each of the last 4 evaluations (step ${series.steps[series.length - 1]}) in run "${this.run.name}": the model is overfitting — add regularisation or data, or stop earlier.`);
+        // Every window ending at a point logged since the last check: a check can come after several evaluations.
+        let widenedAt = -1;
+        for (let end = Math.max(checked + 1, 1); end <= series.length && train && widenedAt < 0; end++) {
+          if (detectWideningGap(train, { steps: series.steps, values: series.values, length: end })) widenedAt = end - 1;
+        }
+        if (widenedAt >= 0) {
+          this.run.warnOnce("overfitting", `labnote: the gap between val and train ${series.key} has widened at each of the last 4 evaluations (step ${series.steps[widenedAt]}) in run "${this.run.name}": the model is overfitting — add regularisation or data, or stop earlier.`);
         }
       }
     }
@@ -181,10 +191,11 @@ export class RunMonitor {
 
   chartSeries(): ChartSeries[] {
     return this.run.series.all
-      .filter((series) => series.split !== "weights" || series.key === "global")
+      .filter((series) => (series.split !== "weights" || series.key === "global") && series.split !== DEAD_UNITS_SPLIT)
       .map((series) => ({ key: series.split === "weights" ? "weight_norm" : series.key, split: series.split, steps: series.steps, values: series.values, length: series.length }));
   }
 
+    this.health.check();
   private updateChart(now: number): void {
     let points = 0;
     for (const series of this.run.series.all) points += series.length;

@@ -1,0 +1,92 @@
+// The model-health detectors as functions and wired to a run: dead units, unstable weights, underfitting against the
+// trivial baseline, memory pressure (LABNOTE_MEMORY_LIMIT), and trainLoop's out-of-memory error.
+import { describe, expect, it } from "vitest";
+import { detectDeadUnits, detectMemoryPressure, detectUnderfitting, findWeightGrowth } from "../../../magics/track/anomalies.js";
+import { HealthChecks } from "../../../magics/track/health-checks.js";
+import { parseBytes, tensorMemoryLimit } from "../../../magics/track/memory-limit.js";
+import { SeriesTable } from "../../../magics/track/series.js";
+import { isOutOfMemory, outOfMemoryError } from "../../../training/out-of-memory.js";
+
+describe("health detectors", () => {
+  it("dead units: the latest probe's share at or above one half", () => {
+    expect(detectDeadUnits([0, 0.1, 0.2])).toBe(false);
+    expect(detectDeadUnits([0, 0.1, 0.5])).toBe(true);
+    expect(detectDeadUnits([])).toBe(false);
+  });
+
+  it("unstable weights: the first norm beyond 10× the first finite one, or not finite", () => {
+    expect(findWeightGrowth([4, 5, 6, 39])).toBe(-1);
+    expect(findWeightGrowth([4, 5, 41, 400])).toBe(2);
+    expect(findWeightGrowth([4, 5, NaN])).toBe(2);
+    expect(findWeightGrowth([4, 50, 60], 3, 10, 2)).toBe(2); // only points from `from` on are reported
+  });
+
+  it("underfitting: after the warm-up, the recent mean not below 0.9 × the baseline", () => {
+    const flatAtBaseline = Array.from({ length: 120 }, () => 1.0);
+    const learning = Array.from({ length: 120 }, (_, i) => 1 / (1 + i / 10));
+    expect(detectUnderfitting(flatAtBaseline, 99, 1.05)).toBeUndefined(); // still warming up
+    expect(detectUnderfitting(flatAtBaseline, 120, 1.05)).toBeCloseTo(1);
+    expect(detectUnderfitting(learning, 120, 1.05)).toBeUndefined();
+    expect(detectUnderfitting([...flatAtBaseline.slice(0, 119), NaN], 120, 1.05)).toBeUndefined();
+  });
+
+  it("memory pressure: 90% of a known limit", () => {
+    expect(detectMemoryPressure(89, 100)).toBe(false);
+    expect(detectMemoryPressure(90, 100)).toBe(true);
+    expect(detectMemoryPressure(1e12, undefined)).toBe(false);
+    expect(parseBytes("512MB")).toBe(512e6);
+    expect(parseBytes("1.5GiB")).toBe(1.5 * 2 ** 30);
+    expect(parseBytes("lots")).toBeUndefined();
+    expect(tensorMemoryLimit("wasm", {})?.bytes).toBe(4 * 2 ** 30);
+    expect(tensorMemoryLimit("webgpu", {})).toBeUndefined();
+    expect(tensorMemoryLimit("webgpu", { LABNOTE_MEMORY_LIMIT: "2GB" })).toEqual({ bytes: 2e9, source: "LABNOTE_MEMORY_LIMIT=2GB" });
+  });
+
+  it("out-of-memory errors are told from others, and the error names the steps and records them in the run", () => {
+    expect(isOutOfMemory(new RangeError("Invalid typed array length: 10000000000"))).toBe(true);
+    expect(isOutOfMemory(new Error("OOM when allocating tensor with shape[100000,100000]"))).toBe(true);
+    expect(isOutOfMemory(new Error("Shapes [2,3] and [4] are not compatible"))).toBe(false);
+    const summary: Record<string, unknown> = {};
+    const error = outOfMemoryError(new Error("Array buffer allocation failed"), { failedStep: 12, lastGoodStep: 11, batchSize: 64, run: { summary: (values: object) => Object.assign(summary, values) } });
+    expect(error.message).toMatch(/out of memory at step 12 \(Array buffer allocation failed\); the last good step was 11 .*batchSize \(now 64\)/);
+    expect(summary).toEqual({ failure: "out of memory", failed_at_step: 12, last_good_step: 11 });
+  });
+});
+
+describe("HealthChecks on a run's series", () => {
+  function fakeRun() {
+    const warnings: string[] = [];
+    const run = { name: "r", series: new SeriesTable(undefined), lastStep: 0, warnOnce: (_kind: string, message: string) => warnings.push(message) };
+    const log = (metrics: Record<string, number>, step: number, split: string) => {
+      const map = run.series.forSplit(split);
+      for (const [key, value] of Object.entries(metrics)) (map.get(key) ?? run.series.create(map, key, split)).push(step, value, Date.now());
+      run.lastStep = Math.max(run.lastStep, step);
+    };
+    return { run, warnings, log };
+  }
+
+  it("stays silent on a healthy run and names layer, share or growth, and step when something breaks", () => {
+    const healthy = fakeRun();
+    const checks = new HealthChecks(healthy.run);
+    for (let step = 0; step < 200; step += 10) {
+      healthy.log({ hidden: 0.05 }, step, "dead_units");
+      healthy.log({ hidden: 4 + step / 100, global: 5 }, step, "weights");
+    }
+    healthy.log({ baseline_loss: 8 }, 0, "train");
+    for (let step = 0; step < 200; step++) healthy.log({ loss: 8 / (1 + step) }, step, "train");
+    checks.check();
+    expect(healthy.warnings).toEqual([]);
+
+    const broken = fakeRun();
+    const brokenChecks = new HealthChecks(broken.run);
+    broken.log({ hidden: 0.75 }, 49, "dead_units");
+    broken.log({ hidden: 4 }, 0, "weights");
+    broken.log({ hidden: 400 }, 50, "weights");
+    broken.log({ baseline_loss: 1 }, 0, "train");
+    for (let step = 0; step < 120; step++) broken.log({ loss: 1.02 }, step, "train");
+    brokenChecks.check();
+    expect(broken.warnings.join("\n")).toMatch(/75% of the units of layer "hidden" output zero on the whole probe batch at step 49/);
+    expect(broken.warnings.join("\n")).toMatch(/weight norm of layer "hidden" grew from 4 at step 0 to 400 at step 50/);
+    expect(broken.warnings.join("\n")).toMatch(/train loss 1.02 .* at step 119 is no better than 1, the loss of always predicting/);
+  });
+});
