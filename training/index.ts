@@ -4,6 +4,7 @@ export type { BackendInfo, SkippedBackend } from "./ladder.js";
 export type { BackendName, Tf } from "./backends/types.js";
 export { BACKEND_NAMES } from "./backends/types.js";
 export { trainLoop } from "./train-loop.js";
+export { installFitFastPath, lastFitRoute } from "./fit-fast-path.js";
 export { dataset, Dataset, DatasetParseError, writeShard } from "./data/index.js";
 export type { DatasetOptions, DatasetBatch, EpochSummary, ColumnType, ShardContents, FileFormat } from "./data/index.js";
 export type { TrainLoopOptions, TrainLoopResult, ModelTrainOptions, ParamsTrainOptions, Batch, EpochSource, LossLogger, LossName, LossFunction } from "./train-loop.js";

@@ -5,6 +5,7 @@ import { tensorflowCpuRung, tensorflowGpuRung } from "./backends/tensorflow.js";
 import type { BackendName, BackendRung, Tf } from "./backends/types.js";
 import { BACKEND_NAMES, errorText, withTimeout } from "./backends/types.js";
 import { wasmRung } from "./backends/wasm.js";
+import { installFitFastPath } from "./fit-fast-path.js";
 import { ALL_SPEEDUPS, NO_SPEEDUPS, checkTiledMatmul, setWebGpuSpeedups } from "./webgpu/index.js";
 import type { WebGpuSpeedups } from "./webgpu/index.js";
 import { watchWebgpuDevice, webgpuDeviceLost, webgpuRung } from "./backends/webgpu.js";
@@ -97,7 +98,7 @@ async function enableWebGpuSpeedups(tf: Tf): Promise<string> {
   try {
     await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, "webgpu matmul check with speed-ups");
     webgpuDefaults = wanted;
-    return `; labnote speed-ups on (uniform arena, submit batching, transposed B, ${tiledNote}; trainLoop: fused Adam + step capture)`;
+    return `; labnote speed-ups on (uniform arena, submit batching, transposed B, ${tiledNote}; trainLoop and model.fit: fused Adam + step capture)`;
   } catch (error) {
     setWebGpuSpeedups(tf, NO_SPEEDUPS);
     return `; labnote speed-ups off (${errorText(error)})`;
@@ -121,6 +122,8 @@ async function climb(): Promise<Tf> {
   const tf = await import("@tensorflow/tfjs");
   // tfjs otherwise tries WebGL first in Node and prints noise; the ladder decides.
   tf.env().set("IS_BROWSER", false);
+  // model.fit takes trainLoop's step (fused Adam + step capture) when on webgpu and the call qualifies.
+  installFitFastPath(tf);
   const skipped: SkippedBackend[] = [];
   for (const rung of requestedRungs()) {
     try {
