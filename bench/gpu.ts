@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { backendInfo, defaultWebGpuSpeedups, loadTf, switchBackend, trainLoop } from "../training/index.js";
+import { backendInfo, defaultWebGpuSpeedups, lastFitRoute, loadTf, switchBackend, trainLoop } from "../training/index.js";
 import type { BackendName, Tf } from "../training/index.js";
 import { adam, checkTiledMatmul, compileTrainStep, setWebGpuSpeedups } from "../training/webgpu/index.js";
 import type { WebGpuSpeedups } from "../training/webgpu/index.js";
@@ -185,10 +185,10 @@ async function measure(tf: Tf, backend: string, shape: Shape, variant: Variant, 
   }
 }
 
-type LayersHow = "fit" | "trainLoop, capture: false" | "trainLoop (default settings)";
+type LayersHow = "fit" | "fit, tfjs's own loop" | "trainLoop, capture: false" | "trainLoop (default settings)";
 /** The variants printed against PyTorch as "what a user gets without options". */
-const LAYERS_USER_PATHS = ["trainLoop (default settings)", "layers model + trainLoop (default settings)", "layers model model.fit"];
-const LAYERS_HOWS: LayersHow[] = ["fit", "trainLoop, capture: false", "trainLoop (default settings)"];
+const LAYERS_USER_PATHS = ["trainLoop (default settings)", "layers model + trainLoop (default settings)", "layers model model.fit", "layers model model.fit (tfjs's own loop)"];
+const LAYERS_HOWS: LayersHow[] = ["fit", "fit, tfjs's own loop", "trainLoop, capture: false", "trainLoop (default settings)"];
 
 /**
  * The same MLP as a layers model (seeded initial weights, so every variant starts equal): model.fit (one epoch =
@@ -205,9 +205,17 @@ async function measureLayers(tf: Tf, backend: string, shape: Shape, how: LayersH
     const run = async (steps: number, readEvery = Math.min(steps, 100)): Promise<{ seconds: number; losses: number[] }> => {
       const started = performance.now();
       let losses: number[];
-      if (how === "fit") {
-        const history = await model.fit(x, y, { batchSize: shape.batch, epochs: steps, verbose: 0, shuffle: false });
-        losses = (history.history.loss ?? []).map(Number);
+      if (how === "fit" || how === "fit, tfjs's own loop") {
+        // The user's unchanged call. labnote routes it through trainLoop's step (fused Adam + capture on webgpu);
+        // LABNOTE_FAST_FIT=0 gives tfjs's own fit loop for the comparison.
+        if (how !== "fit") process.env.LABNOTE_FAST_FIT = "0";
+        try {
+          const history = await model.fit(x, y, { batchSize: shape.batch, epochs: steps, verbose: 0, shuffle: false });
+          losses = (history.history.loss ?? []).map(Number);
+        } finally {
+          delete process.env.LABNOTE_FAST_FIT;
+        }
+        capture = lastFitRoute();
       } else {
         const result = await trainLoop({ model, loss: "categoricalCrossentropy", data: { x, y }, batchSize: shape.batch, steps, readEvery, run: null, capture: how !== "trainLoop, capture: false" });
         losses = result.losses;
@@ -221,8 +229,9 @@ async function measureLayers(tf: Tf, backend: string, shape: Shape, how: LayersH
     const steps = Math.max(1, Math.min(5000, Math.round(seconds / Math.max(perStep, 1e-4))));
     const stepsPerSecond = steps / (await run(steps)).seconds;
     const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
-    const variant = how === "fit" ? "layers model model.fit" : `layers model + ${how}`;
-    return { backend, shape: shape.id, variant, steps, stepsPerSecond, tflops, firstLosses: first.losses, check: "", note: capture ? `capture ${capture}` : undefined };
+    const variant = how === "fit" ? "layers model model.fit" : how === "fit, tfjs's own loop" ? "layers model model.fit (tfjs's own loop)" : `layers model + ${how}`;
+    const note = capture === undefined ? undefined : how.startsWith("fit") ? capture : `capture ${capture}`;
+    return { backend, shape: shape.id, variant, steps, stepsPerSecond, tflops, firstLosses: first.losses, check: "", note };
   } finally {
     dispose();
     model.dispose();

@@ -117,6 +117,11 @@ async function fastFit(tf: Tf, model: tfTypes.LayersModel, x: Tensor, y: Tensor,
       const current = initialEpoch + startedEpochs++;
       if (current >= epochs || internals.stopTraining_) return;
       await call("onEpochBegin", current, {});
+      if (stepsPerEpoch === 1) {
+        // One batch is the whole set: its row order changes nothing, so no gather (a clone: trainLoop disposes it).
+        yield { x: train.x.clone(), y: train.y.clone() };
+        return;
+      }
       const order = shuffleSeed === undefined ? undefined : tf.tensor1d(shuffledRows(trainRows, shuffleSeed + current), "int32");
       try {
         for (let index = 0; index < stepsPerEpoch; index++) {
