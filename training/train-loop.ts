@@ -21,7 +21,7 @@ type Scalar = tfTypes.Scalar;
 
 /** What trainLoop needs from a %track run (magics/track's Run has it). */
 export interface LossLogger {
-  log(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
+  log(metrics: Record<string, number>, options?: { step?: number; split?: string; samples?: number; tokens?: number }): void;
 }
 
 export interface Batch {
@@ -103,22 +103,22 @@ interface CommonOptions {
   clipValue?: number;
   /** A learning-rate schedule, step → rate, set on the optimizer before each step; the rate is logged every step. */
   learningRate?: (step: number) => number;
+  /**
+   * Tokens in one sample (a sequence model's length): each step's tokens are its batch rows times this, and the run
+   * records tokens_per_sec beside samples_per_sec (which trainLoop always counts from the batch rows).
+   */
+  tokensPerSample?: number;
 }
+
+/** Steps between two model probes (dead units, weight norms) by default. */
+const DEFAULT_PROBE_EVERY = 100;
 
 export interface ModelTrainOptions extends CommonOptions {
   model: tfTypes.LayersModel;
   /** Default: the model's compiled optimizer. */
   optimizer?: OptimizerSetting;
   /** A loss name, or (yTrue, yPred) → loss; default: the model's compiled loss when it is one of the names. */
-/** Steps between two model probes (dead units, weight norms) by default. */
-const DEFAULT_PROBE_EVERY = 100;
-
   loss?: LossName | LossFunction;
-}
-
-export interface ParamsTrainOptions extends CommonOptions {
-  optimizer: OptimizerSetting;
-  /** The variables to train (default: every trainable variable the loss touches). */
   /**
    * Every N steps (default 100, off in a captured webgpu loop; 0: off) probe the model on up to 128 rows of the first
    * batch: the share of each ReLU-family layer's units that output zero on every row (split "dead_units") and each
@@ -127,6 +127,11 @@ export interface ParamsTrainOptions extends CommonOptions {
   probeEvery?: number;
   /** Held-out data: its loss is logged as val.loss at read-backs at least `every` steps apart (default readEvery). */
   validation?: { x: Tensor; y: Tensor; every?: number };
+}
+
+export interface ParamsTrainOptions extends CommonOptions {
+  optimizer: OptimizerSetting;
+  /** The variables to train (default: every trainable variable the loss touches). */
   params?: tfTypes.Variable[];
   /** Computes the loss of one batch from the variables it closes over. */
   lossFn: (x: Tensor, y: Tensor) => Tensor;
@@ -279,18 +284,18 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let stepLoss: (x: Tensor, y: Tensor) => Scalar;
   let varList: tfTypes.Variable[] | undefined;
   let plan: CapturePlan;
-  if ("model" in options) {
-    const lossFunction = modelLoss(tf, options);
-    const model = options.model;
-    varList = model.trainableWeights.map((weight) => weight.read() as tfTypes.Variable);
-    // The layers model's forward pass as a loss function of its trainable weights: captured like any other step.
   // With a model: its loss function and name (for the trivial baseline of the underfitting check).
   let modelLossFunction: LossFunction | undefined;
   let modelLossName: string | undefined;
-    stepLoss = (x, y) => tf.mean(lossFunction(y, model.apply(x, { training: true }) as Tensor)) as Scalar;
-    plan = planCapture(tf, options.optimizer ?? (model.optimizer as tfTypes.Optimizer | undefined), options.capture, model as unknown as Parameters<typeof planCapture>[3]);
+  if ("model" in options) {
+    const lossFunction = modelLoss(tf, options);
     modelLossFunction = lossFunction;
     modelLossName = typeof options.loss === "function" ? undefined : options.loss ?? (typeof options.model.loss === "string" ? options.model.loss : undefined);
+    const model = options.model;
+    varList = model.trainableWeights.map((weight) => weight.read() as tfTypes.Variable);
+    // The layers model's forward pass as a loss function of its trainable weights: captured like any other step.
+    stepLoss = (x, y) => tf.mean(lossFunction(y, model.apply(x, { training: true }) as Tensor)) as Scalar;
+    plan = planCapture(tf, options.optimizer ?? (model.optimizer as tfTypes.Optimizer | undefined), options.capture, model as unknown as Parameters<typeof planCapture>[3]);
   } else {
     const lossFn = options.lossFn;
     varList = options.params;
@@ -309,11 +314,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   const compiled: CompiledTrainStep | undefined = plan.capture ? compileTrainStep(tf, { lossFn: stepLoss as (...inputs: Tensor[]) => Scalar, variables: varList, optimizer, inputs: [] }) : undefined;
   // Norms need a run to log to. A captured (webgpu replay) loop measures only when asked: each measured step leaves the replay.
   const normEvery = !run ? 0 : options.gradientNormEvery !== undefined ? Math.max(0, Math.floor(options.gradientNormEvery)) : compiled ? 0 : DEFAULT_GRADIENT_NORM_EVERY;
-  // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
-  let capturedShapes: string | undefined;
-  let uncapturedSteps = 0;
-  let replayedSteps = 0;
-  // Captured loops leave each step's loss in this ring on the device (a copy in the step's own submit).
   const probedModel = "model" in options ? options.model : undefined;
   const askedProbeEvery = "model" in options ? options.probeEvery : undefined;
   const probeEvery = !run || !probedModel ? 0 : askedProbeEvery !== undefined ? Math.max(0, Math.floor(askedProbeEvery)) : compiled ? 0 : DEFAULT_PROBE_EVERY;
@@ -321,6 +321,11 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let probe: UnitProbe | undefined;
   let lastProbeStep = -Infinity;
   let lastValidationStep = -Infinity;
+  // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
+  let capturedShapes: string | undefined;
+  let uncapturedSteps = 0;
+  let replayedSteps = 0;
+  // Captured loops leave each step's loss in this ring on the device (a copy in the step's own submit).
   const ringCapacity = Math.min(readEvery, MAX_LOSS_RING);
   const lossRing = compiled ? tf.zeros([ringCapacity]) : undefined;
 
@@ -353,6 +358,10 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   // Steps started so far; each step's learning rate and the measured steps' norms wait for the next read-back.
   let stepIndex = 0;
   let pendingRates: (number | undefined)[] = [];
+  // Rows of each step since the last read-back: the run's samples/s and tokens/s.
+  let pendingRows: number[] = [];
+  const tokensPerSample = options.tokensPerSample;
+  if (tokensPerSample !== undefined && !(Number.isFinite(tokensPerSample) && tokensPerSample > 0)) throw new Error(`trainLoop: tokensPerSample must be a number > 0 (tokens in one sample, e.g. the sequence length); got ${tokensPerSample}.`);
   let pendingNorms: MeasuredNorms[] = [];
   let ringCount = 0;
   let stopped: TrainLoopResult["stopped"] = "done";
@@ -369,15 +378,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     });
   };
 
-  const readBack = async (): Promise<void> => {
-    let values: ArrayLike<number>;
-    const measured = pendingNorms;
-    let normValues: ArrayLike<number> = [];
-    if (lossRing) {
-      if (ringCount === 0) return;
-      values = (await lossRing.data()).subarray(0, ringCount);
-      ringCount = 0;
-      if (measured.length > 0) {
   /** At a read-back: the model probe and the validation loss, when due. */
   const watchModel = async (step: number): Promise<void> => {
     if (probe && step - lastProbeStep >= probeEvery) {
@@ -409,6 +409,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     if (baseline !== undefined && Number.isFinite(baseline)) run.log({ baseline_loss: baseline }, { step: 0, split: "train" });
   };
 
+  const readBack = async (): Promise<void> => {
+    let values: ArrayLike<number>;
+    const measured = pendingNorms;
+    let normValues: ArrayLike<number> = [];
+    if (lossRing) {
+      if (ringCount === 0) return;
+      values = (await lossRing.data()).subarray(0, ringCount);
+      ringCount = 0;
+      if (measured.length > 0) {
         const norms = tf.concat(measured.map((entry) => entry.norms));
         normValues = await norms.data();
         tf.dispose([norms, ...measured.map((entry) => entry.norms)]);
@@ -429,13 +438,17 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     const chunk = Array.from(values, (loss, index) => ({ step: firstStep + index, loss }));
     const rates = pendingRates;
     pendingRates = [];
+    const rows = pendingRows;
+    pendingRows = [];
     for (const { step, loss } of chunk) {
       losses.push(loss);
-      run?.log({ loss }, { step, split: "train" });
+      const samples = rows[step - firstStep];
+      run?.log({ loss }, samples === undefined ? { step, split: "train" } : { step, split: "train", samples, tokens: tokensPerSample === undefined ? undefined : samples * tokensPerSample });
       const rate = rates[step - firstStep];
       if (rate !== undefined) run?.log({ learning_rate: rate }, { step });
     }
     if (measured.length > 0) logNorms(measured, normValues);
+    if (chunk.length > 0) await watchModel(chunk[chunk.length - 1]!.step);
     options.onLosses?.(chunk);
     progress?.update(losses.length, progressLine());
   };
@@ -448,13 +461,14 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       // Sliced only when a step needs the batch as tensors (a replay copies the rows itself). A batch that is the
       // whole data set (one batch per epoch) is the data itself: no copy of every row each step.
       const whole = range !== undefined && range.start === 0 && range.take === range.source.x.shape[0];
-    if (chunk.length > 0) await watchModel(chunk[chunk.length - 1]!.step);
       let sliced: Batch | undefined;
       const batch = (): Batch =>
         (sliced ??= range ? (whole ? range.source : { x: tf.slice(range.source.x, range.start, range.take), y: tf.slice(range.source.y, range.start, range.take) }) : (item as Batch));
+      if (stepIndex === 0) await startWatching(range ? range.source.x : (item as Batch).x, range ? range.source.y : (item as Batch).y);
       const step = stepIndex++;
       if (schedule) setLearningRate(optimizer, schedule(step));
       pendingRates.push(schedule ? schedule(step) : learningRateOf(optimizer));
+      pendingRows.push(range ? range.take : ((item as Batch).x.shape[0] ?? 0));
       // A measured step (and every clipped one) takes explicit gradients through tfjs, even in a captured loop.
       const measure = normEvery > 0 && step % normEvery === 0;
       if (compiled && lossRing && shapes === capturedShapes && !measure) {
@@ -464,7 +478,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         if (replaying && compiled.mode === "replay") replayedSteps++;
       } else {
         let loss: Scalar;
-      if (stepIndex === 0) await startWatching(range ? range.source.x : (item as Batch).x, range ? range.source.y : (item as Batch).y);
         if (measure || clipping) {
           const result = gradientStep(tf, optimizer, () => stepLoss(batch().x, batch().y), varList, { clipNorm: options.clipNorm, clipValue: options.clipValue, measure, groupOf });
           loss = result.loss;
@@ -487,6 +500,16 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     await readBack();
   } catch (error) {
+    if (isOutOfMemory(error)) {
+      // Keep what the good steps logged: their losses are still on the device.
+      await readBack().catch(() => undefined);
+      probe?.dispose();
+      tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
+      compiled?.dispose();
+      lossRing?.dispose();
+      throw outOfMemoryError(error, { failedStep: stepIndex - 1, lastGoodStep: losses.length - 1, batchSize, run });
+    }
+    probe?.dispose();
     tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
     compiled?.dispose();
     lossRing?.dispose();
@@ -500,16 +523,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       { cause: error },
     );
   }
-    if (isOutOfMemory(error)) {
-      // Keep what the good steps logged: their losses are still on the device.
-      await readBack().catch(() => undefined);
-      probe?.dispose();
-      tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
-      compiled?.dispose();
-      lossRing?.dispose();
-      throw outOfMemoryError(error, { failedStep: stepIndex - 1, lastGoodStep: losses.length - 1, batchSize, run });
-    }
-    probe?.dispose();
+  probe?.dispose();
   const capture = captureOutcome(plan, compiled, replayedSteps);
   compiled?.dispose();
   lossRing?.dispose();
@@ -523,7 +537,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     finalLoss: losses.length > 0 ? losses[losses.length - 1]! : Number.NaN,
     seconds,
     stepsPerSecond: seconds > 0 ? losses.length / seconds : 0,
-  probe?.dispose();
     backend: backendInfo()?.name ?? tf.getBackend(),
     stopped,
     capture,

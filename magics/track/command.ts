@@ -1,11 +1,14 @@
 // %track / %%track: the magic's specs. Light at import time — the library, store and charts load inside `run`.
 import type { MagicSpec } from "../types.js";
 
-const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val]
+const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val] [--panels loss,val.acc]
     Runs the cell body as a tracked run; \`run\` is in scope (run.log({ loss }, { step, split: "train" }),
     run.param, run.summary, run.samples(rows), run.artifact(path), run.callback() for model.fit,
     run.watch(model), run.gradNorm(grads)). Live charts update in place; the result is the run
-    (id, name, params, final metrics) as data.
+    (id, name, params, final metrics) as data. run.log(m, { step, samples, tokens }) counts what a step
+    processed: samples/s and tokens/s become system metrics. Charts group panels (train / val, gradients and
+    learning rate, weights and units, system), key metrics first, large groups collapsed, per-layer series hidden;
+    --panels loss,val.acc,gradients.*,system picks panels (metric, split.metric, split or group; * wildcard).
 %track runs [--where EXPR] [--sort [-]KEY] [--limit N]
     Table of runs. EXPR: params.lr < 0.01 and val.acc > 0.9; name contains "mlp"; tags contains "baseline";
     status == "crashed"; params.act in ("relu", "tanh"); params.lr between 0.001 and 0.01; name ~ /mlp-\\d+/i;
@@ -28,13 +31,14 @@ export const magics: MagicSpec[] = [
     help: HELP,
     cell: {
       summary: "run the cell as a tracked run",
-      usage: "%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val]",
+      usage: "%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT] [--splits train,val] [--panels loss,val.acc]",
       options: [
         { name: "name", type: "string", description: "run name (runs can be named by it later)" },
         { name: "param", type: "keyvalue", description: "hyperparameter, repeatable: --param lr=0.003" },
         { name: "tags", type: "list", description: "comma-separated tags" },
         { name: "notes", type: "string", description: "free-text notes" },
         { name: "splits", type: "list", description: "allowed splits (default: any identifier)" },
+        { name: "panels", type: "list", description: "chart panels shown, in order: loss,val.acc,gradients.*,system (default: all groups, key metrics first)" },
       ],
       run: async (args, ctx) => (await commands()).trackCell(args, ctx),
     },

@@ -45,6 +45,7 @@ export async function trackCell(args: ParsedArgs, ctx: MagicContext): Promise<Ma
     tags,
     notes: stringOption(args, "notes"),
     splits: args.options.splits as string[] | undefined,
+    panels: args.options.panels as string[] | undefined,
     projectDir: ctx.session.projectDir,
     store,
     display: ctx.display,

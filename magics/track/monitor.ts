@@ -19,6 +19,8 @@ interface MonitoredRun {
   readonly series: SeriesTable;
   readonly lastStep: number;
   readonly options: { seed?: number | null };
+  /** Samples and tokens counted by `run.log(…, { samples, tokens })`. */
+  readonly processed?: { readonly samples: number; readonly tokens: number };
   record(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
   warnOnce(kind: string, message: string): void;
 }
@@ -28,6 +30,8 @@ export interface MonitorOptions {
   chartIntervalMs: number;
   systemIntervalMs: number;
   anomalies: boolean;
+  /** `%%track --panels`: the chart panels to show (see widgets/charts/panel-groups.ts). */
+  panels?: readonly string[];
 }
 
 const COUNTER_KEYS = ["samples", "tokens"] as const;
@@ -42,6 +46,7 @@ export class RunMonitor {
   private throughputAt = performance.now();
   private throughputStep = -1;
   private readonly counterSeen = new Map<MetricSeries, number>();
+  private readonly processedSeen = { samples: 0, tokens: 0 };
   private readonly rates: number[] = [];
   private readonly tensorCounts: number[] = [];
   private tensorStep = -1;
@@ -51,17 +56,17 @@ export class RunMonitor {
   private watched: { model: WatchableModel; everySteps: number; lastStep: number } | undefined;
   private readonly sampler: SystemSampler;
   private context: Promise<{ env: JSONObject; seed: number | null }> | undefined;
+  /** Dead units, unstable weights, underfitting, memory pressure. */
+  private readonly health: HealthChecks;
 
   constructor(private readonly run: MonitoredRun, private readonly options: MonitorOptions) {
     this.chartIntervalMs = options.chartIntervalMs;
+    this.health = new HealthChecks(run);
     this.sampler = new SystemSampler((sample) => {
       if (!this.stopped) this.run.record(sample, { step: Math.max(this.run.lastStep, 0), split: "system" });
-  /** Dead units, unstable weights, underfitting, memory pressure. */
-  private readonly health: HealthChecks;
     }, options.systemIntervalMs);
     this.sampler.start();
   }
-    this.health = new HealthChecks(run);
 
   private stopped = false;
 
@@ -133,6 +138,9 @@ export class RunMonitor {
     const rates: Record<string, number> = {};
     if (this.run.lastStep > this.throughputStep) rates.steps_per_sec = (this.run.lastStep - this.throughputStep) / elapsed;
     for (const key of COUNTER_KEYS) {
+      const counted = (this.run.processed?.[key] ?? 0) - this.processedSeen[key];
+      this.processedSeen[key] += counted;
+      if (counted > 0) rates[`${key}_per_sec`] = counted / elapsed;
       for (const series of this.run.series.all) {
         if (series.key !== key || series.split === "system") continue;
         const from = this.counterSeen.get(series) ?? 0;
@@ -187,15 +195,19 @@ export class RunMonitor {
       }
     }
     this.checkGradients();
+    this.health.check();
   }
 
   chartSeries(): ChartSeries[] {
+    // --panels may ask for per-layer weights and dead units: the chart builder hides per-layer series otherwise.
+    if (this.options.panels) {
+      return this.run.series.all.map((series) => ({ key: series.split === "weights" && series.key === "global" ? "weight_norm" : series.key, split: series.split, steps: series.steps, values: series.values, length: series.length }));
+    }
     return this.run.series.all
       .filter((series) => (series.split !== "weights" || series.key === "global") && series.split !== DEAD_UNITS_SPLIT)
       .map((series) => ({ key: series.split === "weights" ? "weight_norm" : series.key, split: series.split, steps: series.steps, values: series.values, length: series.length }));
   }
 
-    this.health.check();
   private updateChart(now: number): void {
     let points = 0;
     for (const series of this.run.series.all) points += series.length;
@@ -203,7 +215,7 @@ export class RunMonitor {
     this.chartedPoints = points;
     this.lastChartAt = now;
     const started = performance.now();
-    const spec = buildRunChartSpec(this.chartSeries(), { title: this.run.name });
+    const spec = buildRunChartSpec(this.chartSeries(), { title: this.run.name, panels: this.options.panels });
     this.handle ??= this.options.display!.handle();
     this.handle.vegaLite(spec, { svg: false }).catch(() => undefined);
     // Big runs make specs slower to build and send: keep live-chart work under ~1% of the loop's time.
@@ -215,7 +227,7 @@ export class RunMonitor {
     if (!this.options.display || this.run.series.all.length === 0) return;
     this.handle ??= this.options.display.handle();
     try {
-      await this.handle.vegaLite(buildRunChartSpec(this.chartSeries(), { title: this.run.name }));
+      await this.handle.vegaLite(buildRunChartSpec(this.chartSeries(), { title: this.run.name, panels: this.options.panels }));
     } catch (error) {
       this.run.warnOnce("chart", `labnote: the final chart of run "${this.run.name}" could not be drawn (${String(error)}); the data is stored: %track show ${this.run.name}.`);
     }

@@ -18,6 +18,10 @@ export interface LogOptions {
   step?: number;
   /** "train", "val", … An identifier; a run started with `splits` allows only those (plus "system"). */
   split?: string;
+  /** Samples processed since the previous log call: the run records samples_per_sec (a system metric). */
+  samples?: number;
+  /** Tokens processed since the previous log call: the run records tokens_per_sec (a system metric). */
+  tokens?: number;
 }
 
 export interface RunOptions {
@@ -51,11 +55,18 @@ export interface RunOptions {
   captureEnvironment?: boolean;
   /** Anomaly warnings. Default true. */
   anomalies?: boolean;
+  /** The live chart's panels (`%%track --panels loss,val.acc,gradients.*`); default: every group, key metrics first. */
+  panels?: string[];
 }
 
 export type LogListener = (metrics: Record<string, number>, step: number, split: string) => void;
 
 let currentRun: Run | undefined;
+
+function processedCount(name: "samples" | "tokens", value: unknown, run: string): number {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  throw new Error(`run.log: ${name} counts the ${name} processed since the previous log call and must be a number ≥ 0, got ${String(value)} (run "${run}"); e.g. run.log({ loss }, { step, ${name}: batchSize${name === "tokens" ? " * sequenceLength" : ""} }).`);
+}
 
 /** At most this many log calls share one clock read (only while they all fall in the same millisecond). */
 const MAX_CLOCK_STRIDE = 32;
@@ -120,7 +131,7 @@ export class Run {
     this.checkEveryMs = Math.min(this.flushIntervalMs, options.chartIntervalMs ?? 250);
     if (options.notes) this.userSummary.notes = options.notes;
     this.display = resolveDisplay(options.display);
-    this.monitor = new RunMonitor(this, { display: this.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 1000, anomalies: options.anomalies ?? true });
+    this.monitor = new RunMonitor(this, { display: this.display, chartIntervalMs: options.chartIntervalMs ?? 250, systemIntervalMs: options.systemIntervalMs ?? 1000, anomalies: options.anomalies ?? true, panels: options.panels });
     this.ready = this.register();
     this.ready.catch((error: unknown) => this.warnOnce("store-open", `labnote: run "${this.name}" is not being saved: ${errorText(error)}. Its points stay in memory; fix the store (LABNOTE_STORE) and start a new run.`));
     const timer = setInterval(() => this.periodic(Date.now(), true), this.flushIntervalMs);
@@ -130,6 +141,9 @@ export class Run {
   }
 
   private readonly stopTimer: () => void;
+
+  /** Samples and tokens counted by log calls (`{ samples, tokens }`), for the samples/s and tokens/s system metrics. */
+  readonly processed = { samples: 0, tokens: 0 };
 
   /** Log scalar metrics: `run.log({ loss }, { step, split: "train" })`. Values must be numbers (NaN/Infinity are kept and flagged). */
   log(metrics: Record<string, number>, options?: LogOptions): void {
@@ -143,6 +157,8 @@ export class Run {
     let split = "";
     if (options !== undefined) {
       if (options.split !== undefined) split = options.split;
+      if (options.samples !== undefined) this.processed.samples += processedCount("samples", options.samples, this.name);
+      if (options.tokens !== undefined) this.processed.tokens += processedCount("tokens", options.tokens, this.name);
       if (options.step !== undefined) {
         step = options.step;
         if (typeof step !== "number" || !Number.isFinite(step)) throw new Error(`run.log: step must be a finite number, got ${String(step)}; pass { step: 10 } or leave it out to count automatically.`);
