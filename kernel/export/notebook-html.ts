@@ -121,10 +121,11 @@ async function richOutputHtml(data: Record<string, unknown>, where: string, stat
   for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
     if (data[mime] !== undefined) return `<div class="output image"><img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}"></div>`;
   }
-  if (data["application/json"] !== undefined) return `<div class="output json"><pre>${escapeHtml(JSON.stringify(data["application/json"], null, 2))}</pre></div>`;
+  // A magic's result carries both: its text is what a reader wants; its JSON is for scripts.
   if (data["text/plain"] !== undefined && !(WIDGET_VIEW in data && Object.keys(data).length <= 2)) {
     return `<div class="output text"><pre>${escapeHtml(text(data["text/plain"]))}</pre></div>`;
   }
+  if (data["application/json"] !== undefined) return `<div class="output json"><pre>${escapeHtml(JSON.stringify(data["application/json"], null, 2))}</pre></div>`;
   return "";
 }
 
