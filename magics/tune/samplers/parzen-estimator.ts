@@ -190,30 +190,12 @@ export function drawFrom(estimator: ParzenEstimator, random: Random): number[] {
   });
 }
 
-/** A normal draw restricted to [0, 1]: rejection while the mass inside is large, else the inverse CDF. */
+/** A normal draw restricted to [0, 1] by rejection: means lie in [0, 1] and sds are at most 1, so ≥ 34% is accepted. */
 function truncatedNormal(mean: number, sd: number, random: Random): number {
-  const a = -mean / sd;
-  const b = (1 - mean) / sd;
-  if (logGaussMass(a, b) > Math.log(0.05)) {
-    for (;;) {
-      const x = mean + sd * random.normal();
-      if (x >= 0 && x <= 1) return x;
-    }
+  for (;;) {
+    const x = mean + sd * random.normal();
+    if (x >= 0 && x <= 1) return x;
   }
-  // Far tails: invert the CDF by bisection, on the lower-tail side where Φ keeps its relative precision.
-  const mirrored = a > 0;
-  const [lo0, hi0] = mirrored ? [-b, -a] : [a, b];
-  const lowCdf = normalCdf(lo0);
-  const target = lowCdf + random.next() * (normalCdf(hi0) - lowCdf);
-  let lo = lo0;
-  let hi = hi0;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalCdf(mid) < target) lo = mid;
-    else hi = mid;
-  }
-  const z = (lo + hi) / 2;
-  return Math.min(1, Math.max(0, mean + sd * (mirrored ? -z : z)));
 }
 
 /** Candidates for discrete parameters are scored where they will actually land. */
