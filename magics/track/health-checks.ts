@@ -80,13 +80,14 @@ export class HealthChecks {
   private checkMemory(): void {
     const memory = tensorMemory();
     if (memory) {
-      const limit = tensorMemoryLimit(memory.backend);
+      const limit = tensorMemoryLimit(memory.backend, process.env, this.gpuTotalMb);
       if (limit && detectMemoryPressure(memory.bytes, limit.bytes)) {
         this.warnMemory(`tensors hold ${formatBytes(memory.bytes)}, ${percent(memory.bytes / limit.bytes)} of ${formatBytes(limit.bytes)} (${limit.source})`);
         return;
       }
     }
-    const gpu = this.run.series.get("system", "gpu_memory_mb");
+    // TensorFlow reserves most of the GPU up front, so the GPU's used memory says nothing under the tensorflow backend.
+    const gpu = memory?.backend === "tensorflow" ? undefined : this.run.series.get("system", "gpu_memory_mb");
     if (gpu && gpu.length > 0 && this.gpuTotalMb !== undefined) {
       const used = gpu.values[gpu.length - 1]!;
       if (detectMemoryPressure(used, this.gpuTotalMb)) this.warnMemory(`the GPU has ${Math.round(used)} of its ${Math.round(this.gpuTotalMb)} MiB in use`);

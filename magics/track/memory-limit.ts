@@ -19,8 +19,11 @@ export function parseBytes(text: string): number | undefined {
   return Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
 }
 
-/** The limit on tfjs tensor memory for `backend` (tfjs's backend name), read each time so a cell may set the variable. */
-export function tensorMemoryLimit(backend: string | undefined, env: NodeJS.ProcessEnv = process.env): MemoryLimit | undefined {
+/**
+ * The limit on tfjs tensor memory for `backend` (tfjs's backend name), read each time so a cell may set the variable.
+ * `gpuTotalMb` (nvidia-smi) is the limit where tensors live on the GPU: webgpu/webgl, and `tensorflow` when it has one.
+ */
+export function tensorMemoryLimit(backend: string | undefined, env: NodeJS.ProcessEnv = process.env, gpuTotalMb?: number): MemoryLimit | undefined {
   const configured = env.LABNOTE_MEMORY_LIMIT;
   if (configured) {
     const bytes = parseBytes(configured);
@@ -30,11 +33,16 @@ export function tensorMemoryLimit(backend: string | undefined, env: NodeJS.Proce
     case "wasm":
       return { bytes: 4 * 2 ** 30, source: "the wasm backend's 4 GiB address space" };
     case "cpu":
-    case "tensorflow":
       return { bytes: totalmem(), source: "the machine's memory" };
+    case "tensorflow":
+      return gpuTotalMb !== undefined ? gpuLimit(gpuTotalMb) : { bytes: totalmem(), source: "the machine's memory" };
     default:
-      return undefined; // webgpu/webgl: the GPU's own memory, read from nvidia-smi where there is one
+      return gpuTotalMb !== undefined ? gpuLimit(gpuTotalMb) : undefined; // webgpu/webgl without nvidia-smi: unknown
   }
+}
+
+function gpuLimit(totalMb: number): MemoryLimit {
+  return { bytes: totalMb * 2 ** 20, source: `the GPU's ${Math.round(totalMb)} MiB (nvidia-smi)` };
 }
 
 /** tfjs's bytes in tensors and its backend name, if tfjs is loaded (never loads it). */

@@ -39,6 +39,8 @@ describe("health detectors", () => {
     expect(parseBytes("lots")).toBeUndefined();
     expect(tensorMemoryLimit("wasm", {})?.bytes).toBe(4 * 2 ** 30);
     expect(tensorMemoryLimit("webgpu", {})).toBeUndefined();
+    expect(tensorMemoryLimit("webgpu", {}, 1024)).toEqual({ bytes: 2 ** 30, source: "the GPU's 1024 MiB (nvidia-smi)" });
+    expect(tensorMemoryLimit("tensorflow", {}, 2048)?.bytes).toBe(2 ** 31);
     expect(tensorMemoryLimit("webgpu", { LABNOTE_MEMORY_LIMIT: "2GB" })).toEqual({ bytes: 2e9, source: "LABNOTE_MEMORY_LIMIT=2GB" });
   });
 
