@@ -21,10 +21,12 @@ export function createSampler(name: string): Sampler {
   switch (name) {
     case "gp":
       return new GPSampler();
+    // The constant liar only changes studies with trials running side by side (--parallel, workers): it keeps
+    // them from proposing the same point; a sequential study samples exactly as Optuna's defaults would.
     case "tpe":
-      return new TPESampler();
+      return new TPESampler({ constantLiar: true });
     case "tpe-multivariate":
-      return new TPESampler({ multivariate: true });
+      return new TPESampler({ multivariate: true, constantLiar: true });
     case "random":
       return new RandomSampler();
     case "grid":
