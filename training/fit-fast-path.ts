@@ -4,26 +4,25 @@
 // H100). Fit's semantics are kept for what the fast path accepts — epochs, batchSize, shuffle, initialEpoch,
 // validationSplit / validationData (val_loss), epoch-level callbacks, model.stopTraining, the returned History —
 // and every other call (metrics, sample or class weights, batch-level or class-based callbacks, regularizers,
-// several inputs or outputs, a loss trainLoop does not know) runs tfjs's own fit unchanged.
+// several inputs or outputs, a loss trainLoop does not know) runs tfjs's own fit unchanged. model.fitDataset likewise,
+// for a dataset of {xs, ys} / [xs, ys] batches without callbacks or validation data (epochs, batchesPerEpoch).
 import type * as tfTypes from "@tensorflow/tfjs";
 import type { Tf } from "./backends/types.js";
-import { trainLoop } from "./train-loop.js";
+import { EPOCH_HOOKS, runEpochs } from "./fit-epochs.js";
+import type { EpochCallbacks } from "./fit-epochs.js";
 import type { Batch } from "./train-loop.js";
 
 type Tensor = tfTypes.Tensor;
-type Logs = Record<string, number>;
 type ModelFitArgs = tfTypes.ModelFitArgs;
+type ModelFitDatasetArgs = tfTypes.ModelFitDatasetArgs<unknown>;
 type Fit = (this: tfTypes.LayersModel, x: unknown, y: unknown, args?: ModelFitArgs) => Promise<tfTypes.History>;
 
 const LOSS_NAMES: readonly string[] = ["meanSquaredError", "categoricalCrossentropy", "sparseCategoricalCrossentropy", "binaryCrossentropy"];
-const EPOCH_HOOKS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd"] as const;
 const INSTALLED = Symbol.for("labnote.fitFastPath");
 let lastFitPath: string | undefined;
 /** Steps between loss read-backs when nothing needs an epoch's loss at its end. */
 const READ_EVERY = 100;
 
-/** Epoch-level callbacks as plain objects (the only kind the fast path calls; others keep tfjs's fit). */
-type EpochCallbacks = Partial<Record<(typeof EPOCH_HOOKS)[number], (...args: never[]) => unknown>>;
 
 interface LayersModelInternals {
   inputs: unknown[];
@@ -31,8 +30,6 @@ interface LayersModelInternals {
   metricsNames: string[];
   optimizer: tfTypes.Optimizer | undefined;
   loss: unknown;
-  stopTraining_: boolean;
-  history: tfTypes.History;
   calculateLosses(): Tensor[];
 }
 
@@ -41,16 +38,23 @@ export interface FitFastPathOptions {
   backends?: readonly string[];
 }
 
-/** Why a fit call keeps tfjs's own loop, or undefined when the fast path takes it. */
-export function fitFastPathBlocker(tf: Tf, model: tfTypes.LayersModel, x: unknown, y: unknown, args: ModelFitArgs, backends: readonly string[]): string | undefined {
+/** Why the model keeps tfjs's own loop whatever the call, or undefined. */
+function modelBlocker(tf: Tf, model: tfTypes.LayersModel, backends: readonly string[]): string | undefined {
   const internals = model as unknown as LayersModelInternals;
   if (process.env.LABNOTE_FAST_FIT === "0") return "LABNOTE_FAST_FIT=0";
   if (!backends.includes(tf.getBackend())) return `backend ${tf.getBackend()}`;
-  if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return "x and y are not single tensors";
   if (internals.inputs.length !== 1 || internals.outputs.length !== 1) return "several inputs or outputs";
   if (internals.metricsNames.length !== 1) return "metrics besides the loss";
   if (typeof internals.loss !== "string" || !LOSS_NAMES.includes(internals.loss)) return "a loss trainLoop does not know";
   if (internals.optimizer?.getClassName() !== "Adam") return "an optimizer other than Adam";
+  const regularized = tf.tidy(() => internals.calculateLosses().length > 0);
+  if (regularized) return "regularizer losses";
+  return undefined;
+}
+
+/** Why a fit call keeps tfjs's own loop, or undefined when the fast path takes it. */
+export function fitFastPathBlocker(tf: Tf, model: tfTypes.LayersModel, x: unknown, y: unknown, args: ModelFitArgs, backends: readonly string[]): string | undefined {
+  if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return "x and y are not single tensors";
   if (args.sampleWeight || args.classWeight) return "sample or class weights";
   if (args.stepsPerEpoch != null || args.validationSteps != null) return "stepsPerEpoch / validationSteps";
   if ((args.shuffle as unknown) === "batch") return "shuffle: batch";
@@ -60,9 +64,15 @@ export function fitFastPathBlocker(tf: Tf, model: tfTypes.LayersModel, x: unknow
     if (Object.getPrototypeOf(callback) !== Object.prototype) return "a callback object of a class (e.g. tf.callbacks.earlyStopping)";
     if (Object.keys(callback).some((key) => !(EPOCH_HOOKS as readonly string[]).includes(key) && key !== "onYield")) return "batch-level callbacks";
   }
-  const regularized = tf.tidy(() => internals.calculateLosses().length > 0);
-  if (regularized) return "regularizer losses";
-  return undefined;
+  return modelBlocker(tf, model, backends);
+}
+
+/** Why a fitDataset call keeps tfjs's own loop (callbacks, validation and class weights do), or undefined. */
+export function fitDatasetFastPathBlocker(tf: Tf, model: tfTypes.LayersModel, args: ModelFitDatasetArgs, backends: readonly string[]): string | undefined {
+  if (args.callbacks !== undefined && (!Array.isArray(args.callbacks) || args.callbacks.length > 0)) return "callbacks (the fast fitDataset takes none)";
+  if (args.validationData !== undefined) return "validationData";
+  if (args.classWeight) return "class weights";
+  return modelBlocker(tf, model, backends);
 }
 
 function rows(tensor: Tensor, start: number, count: number): Tensor {
@@ -72,12 +82,9 @@ function tensorSlice(tensor: Tensor, start: number, count: number): Tensor {
   return tensor.slice([start, ...tensor.shape.slice(1).map(() => 0)], [count, ...tensor.shape.slice(1).map(() => -1)]);
 }
 
-/** The fit loop on trainLoop: one captured step for the whole call, losses read back once per epoch. */
+/** The fit loop on trainLoop: one captured step for the whole call. */
 async function fastFit(tf: Tf, model: tfTypes.LayersModel, x: Tensor, y: Tensor, args: ModelFitArgs): Promise<tfTypes.History> {
-  const internals = model as unknown as LayersModelInternals;
   const batchSize = args.batchSize ?? 32;
-  const epochs = args.epochs ?? 1;
-  const initialEpoch = args.initialEpoch ?? 0;
   const callbacks = (args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) as EpochCallbacks[];
   // As tfjs's fit: validationSplit takes the last rows (before any shuffling).
   let train: Batch = { x, y };
@@ -94,105 +101,95 @@ async function fastFit(tf: Tf, model: tfTypes.LayersModel, x: Tensor, y: Tensor,
   }
   const trainRows = train.x.shape[0]!;
   const stepsPerEpoch = Math.ceil(trainRows / Math.min(batchSize, trainRows));
-  const batchRows = (index: number) => Math.min(batchSize, trainRows - index * batchSize);
-
-  const history = new tf.History();
-  history.setParams({ epochs, initialEpoch, samples: trainRows, batchSize, verbose: args.verbose ?? 1, doValidation: validation !== undefined, metrics: validation ? ["loss", "val_loss"] : ["loss"] });
-  await history.onTrainBegin();
-  internals.history = history;
-  internals.stopTraining_ = false;
-  const call = async (hook: (typeof EPOCH_HOOKS)[number], ...rest: unknown[]): Promise<void> => {
-    for (const callback of callbacks) await (callback[hook] as ((...a: unknown[]) => unknown) | undefined)?.(...rest);
-  };
-  await call("onTrainBegin", {});
-
-  const epochLosses: number[][] = [];
-  let pendingLosses: number[] = [];
-  let epoch = initialEpoch; // the next epoch to finish (losses read, History and callbacks told)
-  let startedEpochs = 0;
   const shuffleSeed = args.shuffle === false ? undefined : Math.floor(Math.random() * 2 ** 31);
-  /** One epoch's batches; the epoch's end (losses read, validation, callbacks) runs before the next epoch starts. */
-  const source = {
-    async *epochBatches(): AsyncGenerator<Batch> {
-      const current = initialEpoch + startedEpochs++;
-      if (current >= epochs || internals.stopTraining_) return;
-      await call("onEpochBegin", current, {});
-      if (stepsPerEpoch === 1) {
-        // One batch is the whole set: its row order changes nothing, so no gather (a clone: trainLoop disposes it).
-        yield { x: train.x.clone(), y: train.y.clone() };
-        return;
-      }
-      const order = shuffleSeed === undefined ? undefined : tf.tensor1d(shuffledRows(trainRows, shuffleSeed + current), "int32");
-      try {
-        for (let index = 0; index < stepsPerEpoch; index++) {
-          const take = batchRows(index);
-          if (order) {
-            const picked = tf.slice(order, index * batchSize, take);
-            yield { x: tf.gather(train.x, picked), y: tf.gather(train.y, picked) };
-            picked.dispose();
-          } else yield { x: tensorSlice(train.x, index * batchSize, take), y: tensorSlice(train.y, index * batchSize, take) };
-        }
-      } finally {
-        order?.dispose();
-      }
-    },
-  };
-  const finishEpoch = async (losses: number[]): Promise<void> => {
-    // As tfjs's BaseLogger: the epoch's loss is the batch losses weighted by batch rows.
-    const loss = losses.reduce((sum, value, index) => sum + value * batchRows(index), 0) / trainRows;
-    const logs: Logs = { loss };
-    if (validation) {
-      const result = model.evaluate(validation.x, validation.y, { batchSize }) as tfTypes.Scalar;
-      logs.val_loss = (await result.data())[0]!;
-      result.dispose();
+  async function* batches(epoch: number): AsyncGenerator<Batch> {
+    if (stepsPerEpoch === 1) {
+      // One batch is the whole set: its row order changes nothing, so no gather (a clone: trainLoop disposes it).
+      yield { x: train.x.clone(), y: train.y.clone() };
+      return;
     }
-    await history.onEpochEnd(epoch, logs);
-    await call("onEpochEnd", epoch, logs);
-    epoch++;
-  };
-
+    const order = shuffleSeed === undefined ? undefined : tf.tensor1d(shuffledRows(trainRows, shuffleSeed + epoch), "int32");
+    try {
+      for (let start = 0; start < trainRows; start += batchSize) {
+        const take = Math.min(batchSize, trainRows - start);
+        if (order) {
+          const picked = tf.slice(order, start, take);
+          const batch = { x: tf.gather(train.x, picked), y: tf.gather(train.y, picked) };
+          picked.dispose();
+          yield batch;
+        } else yield { x: tensorSlice(train.x, start, take), y: tensorSlice(train.y, start, take) };
+      }
+    } finally {
+      order?.dispose();
+    }
+  }
+  const validate = validation
+    ? async (): Promise<number> => {
+        const result = model.evaluate(validation.x, validation.y, { batchSize }) as tfTypes.Scalar;
+        const value = (await result.data())[0]!;
+        result.dispose();
+        return value;
+      }
+    : undefined;
   try {
-    const iterator = source.epochBatches.bind(source);
-    let finished = Promise.resolve();
-    const result = await trainLoop({
+    const { history, capture } = await runEpochs(tf, {
       model,
-      data: {
-        epochBatches: () => {
-          // Each new epoch first settles the previous one (its losses were read back with its last step).
-          const inner = iterator();
-          return (async function* () {
-            await finished;
-            yield* inner;
-          })();
-        },
-      },
-      epochs: epochs - initialEpoch,
+      epochs: args.epochs ?? 1,
+      initialEpoch: args.initialEpoch ?? 0,
+      batches,
       // Callbacks and validation need each epoch's loss at its end; otherwise losses are read every 100 steps (or
       // once an epoch when longer), so an epoch of one batch does not wait for the device every step.
-      readEvery: callbacks.length > 0 || validation ? stepsPerEpoch : Math.max(stepsPerEpoch, READ_EVERY),
-      run: null,
-      progress: false,
-      onLosses: (chunk) => {
-        for (const { loss } of chunk) {
-          pendingLosses.push(loss);
-          if (pendingLosses.length === stepsPerEpoch) {
-            epochLosses.push(pendingLosses);
-            const done = pendingLosses;
-            pendingLosses = [];
-            finished = finished.then(() => finishEpoch(done));
-          }
-        }
-      },
+      readEvery: callbacks.length > 0 || validate ? stepsPerEpoch : Math.max(stepsPerEpoch, READ_EVERY),
+      callbacks,
+      validate,
+      params: { epochs: args.epochs ?? 1, initialEpoch: args.initialEpoch ?? 0, samples: trainRows, batchSize, verbose: args.verbose ?? 1, doValidation: validate !== undefined, metrics: validate ? ["loss", "val_loss"] : ["loss"] },
     });
-    lastFitPath = `trainLoop, capture ${result.capture}`;
-    await finished;
-    if (pendingLosses.length > 0) await finishEpoch(pendingLosses); // stopped mid-epoch
+    lastFitPath = `trainLoop, capture ${capture}`;
+    return history;
   } finally {
     tf.dispose(made);
   }
-  await call("onTrainEnd", {});
-  await history.syncData();
+}
+
+/** fitDataset on trainLoop: each epoch a new pass over the dataset (or batchesPerEpoch batches of one pass). */
+async function fastFitDataset(tf: Tf, model: tfTypes.LayersModel, dataset: DatasetLike, args: ModelFitDatasetArgs): Promise<tfTypes.History> {
+  let iterator: DatasetIterator | undefined;
+  async function* batches(): AsyncGenerator<Batch> {
+    // As tfjs: without batchesPerEpoch every epoch is a fresh pass; with it, one iterator runs on across epochs.
+    if (!iterator || args.batchesPerEpoch === undefined) iterator = await dataset.iterator();
+    for (let count = 0; args.batchesPerEpoch === undefined || count < args.batchesPerEpoch; count++) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield datasetBatch(tf, next.value);
+    }
+  }
+  const { history, capture } = await runEpochs(tf, {
+    model,
+    epochs: args.epochs,
+    initialEpoch: args.initialEpoch ?? 0,
+    batches,
+    readEvery: args.batchesPerEpoch !== undefined ? Math.max(args.batchesPerEpoch, READ_EVERY) : READ_EVERY,
+    callbacks: [],
+    params: { epochs: args.epochs, initialEpoch: args.initialEpoch ?? 0, verbose: args.verbose ?? 1, doValidation: false, metrics: ["loss"] },
+  });
+  lastFitPath = `trainLoop, capture ${capture}`;
   return history;
+}
+
+interface DatasetIterator {
+  next(): Promise<IteratorResult<unknown>>;
+}
+interface DatasetLike {
+  iterator(): Promise<DatasetIterator>;
+}
+
+/** A dataset element as a batch: {xs, ys} or [xs, ys] of single tensors, as tfjs's fitDataset takes them. */
+function datasetBatch(tf: Tf, value: unknown): Batch {
+  const pair = Array.isArray(value) ? { xs: value[0], ys: value[1] } : (value as { xs?: unknown; ys?: unknown });
+  if (!(pair.xs instanceof tf.Tensor) || !(pair.ys instanceof tf.Tensor)) {
+    throw new Error("model.fitDataset (labnote's fast path): each dataset element must be {xs, ys} or [xs, ys] of single tensors. Set LABNOTE_FAST_FIT=0 to use tfjs's fitDataset for other forms.");
+  }
+  return { x: pair.xs, y: pair.ys };
 }
 
 /** A seeded permutation of 0..count-1 (mulberry32 + Fisher–Yates): a new order each epoch, as fit's shuffle. */
@@ -213,25 +210,39 @@ function shuffledRows(count: number, seed: number): number[] {
   return order;
 }
 
+type FitDataset = (this: tfTypes.LayersModel, dataset: unknown, args: ModelFitDatasetArgs) => Promise<tfTypes.History>;
+interface Routed {
+  [INSTALLED]?: { original: Fit | FitDataset };
+}
+
 /**
- * Routes LayersModel.prototype.fit (Sequential's fit calls it) through trainLoop when the call qualifies on one of
- * `backends`; otherwise tfjs's fit runs as before. Idempotent; returns the function that puts tfjs's fit back.
+ * Routes LayersModel.prototype.fit and fitDataset (Sequential's call them) through trainLoop when the call qualifies
+ * on one of `backends`; otherwise tfjs's own runs as before. Idempotent; returns the function that puts tfjs's back.
  */
 export function installFitFastPath(tf: Tf, options: FitFastPathOptions = {}): () => void {
-  const prototype = tf.LayersModel.prototype as unknown as { fit: Fit & { [INSTALLED]?: { original: Fit; options: FitFastPathOptions } } };
-  const current = prototype.fit;
-  const original = current[INSTALLED]?.original ?? current;
+  const prototype = tf.LayersModel.prototype as unknown as { fit: Fit & Routed; fitDataset: FitDataset & Routed };
+  const originalFit = (prototype.fit[INSTALLED]?.original ?? prototype.fit) as Fit;
+  const originalFitDataset = (prototype.fitDataset[INSTALLED]?.original ?? prototype.fitDataset) as FitDataset;
   const backends = options.backends ?? ["webgpu"];
-  const fit: Fit & { [INSTALLED]?: { original: Fit; options: FitFastPathOptions } } = async function (this: tfTypes.LayersModel, x, y, args = {}) {
+  const fit: Fit & Routed = async function (this: tfTypes.LayersModel, x, y, args = {}) {
     const blocker = fitFastPathBlocker(tf, this, x, y, args, backends);
     lastFitPath = blocker === undefined ? "trainLoop" : `tfjs fit: ${blocker}`; // trainLoop adds its capture outcome
-    if (blocker !== undefined) return original.call(this, x, y, args);
+    if (blocker !== undefined) return originalFit.call(this, x, y, args);
     return fastFit(tf, this, x as Tensor, y as Tensor, args);
   };
-  fit[INSTALLED] = { original, options };
+  const fitDataset: FitDataset & Routed = async function (this: tfTypes.LayersModel, dataset, args) {
+    const blocker = fitDatasetFastPathBlocker(tf, this, args, backends);
+    lastFitPath = blocker === undefined ? "trainLoop" : `tfjs fitDataset: ${blocker}`;
+    if (blocker !== undefined) return originalFitDataset.call(this, dataset, args);
+    return fastFitDataset(tf, this, dataset as DatasetLike, args);
+  };
+  fit[INSTALLED] = { original: originalFit };
+  fitDataset[INSTALLED] = { original: originalFitDataset };
   prototype.fit = fit;
+  prototype.fitDataset = fitDataset;
   return () => {
-    if (prototype.fit === fit) prototype.fit = original;
+    if (prototype.fit === fit) prototype.fit = originalFit;
+    if (prototype.fitDataset === fitDataset) prototype.fitDataset = originalFitDataset;
   };
 }
 

@@ -35,6 +35,16 @@ function model(extra: { metrics?: string[] } = {}): tfTypes.Sequential {
   return m;
 }
 
+/** tfjs's own fitDataset on the same call, with the fast path taken out for it. */
+async function plainFitDataset(m: tfTypes.LayersModel, dataset: tfTypes.data.Dataset<tfTypes.TensorContainer>, args: tfTypes.ModelFitDatasetArgs<tfTypes.TensorContainer>) {
+  uninstall();
+  try {
+    return await m.fitDataset(dataset, args);
+  } finally {
+    uninstall = installFitFastPath(tf, { backends: ["cpu"] });
+  }
+}
+
 /** tfjs's own fit on the same call, with the fast path taken out for it. */
 async function plainFit(m: tfTypes.LayersModel, x: tfTypes.Tensor, y: tfTypes.Tensor, args: tfTypes.ModelFitArgs) {
   uninstall();
@@ -126,5 +136,28 @@ describe("model.fit through trainLoop", () => {
     tf.dispose([x, y]);
     withMetrics.dispose();
     m.dispose();
+  });
+
+  it("gives tfjs's fitDataset losses for a dataset of {xs, ys} batches, fresh passes and batchesPerEpoch alike", async () => {
+    const { x, y } = data(40);
+    const dataset = () => tf.data.zip({ xs: tf.data.array(tf.unstack(x)), ys: tf.data.array(tf.unstack(y)) }).batch(16); // 16, 16, 8
+    // batchesPerEpoch runs one iterator on across epochs (here over a repeated dataset: batches 16 16 | 8 16 | 16 8 | …).
+    for (const [args, repeat] of [[{ epochs: 3, verbose: 0 }, false], [{ epochs: 4, batchesPerEpoch: 2, verbose: 0 }, true]] as const) {
+      const make = () => (repeat ? dataset().repeat() : dataset());
+      const fast = model();
+      const fastHistory = await fast.fitDataset(make(), args);
+      expect(lastFitRoute()).toMatch(/^trainLoop, capture off/);
+      const plain = model();
+      const plainHistory = await plainFitDataset(plain, make(), args);
+      expect(fastHistory.epoch).toEqual(plainHistory.epoch);
+      close(fastHistory.history.loss as number[], plainHistory.history.loss as number[]);
+      fast.dispose();
+      plain.dispose();
+    }
+    const m = model();
+    await m.fitDataset(dataset(), { epochs: 1, verbose: 0, callbacks: { onEpochEnd: async () => undefined } });
+    expect(lastFitRoute()).toBe("tfjs fitDataset: callbacks (the fast fitDataset takes none)");
+    m.dispose();
+    tf.dispose([x, y]);
   });
 });
