@@ -46,7 +46,7 @@ export interface FitCallback {
 }
 
 interface CallbackRun {
-  log(metrics: Record<string, number>, options?: { step?: number; split?: string }): void;
+  log(metrics: Record<string, number>, options?: { step?: number; split?: string; samples?: number }): void;
   param(key: string, value: number): void;
   readonly lastStep: number;
   watchedModel: WatchableModel | undefined;
@@ -128,6 +128,13 @@ export function makeCallback(run: CallbackRun, options: CallbackOptions, startPr
   const logBatches = options.batches ?? true;
   let step = Math.max(run.lastStep + 1, 0);
   let batchesSeen = 0;
+  // Rows of the batches since the last train log (tfjs passes each batch's size): the run's samples/s.
+  let uncountedSamples = 0;
+  const trainLogOptions = (at: number): { step: number; split: string; samples?: number } => {
+    const counted = uncountedSamples;
+    uncountedSamples = 0;
+    return counted > 0 ? { step: at, split: "train", samples: counted } : { step: at, split: "train" };
+  };
   let progress: EpochProgress | undefined;
   let totalEpochs = 0;
   let lastDescription = "";
@@ -146,7 +153,9 @@ export function makeCallback(run: CallbackRun, options: CallbackOptions, startPr
     async onEpochBegin() {},
     async onBatchEnd(_batch, logs) {
       batchesSeen++;
-      if (logBatches) run.log(scalarLogs(logs), { step, split: "train" });
+      const size = logs?.size;
+      if (typeof size === "number" && size > 0) uncountedSamples += size;
+      if (logBatches) run.log(scalarLogs(logs), trainLogOptions(step));
       step++;
     },
     async onEpochEnd(epoch, logs) {
@@ -158,7 +167,7 @@ export function makeCallback(run: CallbackRun, options: CallbackOptions, startPr
       }
       const at = Math.max(step - 1, 0);
       // Without batch logging the epoch means are the train curve; with it they would duplicate it.
-      if (!logBatches || batchesSeen === 0) run.log(train, { step: at, split: "train" });
+      if (!logBatches || batchesSeen === 0) run.log(train, trainLogOptions(at));
       if (Object.keys(val).length > 0) run.log(val, { step: at, split: "val" });
       const rate = learningRateOf(model());
       if (rate !== undefined) run.log({ learning_rate: rate }, { step: at });

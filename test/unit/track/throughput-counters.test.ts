@@ -49,6 +49,27 @@ describe("samples/s and tokens/s", () => {
     return run.end();
   });
 
+  it("run.callback() counts model.fit's batch sizes, also when only epochs are logged", async () => {
+    for (const batches of [true, false]) {
+      const { run, store } = quietRun({ name: `fit-${batches}` });
+      const callback = run.callback({ batches, progress: false });
+      await callback.onTrainBegin?.();
+      for (let epoch = 0; epoch < 2; epoch++) {
+        for (let batch = 0; batch < 5; batch++) await callback.onBatchEnd?.(batch, { batch, size: 16, loss: 1 });
+        await callback.onEpochEnd?.(epoch, { loss: 1 });
+      }
+      await run.end();
+      const system = await store.getMetrics(run.id, { split: "system" });
+      const samples = system.filter((point) => point.key === "samples_per_sec");
+      expect(samples.length, `batches: ${batches}`).toBe(1); // one reading, when the run ends: 160 samples in all
+      const steps = system.find((point) => point.key === "steps_per_sec")!;
+      expect(samples[0]!.value / steps.value).toBeGreaterThan(15); // 160 samples over the 10 batch steps (9 steps counted from step 0)
+      expect(samples[0]!.value / steps.value).toBeLessThan(18);
+      const train = await store.getMetrics(run.id, { split: "train" });
+      expect(new Set(train.map((point) => point.key))).toEqual(new Set(["loss"]));
+    }
+  });
+
   it("trainLoop counts each step's batch rows, and tokens with tokensPerSample", async () => {
     const { run, store } = quietRun({ name: "loop" });
     const w = tf.variable(tf.scalar(0), true, "counters_w");
