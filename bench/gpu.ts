@@ -1,6 +1,6 @@
 // npm run bench:gpu — MLP training speed on every available tfjs backend, our webgpu fixes on/off, and PyTorch.
 // FLOPs per step are counted as 6 · parameters · batch (forward 2, backward 4 per weight per example).
-// Flags: --backends=webgpu,wasm,cpu  --shapes=small,large  --pytorch  --seconds=N  --json=PATH
+// Flags: --backends=webgpu,wasm,cpu  --shapes=small,large  --pytorch  --seconds=N  --json=PATH  --check-steps=N
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,8 +21,11 @@ const SHAPES: Shape[] = [
   { id: "large", hidden: 4096, batch: 4096 },
 ];
 const INPUTS = 784;
-/** Losses compared against the baseline: 6 steps, so a captured step is checked over 4 replays. */
-const CHECKED_STEPS = 6;
+/**
+ * Losses compared against the baseline: 6 steps by default, so a captured step is checked over 4 replays;
+ * --check-steps=100 checks 98 replays (the slow baselines then read 100 steps one by one).
+ */
+const CHECKED_STEPS = Math.max(3, Number(argument("check-steps") ?? 6));
 const CLASSES = 10;
 
 interface Variant {
