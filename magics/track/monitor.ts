@@ -6,6 +6,7 @@ import type { SampleRow, Store } from "../../store/types.js";
 import { buildRunChartSpec, type ChartSeries } from "../../widgets/charts/metric-panels.js";
 import { detectFlat, detectGradientNorm, detectTensorLeak, detectThroughputCollapse, detectWideningGap } from "./anomalies.js";
 import { DEAD_UNITS_SPLIT, HealthChecks } from "./health-checks.js";
+import { WatchProbe } from "./watch-probe.js";
 import { captureEnvironment, currentSeedIfKnown, sessionDataHashesIfKnown } from "./environment.js";
 import { weightNorms, type WatchableModel } from "./model-hooks.js";
 import type { MetricSeries, SeriesTable } from "./series.js";
@@ -73,6 +74,16 @@ export class RunMonitor {
   stop(): void {
     this.sampler.stop(!this.stopped);
     this.stopped = true;
+    void this.unitProbe?.dispose();
+  }
+
+  private unitProbe: WatchProbe | undefined;
+  /** run.watch(model, { probe: x }): dead units per ReLU-family layer every `everySteps` logged steps. */
+  probeUnits(model: ConstructorParameters<typeof WatchProbe>[0], x: ConstructorParameters<typeof WatchProbe>[1], everySteps: number): void {
+    void this.unitProbe?.dispose();
+    const failed = (error: unknown) => this.run.warnOnce("watch-probe", `labnote: run.watch could not probe the model's units (${String(error)}); pass a built tf.LayersModel and a batch of its inputs.`);
+    // A reading that lands while the run ends is still recorded (and saved if the final flush has not run yet).
+    this.unitProbe = new WatchProbe(model, x, everySteps, (shares, step) => this.run.record(shares, { step, split: DEAD_UNITS_SPLIT }), failed);
   }
 
   /** Called from run.log for a NaN/±Infinity value: warn at once, with the step. */
@@ -101,6 +112,7 @@ export class RunMonitor {
     const stepsAdvanced = this.run.lastStep > this.throughputStep;
     this.measureThroughput(final);
     if (stepsAdvanced) this.observeTensors();
+    if (this.unitProbe && !final && this.run.lastStep >= 0) this.unitProbe.maybe(this.run.lastStep, (error) => this.run.warnOnce("watch-probe", `labnote: run.watch could not probe the model's units (${String(error)}).`));
     if (this.watched && !final && this.run.lastStep - this.watched.lastStep >= this.watched.everySteps) {
       this.watched.lastStep = this.run.lastStep;
       try {

@@ -75,6 +75,12 @@ export function currentTrackedRun(): Run | undefined {
   return currentRun;
 }
 
+/** A batch of a model's inputs (a tf.Tensor) for run.watch's unit probe. */
+export interface ProbeBatch {
+  readonly shape: readonly number[];
+  dataSync(): ArrayLike<number>;
+}
+
 /** run.watch(model, { gradients: true }) measures every this many batches by default. */
 const DEFAULT_FIT_GRADIENT_EVERY = 10;
 
@@ -278,9 +284,11 @@ export class Run {
    * Weight norms every `everySteps` steps; with `gradients`, also the global and per-layer gradient norms of the
    * batches model.fit / fitDataset applies (every 10th batch by default, or `gradients: { everySteps: N }`).
    */
-  watch(model: WatchableModel, options: { everySteps?: number; gradients?: boolean | { everySteps?: number } } = {}): void {
+  watch(model: WatchableModel, options: { everySteps?: number; gradients?: boolean | { everySteps?: number }; probe?: ProbeBatch } = {}): void {
     this.watchedModel = model;
     this.monitor.watch(model, options.everySteps ?? 100);
+    // A batch of inputs: dead units per ReLU-family layer every everySteps steps (split "dead_units"), as trainLoop probes.
+    if (options.probe) this.monitor.probeUnits(model as unknown as Parameters<RunMonitor["probeUnits"]>[0], options.probe as unknown as Parameters<RunMonitor["probeUnits"]>[1], options.everySteps ?? 100);
     if (options.gradients) {
       const every = typeof options.gradients === "object" ? options.gradients.everySteps ?? DEFAULT_FIT_GRADIENT_EVERY : DEFAULT_FIT_GRADIENT_EVERY;
       if (!(Number.isInteger(every) && every > 0)) throw new Error(`run.watch: gradients.everySteps must be a positive whole number; got ${every}.`);
