@@ -13,7 +13,7 @@ const HELP = `%%track [--name NAME] [--param k=v]… [--tags a,b] [--notes TEXT]
     Table of runs. EXPR: params.lr < 0.01 and val.acc > 0.9; name contains "mlp"; tags contains "baseline";
     status == "crashed"; params.act in ("relu", "tanh"); params.lr between 0.001 and 0.01; name ~ /mlp-\\d+/i;
     or, not …, ( … ). KEY: a param (params.lr), a final metric (val.acc), name, started.
-%track show RUN [--samples OFFSET]      curves, params, metrics, environment, samples, artifacts of one run
+%track show RUN [--samples OFFSET] [--panels P,…]  curves, params, metrics, environment, samples, artifacts
 %track compare RUN RUN …                overlaid curves and diffs of params, metrics, environment, code, data
 %track delete RUN                       deletes a run, its points, samples and artifacts
 %track report RUN [--out PATH]          standalone HTML report (inline SVG charts), written inside the project
@@ -65,9 +65,12 @@ export const magics: MagicSpec[] = [
       },
       show: {
         summary: "one run: curves, params, metrics, samples, artifacts",
-        usage: "%track show RUN [--samples OFFSET]",
+        usage: "%track show RUN [--samples OFFSET] [--panels loss,val.acc]",
         positionals: [{ name: "ID", description: "run id, unique id prefix or name", required: true }],
-        options: [{ name: "samples", type: "integer", description: "first sample row shown", default: 0 }],
+        options: [
+          { name: "samples", type: "integer", description: "first sample row shown", default: 0 },
+          { name: "panels", type: "list", description: "chart panels shown, in order: loss,val.acc,gradients.*,system (default: all groups)" },
+        ],
         run: async (args, ctx) => (await commands()).showRun(args, ctx),
       },
       compare: {

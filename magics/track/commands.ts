@@ -145,7 +145,10 @@ export async function showRun(args: ParsedArgs, ctx: MagicContext): Promise<Magi
   const store = await projectStore(ctx);
   const run = await resolveRun(store, String(args.positionals.ID ?? ""));
   const [points, artifacts, sampleCount] = await Promise.all([store.getMetrics(run.id), store.listArtifacts(run.id), store.countSamples(run.id)]);
-  if (points.length > 0) await ctx.display.vegaLite(buildRunChartSpec(seriesFromPoints(points).filter((series) => series.split !== "weights" || series.key === "global"), { title: run.name }));
+  const panels = args.options.panels as string[] | undefined;
+  // Per-layer series are left to the chart builder, which shows them when --panels names them.
+  const shown = seriesFromPoints(points).map((series) => (series.split === "weights" && series.key === "global" ? { ...series, key: "weight_norm" } : series));
+  if (points.length > 0) await ctx.display.vegaLite(buildRunChartSpec(shown, { title: run.name, panels }));
   const offset = typeof args.options.samples === "number" ? args.options.samples : 0;
   if (sampleCount > 0) {
     const rows = await store.getSamples(run.id, offset, 200);

@@ -27,7 +27,7 @@ describe("%%track chart panels through the kernel", () => {
     const dir = join(ARTIFACTS, `track-panels-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     const notebook = join(dir, "panels.ipynb");
-    writeNotebook(notebook, [CHOSEN, CROWDED]);
+    writeNotebook(notebook, [CHOSEN, CROWDED, "%track show crowded --panels gradients.*,loss"]);
     const outputs = allOutputs(await executeNotebook(notebook, { cwd: dir, timeoutSec: 180 }));
     expect(outputs.filter((output) => output.output_type === "error")).toEqual([]);
     const finalChart = (cell: number): Group[] => {
@@ -54,5 +54,10 @@ describe("%%track chart panels through the kernel", () => {
     expect(crowded[0]!.concat.map((panel) => panel.title)).toEqual(["loss", "m1", "m2", "m3", "m4", "m5"]);
     expect(crowded[0]!.title).toMatchObject({ text: "train / val", subtitle: "+3 more (m6, m7, m8): choose with %%track --panels" });
     expect(JSON.stringify(crowded)).not.toContain("dense/");
+
+    // Asked for, per-layer series come out, here from the store through %track show.
+    const shown = finalChart(2);
+    expect(shown.map(titleText)).toEqual(["train / val", "gradients and learning rate"]);
+    expect(shown[1]!.concat.map((panel) => panel.title)).toEqual(["gradients.dense/kernel", "gradients.dense/bias"]);
   }, 240_000);
 });
