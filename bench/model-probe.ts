@@ -36,12 +36,16 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 console.log(`backend ${tf.getBackend()}, MLP 32-64-64-1, batch 32, ${steps} steps, probe every ${every} steps, ${pairs} interleaved pairs`);
 await timed(0); // warm-up
 const ratios: number[] = [];
+let totalOff = 0;
+let totalOn = 0;
 for (let pair = 0; pair < pairs; pair++) {
   const offFirst = pair % 2 === 0;
   const first = await timed(offFirst ? 0 : every);
   const second = await timed(offFirst ? every : 0);
   const [off, on] = offFirst ? [first, second] : [second, first];
   ratios.push(on / off);
+  totalOff += off;
+  totalOn += on;
   console.log(`  off ${off.toFixed(2)} s, on ${on.toFixed(2)} s CPU, ratio ${(on / off).toFixed(3)}`);
 }
-console.log(`probe every ${every} steps: median slowdown ${((median(ratios) - 1) * 100).toFixed(1)}%`);
+console.log(`probe every ${every} steps: median slowdown ${((median(ratios) - 1) * 100).toFixed(1)}%, total CPU on/off ${((totalOn / totalOff - 1) * 100).toFixed(1)}%`);
