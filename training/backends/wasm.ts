@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { BackendRung, Tf } from "./types.js";
 import { patchWasmRowGather } from "./wasm-gather.js";
+import { patchWasmHeapSlice } from "./wasm-slice.js";
 import { patchWasmTransposedMatmul } from "./wasm-matmul.js";
 
 const WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
@@ -35,6 +36,7 @@ export const wasmRung: BackendRung = {
     ]);
     const fastTranspose = patchWasmTransposedMatmul(tf) ? ", transposed matmuls via explicit transpose" : "";
     const fastGather = patchWasmRowGather(tf) ? ", gather by slice copy" : "";
-    return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "threads" : "1 thread (Node has no wasm threads here)"}${fastTranspose}${fastGather}`;
+    const fastSlice = patchWasmHeapSlice(tf) ? ", slice on the heap" : "";
+    return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "threads" : "1 thread (Node has no wasm threads here)"}${fastTranspose}${fastGather}${fastSlice}`;
   },
 };
