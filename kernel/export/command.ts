@@ -59,6 +59,10 @@ export async function exportNotebook(options: ExportOptions): Promise<{ out: str
 }
 
 export async function runExportCommand(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(`Usage: ${EXPORT_USAGE}`);
+    return 0;
+  }
   const result = await exportNotebook(parseExportArgs(args));
   for (const problem of result.chartsWithoutSvg) console.error(`labnote export: no SVG fallback for ${problem}`);
   console.log(`${result.out} (${result.charts} charts, ${(result.bytes / 1024).toFixed(0)} KB)`);

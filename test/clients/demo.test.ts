@@ -53,6 +53,12 @@ describe("npm run demo", () => {
     expect(html).toContain("study quickstart-mlp");
     expect(html).toContain("zero-rule");
     expect(html).toContain("Reliability diagram");
+
+    // labnote export's interactive page: every chart's spec, with its SVG fallback, and nothing to fetch.
+    const interactive = readFileSync(join(out, "quickstart-interactive.html"), "utf8");
+    expect(interactive.match(/data-chart-spec="/g)?.length).toBe(chartOutputs.length);
+    expect(interactive.match(/class="chart-fallback"><svg/g)?.length).toBe(chartOutputs.length);
+    expect(interactive).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
   }, 420_000);
 
   it("refuses to render a report from a notebook with an error output or a chart without an SVG", async () => {

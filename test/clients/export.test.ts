@@ -125,5 +125,8 @@ describe("exported labnote notebooks keep their charts", () => {
     const none = await run(process.execPath, ["bin/labnote.js", "export"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Which notebook?");
+    const help = await run(process.execPath, ["bin/labnote.js", "export", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("labnote export NOTEBOOK [--out FILE]");
   });
 });
