@@ -1,4 +1,4 @@
-// npm run bench:tune [-- --seeds 10 --trials 100 --functions a,b --samplers gp,tpe --no-optuna --quick --optuna-results a.jsonl,b.jsonl]
+// npm run bench:tune [-- --seeds 10 --first-seed 0 --trials 100 --functions a,b --samplers gp,tpe --no-optuna --no-timing --quick --optuna-results a.jsonl,b.jsonl]
 // Median best value per sampler over seeds — ours and Optuna 3.1's (Debian python3-optuna, spawned via
 // bench/tune_optuna.py in the same run) — then sampler time per trial at 100 and 1,000 trials.
 import { spawn } from "node:child_process";
@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createSampler } from "../magics/tune/registry.js";
 import type { Sampler } from "../magics/tune/samplers/types.js";
 import { Study } from "../magics/tune/study.js";
+import { normalCdf } from "../magics/math/normal.js";
 import { BENCH_FUNCTIONS, type BenchFunction } from "./tune-functions.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -18,7 +19,10 @@ const option = (name: string, fallback: string): string => {
   return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
 };
 const quick = flag("quick");
+const skipTiming = flag("no-timing");
 const seeds = Number(option("seeds", quick ? "3" : "10"));
+/** Seeds firstSeed … firstSeed + seeds − 1 (Optuna rows read from files are kept to the same seeds). */
+const firstSeed = Number(option("first-seed", "0"));
 const trials = Number(option("trials", "100"));
 const functionNames = option("functions", BENCH_FUNCTIONS.map((f) => f.name).join(",")).split(",");
 const ourSamplers = option("samplers", "gp,tpe,tpe-multivariate,random").split(",");
@@ -112,12 +116,12 @@ async function main(): Promise<void> {
   for (const fn of functions) {
     for (const samplerName of ourSamplers) {
       const values: number[] = [];
-      for (let seed = 0; seed < seeds; seed++) values.push((await runOurs(fn, samplerName, seed, trials)).best);
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) values.push((await runOurs(fn, samplerName, seed, trials)).best);
       ours.set(`${fn.name}/${samplerName}`, values);
     }
     process.stdout.write(`  ours done: ${fn.name}\n`);
   }
-  const optunaRows = await optunaPromise;
+  const optunaRows = (await optunaPromise).filter((row) => row.seed >= firstSeed && row.seed < firstSeed + seeds);
   const optuna = new Map<string, OptunaRow[]>();
   for (const row of optunaRows) optuna.set(`${row.function}/${row.sampler}`, [...(optuna.get(`${row.function}/${row.sampler}`) ?? []), row]);
 
@@ -135,8 +139,10 @@ async function main(): Promise<void> {
     rows.push([fn.name, format(fn.optimum), ...ourMedians.map(format), ...optunaMedians.map(format), verdict]);
   }
   printTable(header, rows);
+  if (ourSamplers.includes("tpe") && optunaRows.some((r) => r.sampler === "tpe")) printTpeVerdicts(ours, optuna);
   if (optunaRows.length) console.log(allBeat ? "RESULT: our best sampler beats Optuna's best on every function." : "RESULT: our best sampler does NOT beat Optuna's best on every function.");
 
+  if (skipTiming) return;
   const hartmann = BENCH_FUNCTIONS.find((f) => f.name === "hartmann6")!;
   const timingAt = quick ? [100, 300] : [100, 1000];
   console.log(`\nsampler time per trial on hartmann6 (CPU ms: study minus the same study with the random sampler; least of 3, warm):`);
@@ -158,6 +164,46 @@ async function main(): Promise<void> {
   }
   printTable(["sampler", `ms/trial @${timingAt[0]}`, `ms/trial @${timingAt[1]}`, `per-trial growth ×${timingAt[1]! / timingAt[0]!} trials`, `wall ms/trial @${timingAt[0]}`, `wall ms/trial @${timingAt[1]}`], timingRows);
   console.log(`random anchor: study machinery ${anchors.get(timingAt[0])!.cpuMsPerTrial.toFixed(3)} / ${anchors.get(timingAt[1])!.cpuMsPerTrial.toFixed(3)} CPU ms per trial (subtracted above); random row shows its own sampling wall time.`);
+}
+
+/** labnote tpe against Optuna tpe per function: medians, and a two-sided Mann–Whitney test for "within noise". */
+function printTpeVerdicts(ours: Map<string, number[]>, optuna: Map<string, OptunaRow[]>): void {
+  console.log("\nlabnote tpe vs Optuna tpe (median best; Mann–Whitney two-sided p over the seeds; p ≥ 0.05 reads as within noise):");
+  const rows: string[][] = [];
+  for (const fn of functions) {
+    const a = ours.get(`${fn.name}/tpe`) ?? [];
+    const b = (optuna.get(`${fn.name}/tpe`) ?? []).map((r) => r.best);
+    if (!a.length || !b.length) continue;
+    const p = mannWhitneyP(a, b);
+    const better = median(a) < median(b);
+    const verdict = p < 0.05 ? (better ? "BEATS" : "LOSES") : `within noise (${better ? "ahead" : "behind"})`;
+    rows.push([fn.name, format(median(a)), format(median(b)), `${a.filter((v) => v < median(b)).length}/${a.length}`, p.toFixed(2), verdict]);
+  }
+  printTable(["function", "labnote tpe", "optuna tpe", "labnote seeds below optuna median", "p", "verdict"], rows);
+}
+
+/** Two-sided Mann–Whitney U p-value, normal approximation with tie correction (enough for 10–50 seeds a side). */
+function mannWhitneyP(a: number[], b: number[]): number {
+  const all = [...a.map((v) => ({ v, fromA: true })), ...b.map((v) => ({ v, fromA: false }))].sort((x, y) => x.v - y.v);
+  const ranks = new Array<number>(all.length);
+  let tieTerm = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
+    for (let k = i; k <= j; k++) ranks[k] = (i + j) / 2 + 1;
+    const t = j - i + 1;
+    tieTerm += t ** 3 - t;
+    i = j + 1;
+  }
+  const n1 = a.length;
+  const n2 = b.length;
+  const rankSumA = all.reduce((sum, item, i) => sum + (item.fromA ? ranks[i]! : 0), 0);
+  const u = rankSumA - (n1 * (n1 + 1)) / 2;
+  const n = n1 + n2;
+  const sd = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+  if (sd === 0) return 1;
+  const z = (Math.abs(u - (n1 * n2) / 2) - 0.5) / sd;
+  return Math.min(1, 2 * (1 - normalCdf(Math.max(0, z))));
 }
 
 function printTable(header: string[], rows: string[][]): void {
