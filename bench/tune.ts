@@ -80,7 +80,7 @@ async function runAllOptuna(): Promise<OptunaRow[]> {
 function runOptuna(names: string[], samplers: string[]): Promise<OptunaRow[]> {
   const script = join(dirname(fileURLToPath(import.meta.url)), "tune_optuna.py");
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [script, String(trials), String(seeds), names.join(","), samplers.join(",")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(PYTHON, [script, String(trials), String(seeds), names.join(","), samplers.join(","), String(firstSeed)], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));

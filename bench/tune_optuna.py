@@ -1,5 +1,6 @@
 # Optuna side of `npm run bench:tune`: the same functions, domains, trial counts and seeds as bench/tune.ts.
-# Usage: /usr/bin/python3 bench/tune_optuna.py TRIALS SEEDS FUNC[,FUNC...] SAMPLER[,SAMPLER...]  → one JSON line per run.
+# Usage: /usr/bin/python3 bench/tune_optuna.py TRIALS SEEDS FUNC[,FUNC...] SAMPLER[,SAMPLER...] [FIRST_SEED]  → one JSON line
+# per run, seeds FIRST_SEED (default 0) … FIRST_SEED + SEEDS − 1.
 import json, math, sys, time, warnings
 import optuna
 
@@ -111,9 +112,10 @@ def make_sampler(kind, seed):
 
 def main():
     trials, seeds = int(sys.argv[1]), int(sys.argv[2])
+    first_seed = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     for name in sys.argv[3].split(","):
         for kind in sys.argv[4].split(","):
-            for seed in range(seeds):
+            for seed in range(first_seed, first_seed + seeds):
                 objective, true_value = objective_for(name, seed)
                 study = optuna.create_study(sampler=make_sampler(kind, seed))
                 start = time.perf_counter()
