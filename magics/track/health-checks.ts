@@ -21,8 +21,9 @@ export class HealthChecks {
   private readonly checkedLength = new Map<MetricSeries, number>();
   private gpuTotalMb: number | undefined;
 
-  constructor(private readonly run: CheckedRun) {
-    void gpuMemoryTotalMb().then((total) => (this.gpuTotalMb = total));
+  /** `gpuTotalMb`: the GPU's total memory (default: nvidia-smi's, asked once per process). */
+  constructor(private readonly run: CheckedRun, gpuTotalMb: Promise<number | undefined> = gpuMemoryTotalMb()) {
+    void gpuTotalMb.then((total) => (this.gpuTotalMb = total));
   }
 
   check(): void {

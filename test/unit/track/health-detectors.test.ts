@@ -91,4 +91,16 @@ describe("HealthChecks on a run's series", () => {
     expect(broken.warnings.join("\n")).toMatch(/weight norm of layer "hidden" grew from 4 at step 0 to 400 at step 50/);
     expect(broken.warnings.join("\n")).toMatch(/train loss 1.02 .* at step 119 is no better than 1, the loss of always predicting/);
   });
+
+  it("warns when nvidia-smi's used GPU memory reaches 90% of the GPU's total", async () => {
+    const gpu = fakeRun();
+    const checks = new HealthChecks(gpu.run, Promise.resolve(80_000));
+    await Promise.resolve();
+    gpu.log({ gpu_memory_mb: 60_000 }, 10, "system");
+    checks.check();
+    expect(gpu.warnings).toEqual([]);
+    gpu.log({ gpu_memory_mb: 76_000 }, 20, "system");
+    checks.check();
+    expect(gpu.warnings.join("\n")).toMatch(/the GPU has 76000 of its 80000 MiB in use at step 20 in run "r": out of memory is near/);
+  });
 });
