@@ -160,9 +160,9 @@ export function findWeightGrowth(norms: ArrayLike<number>, length: number = norm
       break;
     }
   }
-  for (let i = Math.max(from, 1); i < length; i++) {
+  for (let i = from; i < length; i++) {
     const value = norms[i];
-    if (!Number.isFinite(value)) return i;
+    if (!Number.isFinite(value)) return i; // the first reading may already be NaN
     if (first > 0 && value > factor * first) return i;
   }
   return -1;

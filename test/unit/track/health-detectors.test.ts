@@ -18,6 +18,7 @@ describe("health detectors", () => {
     expect(findWeightGrowth([4, 5, 6, 39])).toBe(-1);
     expect(findWeightGrowth([4, 5, 41, 400])).toBe(2);
     expect(findWeightGrowth([4, 5, NaN])).toBe(2);
+    expect(findWeightGrowth([NaN])).toBe(0); // already diverged at the first probe
     expect(findWeightGrowth([4, 50, 60], 3, 10, 2)).toBe(2); // only points from `from` on are reported
   });
 
