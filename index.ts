@@ -9,7 +9,7 @@ export { tune, Study, Trial, TrialPruned } from "./magics/tune/index.js";
 export type { StudyOptions, StudySummary, OptimizeOptions, Objective, Sampler, Pruner } from "./magics/tune/index.js";
 export { evaluate, overfitOneBatch } from "./magics/eval/index.js";
 export type { EvalReport, ReportOptions } from "./magics/eval/index.js";
-export { loadTf, backendInfo, switchBackend, trainLoop } from "./training/index.js";
+export { loadTf, backendInfo, switchBackend, trainLoop, lastFitRoute } from "./training/index.js";
 export { dataset, Dataset, DatasetParseError, writeShard } from "./training/index.js";
 export type { DatasetOptions, DatasetBatch, EpochSummary, ColumnType } from "./training/index.js";
 export { openStore, getStore } from "./store/index.js";
