@@ -507,7 +507,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
       compiled?.dispose();
       lossRing?.dispose();
-      throw outOfMemoryError(error, { failedStep: stepIndex - 1, lastGoodStep: losses.length - 1, batchSize, run });
+      throw outOfMemoryError(error, { failedStep: Math.max(stepIndex - 1, 0), lastGoodStep: losses.length - 1, batchSize, run });
     }
     probe?.dispose();
     tf.dispose([...pending, ...pendingNorms.map((entry) => entry.norms)]);
