@@ -7,8 +7,11 @@ import { trainLoop } from "./train-loop.js";
 import type { Batch } from "./train-loop.js";
 
 export type Logs = Record<string, number>;
-export const EPOCH_HOOKS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd"] as const;
-/** Epoch-level callbacks given as plain objects. */
+export const EPOCH_HOOKS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchEnd"] as const;
+/**
+ * Callbacks given as plain objects. onBatchEnd runs when the batch's loss has been read back (at its epoch's end,
+ * before onEpochEnd) with { batch, size, loss }; hooks see `this.params` as under tfjs's CustomCallback.
+ */
 export type EpochCallbacks = Partial<Record<(typeof EPOCH_HOOKS)[number], (...args: never[]) => unknown>>;
 
 interface ModelState {
@@ -45,9 +48,11 @@ export async function runEpochs(tf: Tf, run: EpochRun): Promise<EpochRunResult> 
   await history.onTrainBegin();
   state.history = history;
   state.stopTraining_ = false;
+  const self = { params: run.params, model: run.model };
   const call = async (hook: (typeof EPOCH_HOOKS)[number], ...rest: unknown[]): Promise<void> => {
-    for (const callback of run.callbacks) await (callback[hook] as ((...a: unknown[]) => unknown) | undefined)?.(...rest);
+    for (const callback of run.callbacks) await (callback[hook] as ((...a: unknown[]) => unknown) | undefined)?.call(self, ...rest);
   };
+  const batchHooks = run.callbacks.some((callback) => callback.onBatchEnd);
   await call("onTrainBegin", {});
 
   const losses: number[] = []; // every step's loss read back so far
@@ -63,6 +68,7 @@ export async function runEpochs(tf: Tf, run: EpochRun): Promise<EpochRunResult> 
     for (let step = from; step < to; step++) {
       weighted += losses[step]! * rows[step]!;
       total += rows[step]!;
+      if (batchHooks) await call("onBatchEnd", step - from, { batch: step - from, size: rows[step]!, loss: losses[step]! });
     }
     const logs: Logs = { loss: weighted / total };
     if (run.validate) logs.val_loss = await run.validate();

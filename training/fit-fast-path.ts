@@ -2,8 +2,9 @@
 // await model.fit(x, y, { epochs, batchSize })` gets labnote's fused Adam and step capture on webgpu (tfjs's own fit
 // dispatches every op of every step and runs an unfused Adam: 12.8 steps/s where the captured step ran 1,603 on the
 // H100). Fit's semantics are kept for what the fast path accepts — epochs, batchSize, shuffle, initialEpoch,
-// validationSplit / validationData (val_loss), epoch-level callbacks, model.stopTraining, the returned History —
-// and every other call (metrics, sample or class weights, batch-level or class-based callbacks, regularizers,
+// validationSplit / validationData (val_loss), plain-object callbacks (onBatchEnd runs once its loss is read back,
+// at the epoch's end), model.stopTraining, the returned History — and every other call (metrics, sample or class
+// weights, onBatchBegin, callback classes, regularizers,
 // several inputs or outputs, a loss trainLoop does not know) runs tfjs's own fit unchanged. model.fitDataset likewise,
 // for a dataset of {xs, ys} / [xs, ys] batches without callbacks or validation data (epochs, batchesPerEpoch).
 import type * as tfTypes from "@tensorflow/tfjs";
@@ -62,7 +63,7 @@ export function fitFastPathBlocker(tf: Tf, model: tfTypes.LayersModel, x: unknow
   const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   for (const callback of callbacks) {
     if (Object.getPrototypeOf(callback) !== Object.prototype) return "a callback object of a class (e.g. tf.callbacks.earlyStopping)";
-    if (Object.keys(callback).some((key) => !(EPOCH_HOOKS as readonly string[]).includes(key) && key !== "onYield")) return "batch-level callbacks";
+    if (Object.keys(callback).some((key) => !(EPOCH_HOOKS as readonly string[]).includes(key) && key !== "onYield")) return "onBatchBegin (or another hook the fast path does not call)";
   }
   return modelBlocker(tf, model, backends);
 }

@@ -128,8 +128,8 @@ describe("model.fit through trainLoop", () => {
     expect(history.history.acc).toHaveLength(1);
     const m = model();
     let batches = 0;
-    await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: { onBatchEnd: async () => void batches++ } });
-    expect(lastFitRoute()).toBe("tfjs fit: batch-level callbacks");
+    await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: { onBatchBegin: async () => void batches++ } });
+    expect(lastFitRoute()).toBe("tfjs fit: onBatchBegin (or another hook the fast path does not call)");
     expect(batches).toBe(2);
     await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: tf.callbacks.earlyStopping({ patience: 1 }) });
     expect(lastFitRoute()).toMatch(/^tfjs fit: a callback object of a class/);
@@ -159,5 +159,36 @@ describe("model.fit through trainLoop", () => {
     expect(lastFitRoute()).toBe("tfjs fitDataset: callbacks (the fast fitDataset takes none)");
     m.dispose();
     tf.dispose([x, y]);
+  });
+
+  it("gives onBatchEnd tfjs's batch losses and sizes at the epoch's end, and this.params (as %track's run.callback() reads)", async () => {
+    const { x, y } = data(40);
+    const record = () => {
+      const seen: string[] = [];
+      let epochs: unknown;
+      const callback = {
+        async onTrainBegin(this: { params?: { epochs?: unknown } }) {
+          epochs = this.params?.epochs;
+        },
+        onBatchEnd: async (batch: number, logs?: tfTypes.Logs) => void seen.push(`${batch}:${logs?.size}:${Number(logs?.loss).toFixed(5)}`),
+        onEpochEnd: async (epoch: number) => void seen.push(`end ${epoch}`),
+      };
+      return { callback, seen, epochs: () => epochs };
+    };
+    const args = (callback: object) => ({ epochs: 2, batchSize: 16, shuffle: false, verbose: 0, callbacks: callback } as tfTypes.ModelFitArgs);
+    const fast = record();
+    const m1 = model();
+    await m1.fit(x, y, args(fast.callback));
+    expect(lastFitRoute()).toMatch(/^trainLoop/);
+    const plain = record();
+    const m2 = model();
+    await plainFit(m2, x, y, args(plain.callback));
+    expect(fast.seen).toEqual(plain.seen);
+    expect(fast.seen).toHaveLength(8); // 3 batches (16, 16, 8) and the end of each of 2 epochs
+    expect(fast.epochs()).toBe(2);
+    expect(plain.epochs()).toBe(2);
+    tf.dispose([x, y]);
+    m1.dispose();
+    m2.dispose();
   });
 });
