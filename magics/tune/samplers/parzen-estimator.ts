@@ -12,22 +12,27 @@ export interface ParzenParameters {
   magicClip: boolean;
   /** The outermost observations take the gap to the bound as a candidate sd, not only the gap to their neighbour. */
   considerEndpoints: boolean;
-  /** One sd for every kernel, 0.2·n^(−1/(d+4)) (Scott-like), instead of each kernel's neighbour gaps. */
-  multivariate: boolean;
   /**
-   * Continuous kernels weighted by their sd: Optuna 3.1's truncated-normal log-pdf leaves out the 1/σ term, so
-   * isolated points, points at the edges and the prior count for more than a tight cluster. Its TPE, and ours,
-   * find better values on every bench:tune function with it (measured in docs/readme-parts/tpe.md).
+   * "neighbour": each kernel's sd per axis from its gaps to the neighbouring observations (Optuna's univariate
+   * rule); "scott": one sd for every kernel, 0.2·n^(−1/(d+4)) (Optuna's multivariate rule).
    */
-  widthWeightedKernels: boolean;
+  bandwidth: "neighbour" | "scott";
+  /**
+   * Each continuous kernel's density is multiplied by σ^widthPower on every axis. Optuna 3.1's truncated-normal
+   * log-pdf leaves out the 1/σ term, which is widthPower 1: isolated points, points near the edges and the prior
+   * count for more than a tight cluster, and its TPE finds better values for it on every bench:tune function.
+   * 0 gives a true density. labnote's joint TPE uses 1/d over d axes, which is the same in one dimension and
+   * keeps d-dimensional kernels' weights from spreading by orders of magnitude.
+   */
+  widthPower: number;
 }
 
 export const DEFAULT_PARZEN_PARAMETERS: ParzenParameters = {
   priorWeight: 1,
   magicClip: true,
   considerEndpoints: false,
-  multivariate: false,
-  widthWeightedKernels: true,
+  bandwidth: "neighbour",
+  widthPower: 1,
 };
 
 /** One axis of a mixture, flat over kernels. */
@@ -47,7 +52,7 @@ export type ParzenAxis =
 export interface ParzenEstimator {
   logWeights: Float64Array;
   axes: ParzenAxis[];
-  widthWeighted: boolean;
+  widthPower: number;
 }
 
 /** Optuna's default_weights: 1 for the 25 most recent, a linear ramp from 1/n up to 1 for older ones. */
@@ -77,7 +82,7 @@ export function buildParzenEstimator(observations: number[][], distributions: Di
     const column = observations.map((point) => point[axis]!);
     if (distribution.type === "choice") return choiceAxis(column, distribution.choices.length, kernels, priorWeight);
     const means = Float64Array.from(withPrior ? [...column, 0.5] : column);
-    const sds = parameters.multivariate
+    const sds = parameters.bandwidth === "scott"
       ? new Float64Array(kernels).fill(0.2 * Math.max(n, 1) ** (-1 / (distributions.length + 4)))
       : Float64Array.from(neighbourBandwidths(Array.from(means), parameters.considerEndpoints));
     const minimum = parameters.magicClip ? 1 / Math.min(100, kernels + 1) : EPS;
@@ -86,7 +91,7 @@ export function buildParzenEstimator(observations: number[][], distributions: Di
     const logMassInside = Float64Array.from(means, (mean, k) => logGaussMass(-mean / sds[k]!, (1 - mean) / sds[k]!));
     return { kind: "numeric", means, sds, logMassInside, halfCell: halfCellWidth(distribution), distribution };
   });
-  return { logWeights, axes, widthWeighted: parameters.widthWeightedKernels };
+  return { logWeights, axes, widthPower: parameters.widthPower };
 }
 
 /** Optuna's categorical kernel: priorWeight/(n+1) on every category, +1 on the observed one, normalised; the prior kernel is uniform. */
@@ -152,10 +157,10 @@ export function logDensity(estimator: ParzenEstimator, point: number[], terms = 
       for (let k = 0; k < count; k++) terms[k]! += logGaussMass((low - means[k]!) / sds[k]!, (high - means[k]!) / sds[k]!) - logMassInside[k]!;
       return;
     }
-    const widthWeighted = estimator.widthWeighted;
+    const logSdFactor = 1 - estimator.widthPower;
     for (let k = 0; k < count; k++) {
       const z = (x - means[k]!) / sds[k]!;
-      terms[k]! += -0.5 * z * z - LOG_SQRT_2PI - logMassInside[k]! - (widthWeighted ? 0 : Math.log(sds[k]!));
+      terms[k]! += -0.5 * z * z - LOG_SQRT_2PI - logMassInside[k]! - logSdFactor * Math.log(sds[k]!);
     }
   });
   let max = -Infinity;

@@ -86,9 +86,9 @@ describe("TPE: Optuna 3.1's Parzen estimator", () => {
     if (unclippedAxis.kind !== "numeric") throw new Error("numeric axis expected");
     expect(unclippedAxis.sds[1]).toBeCloseTo(0.01, 12);
   });
-  it("is a density (integrates to 1) with plain kernels; width-weighted kernels scale each by its sd, as Optuna 3.1's log-pdf does", () => {
+  it("is a density (integrates to 1) with widthPower 0; with 1 each kernel is scaled by its sd, as Optuna 3.1's log-pdf does", () => {
     const observations = [[0.1], [0.15], [0.7], [0.95]];
-    const plain = buildParzenEstimator(observations, [unitFloat], parameters({ widthWeightedKernels: false }));
+    const plain = buildParzenEstimator(observations, [unitFloat], parameters({ widthPower: 0 }));
     expect(integrate(plain)).toBeCloseTo(1, 4);
     const weighted = buildParzenEstimator(observations, [unitFloat], parameters());
     const axis = weighted.axes[0]!;
@@ -127,6 +127,31 @@ describe("TPE: Optuna 3.1's Parzen estimator", () => {
 });
 
 describe("TPE sampler", () => {
+  it("joint by default: one kernel per good trial over all shared parameters, so a candidate keeps a trial's coordinates together", () => {
+    // Good trials lie on the diagonal x = y at both ends; independent sampling also proposes the off-diagonal corners.
+    const finished = Array.from({ length: 40 }, (_, i) => {
+      const good = i < 8;
+      const corner = i % 2 === 0 ? 0.1 : 0.9;
+      const x = good ? corner + (i % 4) * 0.005 : (i * 0.37) % 1;
+      const y = good ? corner + (i % 3) * 0.005 : (i * 0.61) % 1;
+      return { number: i, state: "complete" as const, value: good ? 0 : 1 + i, params: { x, y }, distributions: { x: unitFloat, y: unitFloat }, lastIntermediate: null };
+    });
+    const offDiagonal = (sampler: TPESampler): number => {
+      let count = 0;
+      for (let number = 40; number < 240; number++) {
+        const context = { seed: 3, trialNumber: number, history: finished };
+        const space = { x: unitFloat, y: unitFloat };
+        const relative = sampler.sampleRelative(context, space);
+        const x = (relative["x"] ?? sampler.sampleIndependent(context, "x", unitFloat)) as number;
+        const y = (relative["y"] ?? sampler.sampleIndependent(context, "y", unitFloat)) as number;
+        if (Math.abs(x - y) > 0.5) count++;
+      }
+      return count;
+    };
+    const joint = offDiagonal(new TPESampler());
+    const independent = offDiagonal(new TPESampler({ joint: false }));
+    expect(joint).toBeLessThan(independent / 3);
+  });
   it("proposes near the good region of a 1-D quadratic after the start-up trials", async () => {
     const study = await Study.open({ name: "q", sampler: new TPESampler(), seed: 5 });
     const summary = await study.optimize((t) => (t.float("x", -10, 10) - 3) ** 2, { trials: 60 });
