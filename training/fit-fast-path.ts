@@ -3,10 +3,10 @@
 // dispatches every op of every step and runs an unfused Adam: 12.8 steps/s where the captured step ran 1,603 on the
 // H100). Fit's semantics are kept for what the fast path accepts — epochs, batchSize, shuffle, initialEpoch,
 // validationSplit / validationData (val_loss), plain-object callbacks (onBatchEnd runs once its loss is read back,
-// at the epoch's end), model.stopTraining, the returned History — and every other call (metrics, sample or class
-// weights, onBatchBegin, callback classes, regularizers,
-// several inputs or outputs, a loss trainLoop does not know) runs tfjs's own fit unchanged. model.fitDataset likewise,
-// for a dataset of {xs, ys} / [xs, ys] batches without callbacks or validation data (epochs, batchesPerEpoch).
+// at the epoch's end), model.stopTraining, the returned History. Every other call (metrics, sample or class weights,
+// onBatchBegin, callback classes, regularizers, several inputs or outputs, a loss trainLoop does not know) runs
+// tfjs's own fit unchanged. model.fitDataset likewise, for datasets of {xs, ys} / [xs, ys] batches without callbacks
+// or validation data (epochs, batchesPerEpoch).
 import type * as tfTypes from "@tensorflow/tfjs";
 import type { Tf } from "./backends/types.js";
 import { EPOCH_HOOKS, runEpochs } from "./fit-epochs.js";
@@ -23,7 +23,6 @@ const INSTALLED = Symbol.for("labnote.fitFastPath");
 let lastFitPath: string | undefined;
 /** Steps between loss read-backs when nothing needs an epoch's loss at its end. */
 const READ_EVERY = 100;
-
 
 interface LayersModelInternals {
   inputs: unknown[];
