@@ -1,9 +1,9 @@
 // Tree-structured Parzen Estimator with Optuna 3.1's defaults and details, and by default (joint) one model over the
 // parameters every trial shares instead of one per parameter (measured better on every bench:tune function).
-// Optuna's details: 10 random start-up trials, γ(n) = min(⌈0.1n⌉, 25) best trials in l(x), the rest (pruned ones after every complete one) in g(x), older
-// trials ramped down past 25, a prior kernel, 24 candidates drawn from l(x) and the one maximising l(x)/g(x) kept.
-// The estimators themselves (bandwidths, magic clip, endpoints, kernels) live in parzen-estimator.ts.
-// g(x) keeps the 250 most recent trials above γ, so the cost per trial stops growing in long studies.
+// Optuna's details: 10 random start-up trials; γ(n) = min(⌈0.1n⌉, 25) best trials in l(x), the rest (pruned ones
+// after every complete one) in g(x); older trials ramped down past 25; a prior kernel; 24 candidates drawn from l(x),
+// the one maximising l(x)/g(x) kept. The estimators (bandwidths, magic clip, endpoints, kernels) live in
+// parzen-estimator.ts. g(x) keeps the 250 most recent trials above γ, so the cost per trial stops growing.
 // constantLiar: trials still running join g(x) as if they were the worst, so parallel workers spread out.
 import { createRandom, mixSeed, type Random } from "../rng.js";
 import { choiceIndex, fromUnit, sameDistribution, toUnit, type Distribution, type ParamValue } from "../space.js";
