@@ -3,7 +3,7 @@
 // trainLoop on the same model, and against WASM with tfjs's own gather (the "before"). Variants run interleaved,
 // round by round, so load from other processes hits them alike; each prints steps/s wall-clock and per CPU-second
 // (this process's user + system time: both backends run single-threaded here) as median [min–max] over rounds.
-// Flags: --rounds=N (default 3)  --epochs=N (wasm epochs per measurement, default 4)  --rows=N (default 2048)
+// Flags: --rounds=N (default 3)  --epochs=N (wasm epochs per measurement, default 8)  --rows=N (default 2048)
 import { cpus, loadavg } from "node:os";
 import { loadTf, switchBackend, trainLoop } from "../training/index.js";
 import type { Tf } from "../training/index.js";
@@ -94,7 +94,7 @@ const load = (): string => loadavg().map((value) => value.toFixed(1)).join(" ");
 
 async function main(): Promise<void> {
   const rounds = argument("rounds", 3);
-  const epochs = argument("epochs", 4);
+  const epochs = argument("epochs", 8);
   const rows = argument("rows", 2048);
   const tf = await loadTf();
   console.log(`machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}, tfjs ${tf.version.tfjs}; load before ${load()}`);
