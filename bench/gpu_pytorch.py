@@ -95,7 +95,13 @@ def make_variant(name, hidden, x, y, warm_losses):
         return model, graphed_step(model, optimizer, loss_fn, x, y, warm_losses)
     if name == "torch.compile reduce-overhead":
         compiled = torch.compile(model, mode="reduce-overhead")
-        return model, eager_step(compiled, torch.optim.Adam(model.parameters(), lr=1e-3, fused=True), loss_fn, x, y)
+        inner = eager_step(compiled, torch.optim.Adam(model.parameters(), lr=1e-3, fused=True), loss_fn, x, y)
+
+        def step():
+            # A new iteration for CUDA-graph trees: the previous step's outputs may be overwritten from here on.
+            torch.compiler.cudagraph_mark_step_begin()
+            return inner()
+        return model, step
     raise ValueError(name)
 
 
