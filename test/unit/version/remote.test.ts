@@ -1,60 +1,18 @@
-// push / pull of refs/labnote/* over git smart HTTP (the git CLI's http-backend behind a tiny CGI server written
-// here) and of the data cache to a remote directory.
-import { spawn } from "node:child_process";
+// push / pull of refs/labnote/* over git smart HTTP (the git CLI's http-backend behind the CGI server in
+// test/helpers/git-http.ts) and of the data cache to a remote directory.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CellRecord } from "../../../kernel/types.js";
 import { versionApi } from "../../../magics/version/api.js";
 import { VersionSession } from "../../../magics/version/session.js";
+import { gitHttpServer } from "../../helpers/git-http.js";
 import { fsck, git, tempProject } from "./helpers.js";
 
 const sha = (data: string) => createHash("sha256").update(data).digest("hex");
-
-/** Serves every bare repository under `root` with `git http-backend` as CGI on 127.0.0.1. */
-function gitHttpServer(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    const cgi = spawn("git", ["http-backend"], {
-      env: {
-        ...process.env,
-        GIT_PROJECT_ROOT: root,
-        GIT_HTTP_EXPORT_ALL: "1",
-        PATH_INFO: decodeURIComponent(url.pathname),
-        QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: request.method ?? "GET",
-        CONTENT_TYPE: request.headers["content-type"] ?? "",
-        CONTENT_LENGTH: request.headers["content-length"] ?? "",
-        HTTP_CONTENT_ENCODING: request.headers["content-encoding"] ?? "",
-        GIT_PROTOCOL: String(request.headers["git-protocol"] ?? ""),
-        REMOTE_USER: "labnote-test",
-        REMOTE_ADDR: "127.0.0.1",
-      },
-    });
-    request.pipe(cgi.stdin);
-    const chunks: Buffer[] = [];
-    cgi.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    cgi.on("close", () => {
-      const output = Buffer.concat(chunks);
-      const split = output.indexOf("\r\n\r\n");
-      const headerText = output.subarray(0, split).toString("utf8");
-      let status = 200;
-      for (const line of headerText.split("\r\n")) {
-        const [name, ...rest] = line.split(":");
-        const value = rest.join(":").trim();
-        if (name!.toLowerCase() === "status") status = Number(value.split(" ")[0]);
-        else if (name) response.setHeader(name, value);
-      }
-      response.writeHead(status);
-      response.end(output.subarray(split + 4));
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
 
 const cleanups: (() => void)[] = [];
 let server: Server;
