@@ -237,10 +237,15 @@ function bestOf(trials: TrialResult[], mode: Mode): TrialResult | undefined {
   return best;
 }
 
+const STATE_ORDER = ["complete", "pruned", "failed", "running", "waiting"];
+
 function countStates(trials: TrialResult[]): string {
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
-  return `${trials.length} trials (${Object.entries(counts).map(([state, n]) => `${n} ${state}`).join(", ")})`;
+  // A fixed order, whichever state the first trial happened to end in (workers finish in any order).
+  const rank = (state: string): number => { const i = STATE_ORDER.indexOf(state); return i < 0 ? STATE_ORDER.length : i; };
+  const states = Object.keys(counts).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return `${trials.length} trials (${states.map((state) => `${counts[state]} ${state}`).join(", ")})`;
 }
 
 function failureReasons(trials: TrialResult[]): string {
