@@ -11,52 +11,7 @@ import sys
 import time
 from queue import Empty
 
-from jupyter_client.manager import KernelManager
-
-TIMEOUT = 120
-
-
-def start(kernel_name, cwd):
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=cwd)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=TIMEOUT)
-    return km, kc
-
-
-def iopub_until_idle(kc, parent_id, timeout=TIMEOUT):
-    messages = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            msg = kc.get_iopub_msg(timeout=1)
-        except Empty:
-            continue
-        if msg["parent_header"].get("msg_id") != parent_id:
-            continue
-        messages.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    return messages
-
-
-def shell_reply(kc, msg_id, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            msg = kc.get_shell_msg(timeout=1)
-        except Empty:
-            continue
-        if msg["parent_header"].get("msg_id") == msg_id:
-            return msg
-    raise TimeoutError(f"no shell reply to {msg_id}")
-
-
-def run(kc, code):
-    msg_id = kc.execute(code)
-    reply = shell_reply(kc, msg_id)
-    return reply["content"], iopub_until_idle(kc, msg_id)
+from kernel_client import TIMEOUT, run, start, streams
 
 
 def summary(code, kc):
@@ -67,7 +22,7 @@ def summary(code, kc):
         "ename": content.get("ename"),
         "evalue": content.get("evalue"),
         "error_outputs": len(errors),
-        "stderr": "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"),
+        "stderr": streams(outputs, "stderr"),
         "results": [m["content"]["data"].get("text/plain") for m in outputs if m["msg_type"] == "execute_result"],
         "json": [m["content"]["data"].get("application/json") for m in outputs if m["msg_type"] == "execute_result"],
     }
