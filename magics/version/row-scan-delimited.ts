@@ -1,34 +1,16 @@
 // CSV and TSV for the row scan: RFC 4180 quoting, one pass over the bytes through a 4 MiB window, each field's hashes
 // computed while its end is searched for.
-import { closeSync, openSync, readSync } from "node:fs";
-import { CHUNK, ColumnAccumulator, mix32, parseNumber, stringSeed, TableFormatError, type Growable, type ScanOptions } from "./row-scan-shared.js";
+import { ColumnAccumulator, FileWindow, mix32, parseNumber, stringSeed, TableFormatError, type Growable, type ScanOptions } from "./row-scan-shared.js";
 
 /** CSV / TSV (RFC 4180 quoting: "" inside quotes; quoted fields may hold delimiters and newlines). */
 export function scanDelimited(path: string, options: ScanOptions, delimiter: number, sink: Growable): { columns: string[]; accumulators: ColumnAccumulator[]; missingKeys: number } {
-  const fd = openSync(path, "r");
-  let buffer = Buffer.allocUnsafe(CHUNK);
-  let filled = 0;
-  let base = 0; // file offset of buffer[0]
-  let eof = false;
-  const refill = (keepFrom: number): void => {
-    const keep = filled - keepFrom;
-    if (keepFrom === 0 && filled === buffer.length) {
-      const bigger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, filled);
-      buffer = bigger;
-    } else if (keep > 0) buffer.copy(buffer, 0, keepFrom, filled);
-    base += keepFrom;
-    filled = keep;
-    const read = readSync(fd, buffer, filled, buffer.length - filled, base + filled);
-    if (read === 0) eof = true;
-    filled += read;
-  };
+  const file = new FileWindow(path);
   try {
-    refill(0);
+    file.refill(0);
     let line = 1;
     let position = 0;
     // Skip a UTF-8 byte order mark.
-    if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) position = 3;
+    if (file.buffer[0] === 0xef && file.buffer[1] === 0xbb && file.buffer[2] === 0xbf) position = 3;
 
     // Field boundaries of the record being parsed, reused: start, end, quoted (1) or not.
     let starts = new Int32Array(64);
@@ -38,9 +20,9 @@ export function scanDelimited(path: string, options: ScanOptions, delimiter: num
     let newlinesInRecord = 0;
 
     /** Parses one record at `position`; returns the index after it, or -1 when the buffer ends first. */
-    const bufferNow = () => buffer;
-    const filledNow = () => filled;
-    const eofNow = () => eof;
+    const bufferNow = () => file.buffer;
+    const filledNow = () => file.filled;
+    const eofNow = () => file.eof;
     // Each field's two hashes are computed while its end is searched for: every byte is read once.
     let fieldHigh = new Int32Array(64);
     let fieldLow = new Int32Array(64);
@@ -150,7 +132,7 @@ export function scanDelimited(path: string, options: ScanOptions, delimiter: num
     };
 
     const fieldText = (field: number): string => {
-      const text = buffer.toString("utf8", starts[field], ends[field]);
+      const text = file.buffer.toString("utf8", starts[field], ends[field]);
       return quoted[field] === 1 ? text.replace(/""/g, '"') : text;
     };
 
@@ -158,15 +140,15 @@ export function scanDelimited(path: string, options: ScanOptions, delimiter: num
       for (;;) {
         const next = parseRecord(position);
         if (next !== -1) return next;
-        if (eof) throw new TableFormatError(path, line, "a quoted field is never closed: add the closing quote.");
+        if (file.eof) throw new TableFormatError(path, line, "a quoted field is never closed: add the closing quote.");
         const before = position;
-        refill(position);
+        file.refill(position);
         position -= before;
       }
     };
 
     // Header.
-    if (filled - position === 0) throw new TableFormatError(path, 1, "the file is empty: a CSV/TSV file needs a header row naming its columns.");
+    if (file.filled - position === 0) throw new TableFormatError(path, 1, "the file is empty: a CSV/TSV file needs a header row naming its columns.");
     const headerEnd = nextRecord();
     const columns: string[] = [];
     for (let field = 0; field < fields; field++) columns.push(fieldText(field));
@@ -186,12 +168,12 @@ export function scanDelimited(path: string, options: ScanOptions, delimiter: num
     let missingKeys = 0;
 
     for (;;) {
-      if (position >= filled) {
-        if (eof) break;
+      if (position >= file.filled) {
+        if (file.eof) break;
         const before = position;
-        refill(position);
+        file.refill(position);
         position -= before;
-        if (position >= filled) break;
+        if (position >= file.filled) break;
       }
       const next = nextRecord();
       // nextRecord may have moved the buffer: the record starts at `position` now.
@@ -229,17 +211,17 @@ export function scanDelimited(path: string, options: ScanOptions, delimiter: num
           continue;
         }
         // A CSV column with any text is a text column: its later cells need no number parse.
-        const value = isQuoted || accumulator.scan.text > 0 ? NaN : parseNumber(buffer, start, end);
+        const value = isQuoted || accumulator.scan.text > 0 ? NaN : parseNumber(file.buffer, start, end);
         if (Number.isNaN(value)) accumulator.scan.text++;
         else accumulator.number(value);
         if (accumulator.categoryHashed(h1, h2)) accumulator.nameCategory(h1, fieldText(field));
       }
-      if (keyIndex === -1) sink.push(rowHigh, rowLow, rowHigh, rowLow, base + recordStart, next - recordStart, recordLine);
-      else sink.push(keyHigh, keyLow, rowHigh, rowLow, base + recordStart, next - recordStart, recordLine);
+      if (keyIndex === -1) sink.push(rowHigh, rowLow, rowHigh, rowLow, file.base + recordStart, next - recordStart, recordLine);
+      else sink.push(keyHigh, keyLow, rowHigh, rowLow, file.base + recordStart, next - recordStart, recordLine);
       position = next;
     }
     return { columns, accumulators, missingKeys };
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }

@@ -1,46 +1,28 @@
 // JSON Lines and JSON arrays for the row scan: records streamed through a 4 MiB window (a top-level array element by
 // element, tracking strings and nesting), each parsed with JSON.parse.
-import { closeSync, openSync, readSync } from "node:fs";
-import { cellText, CHUNK, ColumnAccumulator, hashText, stringSeed, TableFormatError, type Growable, type ScanOptions } from "./row-scan-shared.js";
+import { cellText, ColumnAccumulator, FileWindow, hashText, stringSeed, TableFormatError, type Growable, type ScanOptions } from "./row-scan-shared.js";
 
 /** Calls `onRow(text, offset, length, line)` for each JSON Lines line or each element of a top-level JSON array. */
 export function forEachJsonRecord(path: string, format: "jsonl" | "json", onRow: (text: string, offset: number, length: number, line: number) => void): void {
-  const fd = openSync(path, "r");
-  let buffer = Buffer.allocUnsafe(CHUNK);
-  let filled = 0;
-  let base = 0;
-  let eof = false;
-  const refill = (keepFrom: number): void => {
-    const keep = filled - keepFrom;
-    if (keepFrom === 0 && filled === buffer.length) {
-      const bigger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, filled);
-      buffer = bigger;
-    } else if (keep > 0) buffer.copy(buffer, 0, keepFrom, filled);
-    base += keepFrom;
-    filled = keep;
-    const read = readSync(fd, buffer, filled, buffer.length - filled, base + filled);
-    if (read === 0) eof = true;
-    filled += read;
-  };
+  const file = new FileWindow(path);
   try {
-    refill(0);
-    let position = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+    file.refill(0);
+    let position = file.buffer[0] === 0xef && file.buffer[1] === 0xbb && file.buffer[2] === 0xbf ? 3 : 0;
     let line = 1;
     if (format === "jsonl") {
       for (;;) {
-        let newline = buffer.indexOf(10, position);
-        if (newline === -1 || newline >= filled) {
-          if (!eof) {
-            refill(position);
+        let newline = file.buffer.indexOf(10, position);
+        if (newline === -1 || newline >= file.filled) {
+          if (!file.eof) {
+            file.refill(position);
             position = 0;
             continue;
           }
-          newline = filled;
+          newline = file.filled;
         }
-        if (position >= filled) return;
-        const text = buffer.toString("utf8", position, newline);
-        if (text.trim() !== "") onRow(text, base + position, newline - position, line);
+        if (position >= file.filled) return;
+        const text = file.buffer.toString("utf8", position, newline);
+        if (text.trim() !== "") onRow(text, file.base + position, newline - position, line);
         line++;
         position = newline + 1;
       }
@@ -48,24 +30,24 @@ export function forEachJsonRecord(path: string, format: "jsonl" | "json", onRow:
     // A JSON array, streamed element by element: track strings and nesting to find each top-level element's end.
     const skipSpace = (): boolean => {
       for (;;) {
-        while (position < filled) {
-          const c = buffer[position]!;
+        while (position < file.filled) {
+          const c = file.buffer[position]!;
           if (c === 10) line++;
           else if (c !== 32 && c !== 9 && c !== 13) return true;
           position++;
         }
-        if (eof) return false;
+        if (file.eof) return false;
         const before = position;
-        refill(position);
+        file.refill(position);
         position -= before;
       }
     };
-    if (!skipSpace() || buffer[position] !== 91) throw new TableFormatError(path, line, "a .json data file must be an array of row objects ([{...}, {...}]); for one object per line use .jsonl.");
+    if (!skipSpace() || file.buffer[position] !== 91) throw new TableFormatError(path, line, "a .json data file must be an array of row objects ([{...}, {...}]); for one object per line use .jsonl.");
     position++;
     let expectElement = true;
     for (;;) {
       if (!skipSpace()) throw new TableFormatError(path, line, "the array is never closed: the file ends before its final ].");
-      const c = buffer[position]!;
+      const c = file.buffer[position]!;
       if (c === 93) break;
       if (c === 44 && !expectElement) {
         position++;
@@ -79,15 +61,15 @@ export function forEachJsonRecord(path: string, format: "jsonl" | "json", onRow:
       let inString = false;
       let newlines = 0;
       for (;;) {
-        if (index >= filled) {
-          if (eof) throw new TableFormatError(path, startLine, "an array element is never closed: the file ends inside it.");
+        if (index >= file.filled) {
+          if (file.eof) throw new TableFormatError(path, startLine, "an array element is never closed: the file ends inside it.");
           const before = position;
-          refill(position);
+          file.refill(position);
           index -= before;
           position = 0;
           continue;
         }
-        const b = buffer[index]!;
+        const b = file.buffer[index]!;
         if (inString) {
           if (b === 92) index++;
           else if (b === 34) inString = false;
@@ -104,13 +86,13 @@ export function forEachJsonRecord(path: string, format: "jsonl" | "json", onRow:
         if (b === 10) newlines++;
         index++;
       }
-      onRow(buffer.toString("utf8", position, index), base + position, index - position, startLine);
+      onRow(file.buffer.toString("utf8", position, index), file.base + position, index - position, startLine);
       line += newlines;
       position = index;
       expectElement = false;
     }
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 

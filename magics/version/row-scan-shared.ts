@@ -1,5 +1,6 @@
 // What the row scanners (row-scan-delimited.ts, row-scan-json.ts) share: the scan's types, the per-row arrays, the
-// per-column statistics, cell hashing and number parsing. No imports of the rest of the project (worker threads).
+// per-column statistics, cell hashing and number parsing, the file window both read through. No imports of the rest of the project (worker threads).
+import { closeSync, openSync, readSync } from "node:fs";
 import { extname } from "node:path";
 
 export type TableFormat = "csv" | "tsv" | "jsonl" | "json";
@@ -74,6 +75,41 @@ export class TableFormatError extends Error {
 
 export const MAX_CATEGORIES = 1000;
 export const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * A file read through one growing window: `buffer[0..filled)` holds the bytes at file offset `base` onwards.
+ * `refill(keepFrom)` drops the bytes before `keepFrom`, moves the rest to the front and reads more after them
+ * (doubling the window when a record fills it whole); `eof` is set once a read returns nothing.
+ */
+export class FileWindow {
+  buffer = Buffer.allocUnsafe(CHUNK);
+  filled = 0;
+  base = 0;
+  eof = false;
+  private readonly fd: number;
+
+  constructor(path: string) {
+    this.fd = openSync(path, "r");
+  }
+
+  refill(keepFrom: number): void {
+    const keep = this.filled - keepFrom;
+    if (keepFrom === 0 && this.filled === this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
+      this.buffer.copy(bigger, 0, 0, this.filled);
+      this.buffer = bigger;
+    } else if (keep > 0) this.buffer.copy(this.buffer, 0, keepFrom, this.filled);
+    this.base += keepFrom;
+    this.filled = keep;
+    const read = readSync(this.fd, this.buffer, this.filled, this.buffer.length - this.filled, this.base + this.filled);
+    if (read === 0) this.eof = true;
+    this.filled += read;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
 
 export function formatOf(path: string): TableFormat | undefined {
   const extension = extname(path).toLowerCase();
