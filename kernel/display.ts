@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 import type { Display, DisplayHandle } from "../magics/types.js";
+import { type ChartPng, chartPngScale, svgToPng } from "./chart-png.js";
 import type { JSONObject, MimeBundle, OutputSink } from "./types.js";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
@@ -56,25 +57,78 @@ export async function renderVegaLiteSvg(spec: object): Promise<string> {
  * HTML exporter (6.5 and 7.x) ranks text/markdown above image/svg+xml, and its SVG sanitizer keeps no element inside
  * <svg> (nbconvert #1849, #1894), while JupyterLab (Vega-Lite rank 57 < Markdown 60) and VS Code (an unlisted
  * mimetype sorts first) still pick the interactive Vega-Lite; Notebook 6, which has no Vega-Lite renderer, shows the image.
+ * (The form used when no PNG could be made; see chartAsMarkdownPicture.)
  */
 export function svgAsMarkdownImage(svg: string, title: string): string {
-  const alt = title.replace(/[<>&"]/g, " ");
-  return `<img src="data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}" alt="${alt}">`;
+  return `<img src="data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}" alt="${altText(title)}">`;
 }
 
-export async function vegaLiteBundle(spec: object, options?: { svg?: boolean }): Promise<MimeBundle> {
+function altText(title: string): string {
+  return title.replace(/[<>&"]/g, " ");
+}
+
+/**
+ * The chart as a <picture>: the SVG as its source, the PNG as its <img>. A browser draws the SVG (nbconvert --to html,
+ * Notebook 6); a sanitiser that drops data:image/svg+xml URLs — lxml's cleaner behind `nbconvert --sanitize-html`,
+ * which also removes <picture>, <source> and srcset — leaves the <img> with the PNG, so the chart is still there.
+ */
+export function chartAsMarkdownPicture(svg: string, png: ChartPng, title: string): string {
+  const svgUrl = `data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}`;
+  const pngUrl = `data:image/png;base64,${png.png.toString("base64")}`;
+  return `<picture><source srcset="${svgUrl}" type="image/svg+xml"><img src="${pngUrl}" width="${png.width}" height="${png.height}" alt="${altText(title)}"></picture>`;
+}
+
+/** The chart's SVG in a bundle: its image/svg+xml, or the SVG inside its text/markdown (as chartAsMarkdownPicture and svgAsMarkdownImage write it). */
+export function chartSvgOf(data: Record<string, unknown>): string | undefined {
+  const svg = data["image/svg+xml"];
+  const text = (value: unknown): string => (Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "");
+  if (text(svg).includes("<svg")) return text(svg);
+  const url = /(?:srcset|src)="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/.exec(text(data["text/markdown"]));
+  if (!url) return undefined;
+  const decoded = Buffer.from(url[1]!, "base64").toString("utf8");
+  return decoded.includes("<svg") ? decoded : undefined;
+}
+
+export interface VegaLiteBundleOptions {
+  /** Static renderings for exporters and viewers without Vega-Lite (default true); false for live updates of a chart. */
+  svg?: boolean;
+  /** With svg: add image/png and keep the SVG only inside text/markdown (default true, unless LABNOTE_CHART_PNG_SCALE=0); false: image/svg+xml, no PNG. */
+  png?: boolean;
+}
+
+/**
+ * A chart's output bundle. Live updates (`svg: false`): the Vega-Lite spec and text/plain only. Otherwise also
+ * `text/markdown` (a <picture> of the SVG with the PNG as its <img>) and `image/png` — not `image/svg+xml`: nbconvert's
+ * LaTeX/PDF export converts every output that has one with Inkscape and stops where Inkscape is missing, even when a PNG
+ * is there; the frontends and exporters that picked the bare SVG now take the Markdown or the PNG (docs/watching.md
+ * has the table).
+ * Where the PNG cannot be made (no resvg binary for this platform) the bundle holds image/svg+xml and an <img> of it.
+ */
+export async function vegaLiteBundle(spec: object, options?: VegaLiteBundleOptions): Promise<MimeBundle> {
   const specTitle = typeof (spec as { title?: unknown }).title === "string" ? (spec as { title: string }).title : undefined;
   const title = specTitle === undefined ? "" : ` “${specTitle}”`;
   const bundle: MimeBundle = { [VEGA_LITE_MIME]: jsonSafe(spec), "text/plain": `<Vega-Lite chart${title}>` };
-  if (options?.svg !== false) {
+  if (options?.svg === false) return bundle;
+  let svg: string;
+  try {
+    svg = await renderVegaLiteSvg(spec);
+  } catch (error) {
+    bundle["text/plain"] += `\n(SVG rendering failed: ${(error as Error).message}; check the spec with the Vega-Lite editor)`;
+    return bundle;
+  }
+  const scale = chartPngScale();
+  if (options?.png !== false && scale > 0) {
     try {
-      const svg = await renderVegaLiteSvg(spec);
-      bundle["image/svg+xml"] = svg;
-      bundle["text/markdown"] = svgAsMarkdownImage(svg, specTitle ?? "Vega-Lite chart");
-    } catch (error) {
-      bundle["text/plain"] += `\n(SVG rendering failed: ${(error as Error).message}; check the spec with the Vega-Lite editor)`;
+      const png = await svgToPng(svg, scale);
+      bundle["text/markdown"] = chartAsMarkdownPicture(svg, png, specTitle ?? "Vega-Lite chart");
+      bundle["image/png"] = png.png.toString("base64");
+      return bundle;
+    } catch {
+      // No rasteriser on this platform: the SVG-only bundle below (LaTeX export then needs Inkscape).
     }
   }
+  bundle["image/svg+xml"] = svg;
+  bundle["text/markdown"] = svgAsMarkdownImage(svg, specTitle ?? "Vega-Lite chart");
   return bundle;
 }
 

@@ -87,8 +87,12 @@ export interface DisplayHandle {
   text(text: string): void;
   json(value: unknown): void;
   svg(svg: string): void;
-  /** Vega-Lite spec → application/vnd.vegalite.v5+json + text/plain, plus image/svg+xml (and text/markdown holding it as an image, for exporters) unless `svg: false`. */
-  vegaLite(spec: object, options?: { svg?: boolean }): Promise<void>;
+  /**
+   * Vega-Lite spec → application/vnd.vegalite.v5+json + text/plain, plus static renderings for exporters unless
+   * `svg: false` (live updates): image/png and text/markdown (a <picture> of the SVG with the PNG as fallback), or with
+   * `png: false` image/svg+xml and text/markdown (an <img> of the SVG). See vegaLiteBundle in kernel/display.ts.
+   */
+  vegaLite(spec: object, options?: { svg?: boolean; png?: boolean }): Promise<void>;
 }
 
 export interface Display {
@@ -102,7 +106,7 @@ export interface Display {
   json(value: unknown): void;
   text(text: string): void;
   raw(mime: string, data: unknown): void;
-  vegaLite(spec: object, options?: { svg?: boolean }): Promise<void>;
+  vegaLite(spec: object, options?: { svg?: boolean; png?: boolean }): Promise<void>;
   handle(): DisplayHandle;
 }
 

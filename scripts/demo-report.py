@@ -3,11 +3,14 @@
     demo-report.py execute NOTEBOOK EXECUTED_NOTEBOOK --cwd DIR [--timeout SECONDS]
     demo-report.py render EXECUTED_NOTEBOOK REPORT_HTML
 
-`render` keeps each chart's image/svg+xml and drops its Vega-Lite JSON, so the report shows every chart as an inline
-<svg> with no JavaScript. It exits non-zero when the notebook holds an error output or a chart without an SVG.
+`render` keeps each chart's SVG (its image/svg+xml, or the SVG inside its text/markdown <picture> where the kernel gave
+the chart a PNG instead) and drops its Vega-Lite JSON and PNG, so the report shows every chart as an inline <svg> with
+no JavaScript. It exits non-zero when the notebook holds an error output or a chart without an SVG.
 Run with Debian's /usr/bin/python3 (jupyter_client, nbclient, nbconvert).
 """
 import argparse
+import base64
+import re
 import sys
 
 import jinja2
@@ -17,6 +20,8 @@ from nbconvert import HTMLExporter
 
 VEGA_PREFIXES = ("application/vnd.vegalite", "application/vnd.vega.")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# kernel/display.ts: <picture><source srcset="data:image/svg+xml;base64,…"> (with a PNG) or <img src="data:image/svg+xml;base64,…">
+SVG_IN_MARKDOWN = re.compile(r'(?:srcset|src)="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 
 # nbconvert's lab template passes SVG through lxml's clean_html, which strips every SVG element but <svg>; the
 # kernel's own chart SVG is trusted, so it goes in as is. The report needs no JavaScript (and no network):
@@ -68,6 +73,12 @@ def keep_svg_charts(nb):
             if not vega:
                 continue
             charts += 1
+            if "image/svg+xml" not in data:
+                found = SVG_IN_MARKDOWN.search("".join(data.get("text/markdown", "")))
+                svg = base64.b64decode(found.group(1)).decode("utf-8") if found else ""
+                if "<svg" in svg:
+                    data["image/svg+xml"] = svg
+                    data.pop("image/png", None)  # the report shows the SVG; the PNG is for LaTeX and sanitising viewers
             if "image/svg+xml" not in data:
                 missing.append(f"cell {index}: a chart without an image/svg+xml rendering")
                 continue

@@ -1,5 +1,6 @@
 // An executed notebook as one self-contained HTML page: code, Markdown, outputs, and every Vega-Lite chart drawn
 // live by the inlined vega-embed, with the kernel's SVG shown until then (and kept where scripts do not run).
+import { chartSvgOf } from "../display.js";
 import { escapeHtml, renderMarkdown } from "./markdown.js";
 
 type MultilineText = string | string[];
@@ -94,7 +95,8 @@ interface RenderState {
 async function chartHtml(data: Record<string, unknown>, mime: string, where: string, state: RenderState): Promise<string> {
   const spec = data[mime] as object;
   const id = `chart-spec-${state.charts++}`;
-  let svg = typeof data["image/svg+xml"] === "string" ? (data["image/svg+xml"] as string) : text(data["image/svg+xml"]);
+  // The kernel's SVG: image/svg+xml, or inside text/markdown where the bundle carries a PNG instead (kernel/display.ts).
+  let svg = chartSvgOf(data) ?? "";
   if (!svg.includes("<svg")) {
     try {
       svg = await state.renderSvg(spec);

@@ -63,15 +63,17 @@ describe("the labnote kernel in Jupyter Notebook 6 and Chromium", () => {
       // No cell raised: Notebook 6 renders errors as .output_error.
       expect(await page.locator(".output_area .output_error").count()).toBe(0);
 
-      // The Vega-Lite chart: Notebook 6 has no Vega-Lite renderer and ranks text/markdown above image/svg+xml, so it
-      // shows the kernel's SVG rendering as the Markdown image the bundle carries for exporters (kernel/display.ts).
+      // The Vega-Lite chart: Notebook 6 has no Vega-Lite renderer and ranks text/markdown above image/png, so it
+      // shows the Markdown <picture> the bundle carries for exporters (kernel/display.ts): Chromium draws its SVG source.
       const chart = cells.nth(0).locator(".output_markdown img").first();
       await chart.waitFor({ state: "visible" });
       const box = await chart.boundingBox();
       expect(box!.width).toBeGreaterThan(100);
       expect(box!.height).toBeGreaterThan(100);
       expect(await chart.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(100);
-      const chartSvg = Buffer.from(String(await chart.getAttribute("src")).replace(/^data:image\/svg\+xml;base64,/, ""), "base64").toString("utf8");
+      const shown = String(await chart.evaluate((img) => (img as HTMLImageElement).currentSrc));
+      expect(shown).toMatch(/^data:image\/svg\+xml;base64,/);
+      const chartSvg = Buffer.from(shown.replace(/^data:image\/svg\+xml;base64,/, ""), "base64").toString("utf8");
       expect(chartSvg).toContain("penguins per island");
       expect(chartSvg.match(/<(path|rect)\b/g)?.length ?? 0).toBeGreaterThan(3);
       await chart.screenshot({ path: join(SCREENSHOTS, "browser-chart.png") });

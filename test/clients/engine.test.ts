@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allOutputs, executeNotebook, writeNotebook, type NotebookJSON } from "../helpers/jupyter.js";
+import { chartSvgOf } from "../../kernel/display.js";
 
 let notebook: NotebookJSON;
 type Output = ReturnType<typeof allOutputs>[number];
@@ -60,6 +61,7 @@ describe("engine through nbclient", () => {
     expect(text(stream.text)).toBe("before\n");
     const data = chart.data as Record<string, unknown>;
     expect(data["application/vnd.vegalite.v5+json"]).toMatchObject({ mark: "bar" });
-    expect(text(data["image/svg+xml"])).toMatch(/^<svg/);
+    expect(chartSvgOf(data)).toMatch(/^<svg/);
+    expect(text(data["image/png"])).toMatch(/^iVBORw0KGgo/);
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allOutputs, JUPYTER, kernelEnv, readNotebook, REPO_ROOT } from "../helpers/jupyter.js";
 import { ensureKernelspecs, freshProject } from "./kernel-wire-env.js";
+import { chartSvgOf } from "../../kernel/display.js";
 
 function jupyter(args: string[], options: { cwd: string; input?: string; timeoutMs: number }): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -31,8 +32,8 @@ describe("labnote through Jupyter's clients", () => {
     const results = of("execute_result").map((output) => data(output)["text/plain"]);
     expect(results).toEqual(expect.arrayContaining(["42", "'train.csv'", "'still running: answer is 42'"]));
     const mimes = of("display_data").flatMap((output) => Object.keys(data(output)));
-    expect(mimes).toEqual(expect.arrayContaining(["text/html", "text/markdown", "application/vnd.vegalite.v5+json", "image/svg+xml"]));
-    const svg = of("display_data").map((output) => data(output)["image/svg+xml"]).find((value) => typeof value === "string") as string;
+    expect(mimes).toEqual(expect.arrayContaining(["text/html", "text/markdown", "application/vnd.vegalite.v5+json", "image/png"]));
+    const svg = of("display_data").map((output) => chartSvgOf(data(output))).find((value) => typeof value === "string") as string;
     expect(svg).toMatch(/<svg[\s\S]*<\/svg>/);
     const timed = of("execute_result").find((output) => typeof data(output)["application/json"] === "object");
     expect(data(timed!)["application/json"]).toMatchObject({ wallMs: expect.any(Number) });

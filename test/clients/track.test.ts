@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allOutputs, ARTIFACTS, executeNotebook, REPO_ROOT } from "../helpers/jupyter.js";
+import { chartSvgOf } from "../../kernel/display.js";
 
 type Output = ReturnType<typeof allOutputs>[number];
 const data = (output: Output): Record<string, unknown> => (output.data ?? {}) as Record<string, unknown>;
@@ -23,11 +24,12 @@ describe("notebooks/tracking.ipynb", () => {
     const cellIndex = (needle: string): number => nb.cells.findIndex((cell) => [cell.source].flat().join("").includes(needle));
     const results = (cell: number) => outputs.filter((output) => output.cell === cell && output.output_type === "execute_result");
 
-    // Live charts: the last state of each chart carries Vega-Lite and the SVG fallback.
+    // Live charts: the last state of each chart carries Vega-Lite and the SVG and PNG fallbacks.
     const fastCell = cellIndex("--name lr-0.1 ");
     const charts = outputs.filter((output) => output.cell === fastCell && data(output)["application/vnd.vegalite.v5+json"]);
     expect(charts.length).toBeGreaterThan(0);
-    expect(String(data(charts.at(-1)!)["image/svg+xml"])).toContain("<svg");
+    expect(chartSvgOf(data(charts.at(-1)!))).toContain("<svg");
+    expect(String(data(charts.at(-1)!)["image/png"])).toMatch(/^iVBORw0KGgo/);
 
     // model.fit with run.callback() shows an epoch progress bar, updated in place to the last epoch: a <progress>
     // element, or an ipywidgets IntProgress view (with its text line) when the client has a widget manager.
@@ -75,6 +77,6 @@ describe("notebooks/tracking.ipynb", () => {
 
     // track.start outside a magic, with display: true, draws its chart too and returns its result.
     const manualCell = cellIndex("manual-schedule");
-    expect(outputs.some((output) => output.cell === manualCell && String(data(output)["image/svg+xml"] ?? "").includes("<svg"))).toBe(true);
+    expect(outputs.some((output) => output.cell === manualCell && (chartSvgOf(data(output)) ?? "").includes("<svg"))).toBe(true);
   });
 });

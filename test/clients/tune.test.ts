@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allOutputs, ARTIFACTS, executeNotebook, REPO_ROOT } from "../helpers/jupyter.js";
+import { chartSvgOf } from "../../kernel/display.js";
 
 type Output = ReturnType<typeof allOutputs>[number];
 const data = (output: Output): Record<string, unknown> => (output.data ?? {}) as Record<string, unknown>;
@@ -46,13 +47,13 @@ describe("notebooks/tuning.ipynb", () => {
     expect(Object.keys(study.importances).sort()).toEqual(["lr", "width"]);
     expect(String(data(results(searchCell)[0]!)["text/html"])).toContain("<table>");
 
-    // Live history chart updated in place, then final charts with SVG.
+    // Live history chart updated in place, then final charts with SVG and PNG.
     const cellOutputs = outputs.filter((o) => o.cell === searchCell);
     expect(cellOutputs.some((o) => o.output_type === "update_display_data" || String(data(o)["text/plain"] ?? "").includes("20/20"))).toBe(true);
     const specs = cellOutputs.filter((o) => data(o)["application/vnd.vegalite.v5+json"]);
     const titles = specs.map((o) => JSON.stringify((data(o)["application/vnd.vegalite.v5+json"] as { title?: unknown }).title));
     for (const title of ["optimisation history", "parallel coordinates", "Parameter importance", "slices"]) expect(titles.some((t) => t.includes(title))).toBe(true);
-    expect(specs.every((o) => String(data(o)["image/svg+xml"] ?? "").includes("<svg"))).toBe(true);
+    expect(specs.every((o) => (chartSvgOf(data(o)) ?? "").includes("<svg") && String(data(o)["image/png"] ?? "").startsWith("iVBORw0KGgo"))).toBe(true);
 
     // Re-running resumes: same first 20 trials, 6 more.
     const resumed = data(results(cellIndex("--trials 26"))[0]!)["application/json"] as StudyData;

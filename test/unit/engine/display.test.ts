@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chartSvgOf } from "../../../kernel/display.js";
 import type { CellRecord } from "../../../kernel/types.js";
 import { createHarness, resultText, type Harness } from "./harness.js";
 
@@ -40,14 +41,15 @@ describe("display", () => {
     expect(resultText(run)).toBe(`'${id}'`);
   });
 
-  it("renders Vega-Lite to SVG in the kernel beside the spec", async () => {
+  it("renders Vega-Lite to SVG and PNG in the kernel beside the spec", async () => {
     const run = await harness.run(
       'await display.vegaLite({ title: "loss", data: { values: [{ step: 1, loss: 0.9 }, { step: 2, loss: 0.5 }] }, mark: "line", encoding: { x: { field: "step", type: "quantitative" }, y: { field: "loss", type: "quantitative" } } });',
     );
     const bundle = run.outputs.find((o) => o.type === "display_data");
     if (!bundle || bundle.type !== "display_data") throw new Error(JSON.stringify(run.outcome));
     expect(bundle.data["application/vnd.vegalite.v5+json"]).toMatchObject({ mark: "line" });
-    expect(String(bundle.data["image/svg+xml"])).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    expect(String(chartSvgOf(bundle.data))).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    expect(String(bundle.data["image/png"])).toMatch(/^iVBORw0KGgo/); // a PNG, for LaTeX/PDF export and sanitising viewers
     expect(bundle.data["text/plain"]).toBe("<Vega-Lite chart “loss”>");
   });
 
