@@ -22,6 +22,8 @@ type Scalar = tfTypes.Scalar;
 /** What trainLoop needs from a %track run (magics/track's Run has it). */
 export interface LossLogger {
   log(metrics: Record<string, number>, options?: { step?: number; split?: string; samples?: number; tokens?: number }): void;
+  /** The steps the loop plans to run, when known (the underfitting check judges the loss's pace against them). */
+  planSteps?(total: number): void;
 }
 
 export interface Batch {
@@ -347,6 +349,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   // A %tune trial's cell already shows the trials' bar: no step bar per trial.
   const inTrial = (run as { options?: { studyName?: string } } | undefined)?.options?.studyName !== undefined;
   const progress = options.progress === false || inTrial ? undefined : await cellProgress(totalSteps);
+  if (totalSteps !== undefined) run?.planSteps?.(totalSteps);
   const progressLine = (): string => {
     const step = losses.length;
     const epochs = stepsPerEpoch !== undefined && totalSteps !== undefined ? ` epoch ${Math.ceil(step / stepsPerEpoch)}/${Math.ceil(totalSteps / stepsPerEpoch)}` : "";

@@ -65,8 +65,14 @@ export function detectFlat(values: ArrayLike<number>, length: number = values.le
 export interface GradientOptions {
   /** Earlier points whose median is the reference. */
   window?: number;
-  /** Latest norm above factor × median explodes. */
+  /** Latest norm above factor × median explodes… */
   explodeFactor?: number;
+  /**
+   * …when it is also above the median of the run's first `startWindow` norms (its scale at initialisation): a bump
+   * after the norms have converged towards 0 (Adam once the loss is ~0) that stays below where training started is
+   * not an explosion.
+   */
+  startWindow?: number;
   /** Latest norm above this always explodes. */
   explodeAbsolute?: number;
   /** This many latest norms all below `vanishAbsolute` vanish. */
@@ -74,7 +80,10 @@ export interface GradientOptions {
   vanishAbsolute?: number;
 }
 
-/** Exploding (sudden jump or huge) or vanishing (≈0 for several steps) gradient norms. */
+/**
+ * Exploding (huge, or a sudden jump above both the recent median and the run's starting scale) or vanishing (≈0 for
+ * several steps) gradient norms.
+ */
 export function detectGradientNorm(norms: ArrayLike<number>, length: number = norms.length, options: GradientOptions = {}): "exploding" | "vanishing" | undefined {
   if (length === 0) return undefined;
   const latest = norms[length - 1];
@@ -83,7 +92,8 @@ export function detectGradientNorm(norms: ArrayLike<number>, length: number = no
   const window = options.window ?? 20;
   if (length > 5) {
     const reference = median(norms, Math.max(0, length - 1 - window), length - 1);
-    if (reference > 0 && latest > (options.explodeFactor ?? 50) * reference) return "exploding";
+    const start = median(norms, 0, Math.min(options.startWindow ?? 5, length - 1));
+    if (reference > 0 && latest > (options.explodeFactor ?? 50) * reference && !(latest <= start)) return "exploding";
   }
   const vanishCount = options.vanishCount ?? 5;
   const vanishAbsolute = options.vanishAbsolute ?? 1e-7;
@@ -169,29 +179,65 @@ export function findWeightGrowth(norms: ArrayLike<number>, length: number = norm
 }
 
 export interface UnderfitOptions {
-  /** Train-loss points before the check starts. */
+  /** Train-loss points before the check starts (default 200). */
   warmup?: number;
-  /** The mean of the last `window` points is compared with the baseline. */
+  /** …and this share of the planned steps, when they are known (default 0.1). */
+  warmupShare?: number;
+  /** Steps the loop plans to run (trainLoop knows them); the rest of them is how long the loss still has to improve. */
+  plannedSteps?: number;
+  /** The step of each point (default: its index). */
+  steps?: ArrayLike<number>;
+  /** The mean of the last `window` points is compared with the baseline and with the `window` points before them (default 50). */
   window?: number;
-  /** Not below ratio × baseline counts as no better than the baseline. */
+  /** Not below ratio × baseline counts as no better than the baseline (default 0.9). */
   ratio?: number;
+  /** A fall between the two windows counts as real only beyond this many standard errors (default 2). */
+  significance?: number;
+}
+
+function windowStats(values: ArrayLike<number>, start: number, end: number): { mean: number; variance: number } | undefined {
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    if (!Number.isFinite(values[i])) return undefined;
+    sum += values[i];
+  }
+  const mean = sum / (end - start);
+  let squares = 0;
+  for (let i = start; i < end; i++) squares += (values[i] - mean) ** 2;
+  return { mean, variance: end - start > 1 ? squares / (end - start - 1) : 0 };
 }
 
 /**
- * Underfitting: after `warmup` points, the mean train loss of the last `window` points is not below `ratio` × the
- * loss of a trivial predictor (the labels' mean or prior). Returns that mean, or undefined when it is not underfitting.
+ * Underfitting: the train loss is no better than a trivial predictor's (the labels' mean or prior) and is not on
+ * course to become better. After the warm-up (`warmup` points and `warmupShare` of the planned steps), the mean of
+ * the last `window` points is not below `ratio` × the baseline, and the loss is not falling fast enough to get below
+ * it: the fall from the `window` points before (counted as 0 unless beyond `significance` standard errors of the
+ * noise), continued at the same pace per step over the planned steps that remain (or, when they are unknown, as many
+ * steps again as the run has had), still ends above it. A loss still descending slowly is not underfitting, as
+ * Keras's plateau callbacks wait for `patience`. Returns the recent mean, or undefined when it is not underfitting.
  */
 export function detectUnderfitting(losses: ArrayLike<number>, length: number, baseline: number, options: UnderfitOptions = {}): number | undefined {
-  const warmup = options.warmup ?? 100;
-  const window = Math.min(options.window ?? 50, length);
-  if (length < warmup || !(baseline > 0) || window === 0) return undefined;
-  let sum = 0;
-  for (let i = length - window; i < length; i++) {
-    if (!Number.isFinite(losses[i])) return undefined; // diverged: the non-finite warning says it
-    sum += losses[i];
+  const window = Math.max(1, options.window ?? 50);
+  const warmup = Math.max(options.warmup ?? 200, 2 * window);
+  if (length < warmup || length > losses.length || !(baseline > 0)) return undefined;
+  const stepOf = (index: number): number => (options.steps ? options.steps[index] : index);
+  const lastStep = stepOf(length - 1);
+  const planned = options.plannedSteps !== undefined && options.plannedSteps > 0 ? options.plannedSteps : undefined;
+  if (planned !== undefined && lastStep + 1 < (options.warmupShare ?? 0.1) * planned) return undefined;
+  const recent = windowStats(losses, length - window, length);
+  const earlier = windowStats(losses, length - 2 * window, length - window);
+  if (!recent || !earlier) return undefined; // diverged: the non-finite warning says it
+  const bar = (options.ratio ?? 0.9) * baseline;
+  if (recent.mean < bar) return undefined;
+  const fall = earlier.mean - recent.mean;
+  const noise = (options.significance ?? 2) * Math.sqrt(earlier.variance / window + recent.variance / window);
+  if (fall > noise) {
+    // Pace per step between the windows' middles; trainLoop logs one point per step, other loops may log fewer.
+    const span = (stepOf(length - 1) + stepOf(length - window)) / 2 - (stepOf(length - window - 1) + stepOf(length - 2 * window)) / 2;
+    const remaining = planned !== undefined ? Math.max(planned - 1 - lastStep, 0) : lastStep + 1;
+    if (span > 0 && recent.mean - (fall / span) * remaining < bar) return undefined;
   }
-  const mean = sum / window;
-  return mean >= (options.ratio ?? 0.9) * baseline ? mean : undefined;
+  return recent.mean;
 }
 
 /** Memory in use has reached `fraction` of what can be had: an out-of-memory failure is near. */

@@ -9,6 +9,8 @@ interface CheckedRun {
   readonly name: string;
   readonly series: SeriesTable;
   readonly lastStep: number;
+  /** Steps the training loop plans to run, when it said (trainLoop does). */
+  readonly plannedSteps?: number;
   warnOnce(kind: string, message: string): void;
 }
 
@@ -68,12 +70,13 @@ export class HealthChecks {
     const loss = this.run.series.get("train", "loss");
     if (!baseline || baseline.length === 0 || !loss) return;
     const reference = baseline.values[baseline.length - 1]!;
-    const mean = detectUnderfitting(loss.values, loss.length, reference);
+    const mean = detectUnderfitting(loss.values, loss.length, reference, { steps: loss.steps, plannedSteps: this.run.plannedSteps });
     if (mean === undefined) return;
     this.run.warnOnce(
       "underfitting",
       `labnote: train loss ${short(mean)} (mean of the last points) at step ${loss.steps[loss.length - 1]} is no better than ${short(reference)}, the loss of ` +
-        `always predicting the labels' mean/prior, in run "${this.run.name}": the model is underfitting — give it more capacity (units, layers, ` +
+        `always predicting the labels' mean/prior, in run "${this.run.name}": the model is underfitting (the loss is not falling fast enough to beat it` +
+        `${this.run.plannedSteps !== undefined ? ` in the ${this.run.plannedSteps} planned steps` : ""}) — give it more capacity (units, layers, ` +
         `non-linear activations), train longer or with a larger learning rate, and check that the inputs carry signal about the labels.`,
     );
   }

@@ -19,6 +19,8 @@ interface MonitoredRun {
   readonly projectDir: string;
   readonly series: SeriesTable;
   readonly lastStep: number;
+  /** Steps the training loop plans to run (trainLoop says it). */
+  readonly plannedSteps?: number;
   readonly options: { seed?: number | null };
   /** Samples and tokens counted by `run.log(…, { samples, tokens })`. */
   readonly processed?: { readonly samples: number; readonly tokens: number };

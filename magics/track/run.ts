@@ -102,6 +102,8 @@ export class Run {
   private autoStep = 0;
   /** Highest step logged so far (throughput). */
   lastStep = -1;
+  /** Steps the training loop plans to run (trainLoop says it through planSteps); the underfitting check reads it. */
+  plannedSteps: number | undefined;
   private nextCheckAt = 0;
   private readonly checkEveryMs: number;
   readonly flushIntervalMs: number;
@@ -305,6 +307,12 @@ export class Run {
   }
 
   private unhookGradients: (() => void) | undefined;
+
+  /** The training loop's planned step count (trainLoop calls it when it knows the count): the underfitting check waits
+   * for a share of it and judges whether the loss is on course within the steps that remain. */
+  planSteps(total: number): void {
+    this.plannedSteps = Number.isFinite(total) && total > 0 ? total : undefined;
+  }
 
   /** Global L2 norm of gradients (tensors or a name → tensor map); logged as grad_norm and checked for explosion. */
   gradNorm(grads: NormTensor[] | Record<string, NormTensor>, options: { step?: number } = {}): number {

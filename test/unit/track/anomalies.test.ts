@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectFlat, detectGradientNorm, detectTensorLeak, detectThroughputCollapse, detectWideningGap, findNonFinite } from "../../../magics/track/anomalies.js";
+import { HEALTHY_GRAD_NORMS } from "./healthy-run-series.js";
 
 const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -25,6 +26,23 @@ describe("anomaly detectors on synthetic series", () => {
     expect(detectGradientNorm([1, 2, 1e6])).toBe("exploding");
     expect(detectGradientNorm([...steady, ...range(5, () => 1e-9)])).toBe("vanishing");
     expect(detectGradientNorm([...steady, ...range(4, () => 1e-9), 1])).toBeUndefined();
+  });
+
+  it("a norm that jumps after converging towards 0 but stays below where training started is not exploding (bench:watch's healthy run)", () => {
+    const norms = HEALTHY_GRAD_NORMS;
+    // The false alarm: at step 6800 the norm 0.425 was > 50× the median of the 20 before it (the old rule).
+    const at6800 = norms[68]!;
+    const previous = norms.slice(48, 68).sort((a, b) => a - b);
+    expect(at6800).toBeCloseTo(0.425, 3);
+    expect(at6800 / ((previous[9]! + previous[10]!) / 2)).toBeGreaterThan(200);
+    // Checked as the monitor does, every prefix: silent over the whole run.
+    for (let length = 1; length <= norms.length; length++) expect(detectGradientNorm(norms, length), `step ${(length - 1) * 100}`).toBeUndefined();
+    // The same converged run whose norm then blows up past its starting scale (the median of its first 5 norms, 52) is caught.
+    expect(detectGradientNorm([...norms.slice(0, 68), 53])).toBe("exploding");
+    expect(detectGradientNorm([...norms.slice(0, 68), 51])).toBeUndefined();
+    expect(detectGradientNorm([...norms.slice(0, 68), 51], 69, { startWindow: 1 })).toBeUndefined(); // the first norm alone: 228
+    // Without finite early norms there is no starting scale: the recent-median rule alone decides.
+    expect(detectGradientNorm([...range(5, () => NaN), ...range(20, () => 1), 60])).toBe("exploding");
   });
 
   it("flags a train/val gap that widens at every evaluation while val loss rises", () => {

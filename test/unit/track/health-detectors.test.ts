@@ -6,6 +6,7 @@ import { HealthChecks } from "../../../magics/track/health-checks.js";
 import { parseBytes, tensorMemoryLimit } from "../../../magics/track/memory-limit.js";
 import { SeriesTable } from "../../../magics/track/series.js";
 import { isOutOfMemory, outOfMemoryError } from "../../../training/out-of-memory.js";
+import { HEALTHY_BASELINE_LOSS, HEALTHY_LOSSES } from "./healthy-run-series.js";
 
 describe("health detectors", () => {
   it("dead units: the latest probe's share at or above one half", () => {
@@ -22,13 +23,38 @@ describe("health detectors", () => {
     expect(findWeightGrowth([4, 50, 60], 3, 10, 2)).toBe(2); // only points from `from` on are reported
   });
 
-  it("underfitting: after the warm-up, the recent mean not below 0.9 × the baseline", () => {
-    const flatAtBaseline = Array.from({ length: 120 }, () => 1.0);
-    const learning = Array.from({ length: 120 }, (_, i) => 1 / (1 + i / 10));
-    expect(detectUnderfitting(flatAtBaseline, 99, 1.05)).toBeUndefined(); // still warming up
-    expect(detectUnderfitting(flatAtBaseline, 120, 1.05)).toBeCloseTo(1);
-    expect(detectUnderfitting(learning, 120, 1.05)).toBeUndefined();
-    expect(detectUnderfitting([...flatAtBaseline.slice(0, 119), NaN], 120, 1.05)).toBeUndefined();
+  it("underfitting: after the warm-up, the recent mean not below 0.9 × the baseline and not falling fast enough to get below it", () => {
+    const flatAtBaseline = Array.from({ length: 260 }, () => 1.0);
+    const learning = Array.from({ length: 260 }, (_, i) => 1 / (1 + i / 10));
+    expect(detectUnderfitting(flatAtBaseline, 199, 1.05)).toBeUndefined(); // still warming up (200 points)
+    expect(detectUnderfitting(flatAtBaseline, 200, 1.05)).toBeCloseTo(1);
+    expect(detectUnderfitting(flatAtBaseline, 250, 1.05, { plannedSteps: 3000 })).toBeUndefined(); // < 10% of the planned steps
+    expect(detectUnderfitting(flatAtBaseline, 260, 1.05, { plannedSteps: 2600 })).toBeCloseTo(1);
+    expect(detectUnderfitting(learning, 260, 1.05)).toBeUndefined();
+    expect(detectUnderfitting([...flatAtBaseline.slice(0, 259), NaN], 260, 1.05)).toBeUndefined();
+    // Noisy but flat: the windows' difference is noise, so it counts as no fall.
+    const noisyFlat = Array.from({ length: 300 }, (_, i) => 1.1 + 0.3 * Math.sin(i * 2.4));
+    expect(detectUnderfitting(noisyFlat, 300, 1.1)).toBeCloseTo(1.1, 1);
+    // Slowly descending above the bar (0.1% of the baseline per step): on course within the 2000 planned steps, not within 310.
+    const slow = Array.from({ length: 300 }, (_, i) => 1.2 - 0.001 * i + 0.02 * Math.sin(i * 2.4));
+    expect(detectUnderfitting(slow, 300, 1, { plannedSteps: 2000 })).toBeUndefined();
+    expect(detectUnderfitting(slow, 300, 1)).toBeUndefined(); // unknown plan: as many steps again
+    expect(detectUnderfitting(slow, 300, 1, { plannedSteps: 310 })).toBeCloseTo(0.925, 2);
+    // Steps of the points: a loop that logs every 10th step falls 10× slower per step than per point.
+    const everyTenth = Array.from({ length: 300 }, (_, i) => i * 10);
+    expect(detectUnderfitting(slow, 300, 1, { steps: everyTenth, plannedSteps: 3100 })).toBeCloseTo(0.925, 2);
+    expect(detectUnderfitting(slow, 300, 1, { steps: everyTenth, plannedSteps: 20_000 })).toBeUndefined();
+  });
+
+  it("underfitting: silent on bench:watch's healthy run, where Adam was still descending at step 100", () => {
+    // The false alarm: at step 100 the mean of the last 50 losses (326) was not below 0.9 × the baseline (55.8).
+    const at100 = HEALTHY_LOSSES.slice(50, 100).reduce((sum, loss) => sum + loss, 0) / 50;
+    expect(at100).toBeGreaterThan(0.9 * HEALTHY_BASELINE_LOSS);
+    for (let length = 1; length <= HEALTHY_LOSSES.length; length++) {
+      expect(detectUnderfitting(HEALTHY_LOSSES, length, HEALTHY_BASELINE_LOSS, { plannedSteps: 10_000 }), `step ${length - 1}`).toBeUndefined();
+      expect(detectUnderfitting(HEALTHY_LOSSES, length, HEALTHY_BASELINE_LOSS), `step ${length - 1}, plan unknown`).toBeUndefined();
+      expect(detectUnderfitting(HEALTHY_LOSSES, length, HEALTHY_BASELINE_LOSS, { warmup: 100 }), `step ${length - 1}, warm-up 100`).toBeUndefined();
+    }
   });
 
   it("memory pressure: 90% of a known limit", () => {
@@ -59,7 +85,7 @@ describe("health detectors", () => {
 describe("HealthChecks on a run's series", () => {
   function fakeRun() {
     const warnings: string[] = [];
-    const run = { name: "r", series: new SeriesTable(undefined), lastStep: 0, warnOnce: (_kind: string, message: string) => warnings.push(message) };
+    const run = { name: "r", series: new SeriesTable(undefined), lastStep: 0, plannedSteps: undefined as number | undefined, warnOnce: (_kind: string, message: string) => warnings.push(message) };
     const log = (metrics: Record<string, number>, step: number, split: string) => {
       const map = run.series.forSplit(split);
       for (const [key, value] of Object.entries(metrics)) (map.get(key) ?? run.series.create(map, key, split)).push(step, value, Date.now());
@@ -86,11 +112,12 @@ describe("HealthChecks on a run's series", () => {
     broken.log({ hidden: 4 }, 0, "weights");
     broken.log({ hidden: 400 }, 50, "weights");
     broken.log({ baseline_loss: 1 }, 0, "train");
-    for (let step = 0; step < 120; step++) broken.log({ loss: 1.02 }, step, "train");
+    broken.run.plannedSteps = 1000; // as trainLoop says through run.planSteps
+    for (let step = 0; step < 220; step++) broken.log({ loss: 1.02 }, step, "train");
     brokenChecks.check();
     expect(broken.warnings.join("\n")).toMatch(/75% of the units of layer "hidden" output zero on the whole probe batch at step 49/);
     expect(broken.warnings.join("\n")).toMatch(/weight norm of layer "hidden" grew from 4 at step 0 to 400 at step 50/);
-    expect(broken.warnings.join("\n")).toMatch(/train loss 1.02 .* at step 119 is no better than 1, the loss of always predicting/);
+    expect(broken.warnings.join("\n")).toMatch(/train loss 1.02 .* at step 219 is no better than 1, the loss of always predicting .*underfitting \(the loss is not falling fast enough to beat it in the 1000 planned steps\)/);
   });
 
   it("warns when nvidia-smi's used GPU memory reaches 90% of the GPU's total", async () => {

@@ -153,5 +153,6 @@ describe("trainLoop", () => {
     expect(seen.map((entry) => entry.step)).toEqual([...Array(12).keys()]);
     expect(seen.every((entry) => entry.split === "train")).toBe(true);
     expect(seen.map((entry) => entry.loss)).toEqual(result.losses.map((loss) => expect.closeTo(loss, 6)));
+    expect(run.plannedSteps).toBe(12); // told through run.planSteps: the underfitting check's horizon
   });
 });
