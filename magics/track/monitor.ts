@@ -112,6 +112,7 @@ export class RunMonitor {
 
   tick(now: number, final = false): void {
     const stepsAdvanced = this.run.lastStep > this.throughputStep;
+    if (!final) this.sampler.catchUp();
     this.measureThroughput(final);
     if (stepsAdvanced) this.observeTensors();
     if (this.unitProbe && !final && this.run.lastStep >= 0) this.unitProbe.maybe(this.run.lastStep, (error) => this.run.warnOnce("watch-probe", `labnote: run.watch could not probe the model's units (${String(error)}).`));

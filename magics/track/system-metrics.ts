@@ -62,6 +62,23 @@ export class SystemSampler {
     this.loopDelay.disable();
   }
 
+  /**
+   * A reading when the timer has been starved for 1.5 intervals: a training loop whose awaits resolve as microtasks
+   * (wasm's tensor.data()) never lets a timer run, so without this a run's system metrics would have no point until it
+   * ends. Called from the run's periodic work, which runs from log calls.
+   */
+  catchUp(now: number = performance.now()): void {
+    if (!this.timer || now - this.lastAt < 1.5 * this.intervalMs) return;
+    // The host reading at once; nvidia-smi's answer lands whenever the loop next yields.
+    this.onSample(this.hostSample());
+    if (now - this.lastGpuAt >= SystemSampler.GPU_INTERVAL_MS) {
+      this.lastGpuAt = now;
+      void gpuSample().then((gpu) => {
+        if (Object.keys(gpu).length > 0) this.onSample(gpu);
+      });
+    }
+  }
+
   /** One reading now (also used by tests). */
   async sample(): Promise<SystemSample> {
     const sample = this.hostSample();

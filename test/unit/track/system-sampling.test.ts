@@ -15,6 +15,24 @@ describe("system metrics", () => {
     expect((await store.getMetrics(run.id, { key: "rss_mb", split: "system" }))[0]!.value).toBeGreaterThan(0);
   });
 
+  it("are read from the run's periodic work when a busy loop never lets the timer run", async () => {
+    const store = createMemoryStore();
+    const run = track.start({ store, captureEnvironment: false, systemIntervalMs: 100, warn: () => undefined });
+    const started = performance.now();
+    let step = 0;
+    // 0.8 s of steps whose awaits are microtasks only (as wasm's tensor.data() resolves): no timer runs meanwhile.
+    while (performance.now() - started < 800) {
+      run.log({ loss: 1 / (step + 1) }, { step, split: "train" });
+      step++;
+      await Promise.resolve();
+    }
+    const during = run.series.get("system", "rss_mb")?.length ?? 0;
+    await run.end();
+    expect(during).toBeGreaterThanOrEqual(2);
+    const steps = (await store.getMetrics(run.id, { key: "cpu_percent", split: "system" })).map((point) => point.step);
+    expect(steps[0]).toBeLessThan(step - 1); // readings from inside the loop, not only the one at the end
+  });
+
   it("are not read at all when sampling is off", async () => {
     const store = createMemoryStore();
     const run = track.start({ store, captureEnvironment: false, systemIntervalMs: 0, warn: () => undefined });
