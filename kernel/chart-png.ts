@@ -6,8 +6,10 @@
 // so the kernel's event loop is not blocked while a chart is rasterised. Text is set in Arimo (metric-compatible
 // with Arial/Helvetica, the fonts Vega's layout assumes), loaded from @expo-google-fonts/arimo rather than from the
 // system: every machine draws the same glyphs, a machine without fonts (a slim container) still gets readable axes,
-// and no font directory is scanned per chart. Vega's generic `sans-serif`, `serif` and any family not shipped fall
-// back to it; glyphs Arimo lacks (CJK, emoji) are not drawn in the PNG (the SVG and the interactive chart keep them).
+// and no font directory is scanned for an ordinary chart. Vega's generic `sans-serif`, `serif` and any family not
+// shipped fall back to it. Only a chart whose text goes beyond Arimo's scripts (CJK, symbols such as ⚠) makes resvg
+// load the system's fonts too, for glyphs to fall back on; where the system has none that can, such glyphs are drawn
+// as empty boxes in the PNG (the SVG and the interactive chart keep them).
 import { createRequire } from "node:module";
 
 /**
@@ -52,6 +54,16 @@ function load(): NonNullable<typeof loaded> {
   return loaded;
 }
 
+/** Characters outside the scripts Arimo covers (Latin, Greek, Cyrillic, Hebrew, common punctuation and symbols). */
+const BEYOND_ARIMO = /[^\u0000-\u058F\u2000-\u20CF\u2100-\u215F\u2190-\u2199\u2200-\u22FF\uFB1D-\uFB4F]/u;
+
+/** The text content of an SVG's <text> elements (Vega writes labels there), entities left as they are. */
+function svgText(svg: string): string {
+  let text = "";
+  for (const match of svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)) text += match[1];
+  return text;
+}
+
 /** Rasterises an SVG (a Vega chart) on a white background. Throws when resvg cannot be loaded here. */
 export async function svgToPng(svg: string, scale = chartPngScale()): Promise<ChartPng> {
   const { resvg, fontFiles } = await load();
@@ -59,7 +71,8 @@ export async function svgToPng(svg: string, scale = chartPngScale()): Promise<Ch
     fitTo: { mode: "zoom", value: scale },
     background: "white",
     font: {
-      loadSystemFonts: false,
+      // Text Arimo cannot set (CJK, symbols): let resvg fall back to the system's fonts, if it has any that can.
+      loadSystemFonts: BEYOND_ARIMO.test(svgText(svg)),
       fontFiles,
       defaultFontFamily: "Arimo",
       sansSerifFamily: "Arimo",

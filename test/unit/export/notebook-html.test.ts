@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../../../kernel/export/markdown.js";
 import { notebookToHtml, type NotebookDocument } from "../../../kernel/export/notebook-html.js";
-import { chartPngScale, PNG_SCALE } from "../../../kernel/chart-png.js";
+import { existsSync } from "node:fs";
+import { chartPngScale, PNG_SCALE, svgToPng } from "../../../kernel/chart-png.js";
 import { chartSvgOf, renderVegaLiteSvg, svgAsMarkdownImage, vegaLiteBundle } from "../../../kernel/display.js";
 
 const SPEC = { title: "acc", data: { values: [{ x: 1, y: 2 }] }, mark: "point", encoding: { x: { field: "x", type: "quantitative" } } };
@@ -132,6 +133,14 @@ describe("the kernel's chart bundle", () => {
       if (saved === undefined) delete process.env.LABNOTE_CHART_PNG_SCALE;
       else process.env.LABNOTE_CHART_PNG_SCALE = saved;
     }
+  });
+
+  // Arimo has neither ⚠ nor ☂: without a fallback font both titles become the same empty box, and the PNGs are equal.
+  it.runIf(existsSync("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))("draws symbols Arimo lacks with the system's fonts (here DejaVu Sans)", async () => {
+    const png = async (title: string) => (await svgToPng(await renderVegaLiteSvg({ ...SPEC, title }))).png;
+    const [warning, umbrella] = [await png("⚠"), await png("☂")];
+    expect(warning.equals(umbrella)).toBe(false);
+    expect((await png("a")).equals(await png("a"))).toBe(true); // the same title, the same PNG
   });
 
   it("labnote export takes the fallback SVG from the <picture> of a PNG bundle", async () => {
