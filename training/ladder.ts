@@ -6,8 +6,8 @@ import type { BackendName, BackendRung, Tf } from "./backends/types.js";
 import { BACKEND_NAMES, errorText, withTimeout } from "./backends/types.js";
 import { wasmRung } from "./backends/wasm.js";
 import { installFitFastPath } from "./fit-fast-path.js";
-import { ALL_SPEEDUPS, NO_SPEEDUPS, checkTiledMatmul, setWebGpuSpeedups } from "./webgpu/index.js";
-import type { WebGpuSpeedups } from "./webgpu/index.js";
+import { ALL_SPEEDUPS, NO_SPEEDUPS, checkTiledMatmul, enableWideMatmul, matmulChoice, setWebGpuSpeedups } from "./webgpu/index.js";
+import type { WebGpuSpeedups, WideVariant } from "./webgpu/index.js";
 import { watchWebgpuDevice, webgpuDeviceLost, webgpuRung } from "./backends/webgpu.js";
 
 export interface SkippedBackend {
@@ -76,24 +76,43 @@ export function defaultWebGpuSpeedups(): WebGpuSpeedups {
 
 /**
  * Our fixes for tfjs-webgpu (training/webgpu), measured wins on an H100: uniform arena, submit batching, explicit
- * transpose of B, and the 128×128 tiled matmul when its self-check against tfjs's matmul passes on this GPU.
- * Everything is kept only if the matmul check still passes with it on.
+ * transpose of B, and the 128×128 tiled matmul when its self-check against tfjs's matmul passes on this GPU; then,
+ * when the adapter has subgroups, the 64×256 subgroup matmul for large matmuls if its self-check passes
+ * (LABNOTE_WEBGPU_MATMUL: auto, subgroup, shared, tiled, tfjs). Everything is kept only if the matmul check still
+ * passes with it on.
  */
 async function enableWebGpuSpeedups(tf: Tf): Promise<string> {
   webgpuDefaults = NO_SPEEDUPS;
   if (process.env.LABNOTE_WEBGPU_SPEEDUPS === "0") return "; labnote speed-ups off (LABNOTE_WEBGPU_SPEEDUPS=0)";
+  const choice = matmulChoice();
   let tiled = false;
   let tiledNote: string;
-  // Installs the matmul wrapper first: the self-check compares the tiled shader through it with tfjs's own.
+  // Installs the matmul wrapper first: the self-checks compare labnote's shaders through it with tfjs's own.
   setWebGpuSpeedups(tf, { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true } });
-  try {
-    const error = await withTimeout(checkTiledMatmul(tf), INIT_TIMEOUT_MS, "tiled matmul self-check");
-    tiled = Number.isFinite(error) && error < TILED_MATMUL_TOLERANCE;
-    tiledNote = tiled ? `tiled matmul (self-check error ${error.toExponential(1)})` : `tiled matmul off: self-check error ${error.toExponential(1)} > ${TILED_MATMUL_TOLERANCE}`;
-  } catch (error) {
-    tiledNote = `tiled matmul off: self-check failed (${errorText(error)})`;
+  if (choice === "tfjs") {
+    tiledNote = "matmuls on tfjs's own kernels (LABNOTE_WEBGPU_MATMUL=tfjs)";
+  } else {
+    try {
+      const error = await withTimeout(checkTiledMatmul(tf), INIT_TIMEOUT_MS, "tiled matmul self-check");
+      tiled = Number.isFinite(error) && error < TILED_MATMUL_TOLERANCE;
+      tiledNote = tiled ? `tiled matmul (self-check error ${error.toExponential(1)})` : `tiled matmul off: self-check error ${error.toExponential(1)} > ${TILED_MATMUL_TOLERANCE}`;
+    } catch (error) {
+      tiledNote = `tiled matmul off: self-check failed (${errorText(error)})`;
+    }
   }
-  const wanted: WebGpuSpeedups = { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true, tiled } };
+  let wide: WideVariant | undefined;
+  if (choice === "tiled") tiledNote += "; subgroup matmul off (LABNOTE_WEBGPU_MATMUL=tiled)";
+  else if (choice !== "tfjs") {
+    const variant: WideVariant = choice === "shared" ? "shared" : "subgroup";
+    try {
+      const result = await withTimeout(enableWideMatmul(tf, variant), INIT_TIMEOUT_MS, `${variant} matmul self-check`);
+      if (result.on) wide = variant;
+      tiledNote += `; ${result.note}`;
+    } catch (error) {
+      tiledNote += `; ${variant} matmul off: ${errorText(error)}`;
+    }
+  }
+  const wanted: WebGpuSpeedups = { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true, tiled, wide } };
   setWebGpuSpeedups(tf, wanted);
   try {
     await withTimeout(matmulCheck(tf), INIT_TIMEOUT_MS, "webgpu matmul check with speed-ups");

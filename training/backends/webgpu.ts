@@ -5,6 +5,8 @@ import type { BackendRung, Tf } from "./types.js";
 import { errorText, withTimeout } from "./types.js";
 import type { GpuAdapterLike, GpuDeviceLike, GpuLike } from "../webgpu/gpu-types.js";
 import { probeWebGpuAdapter } from "./webgpu-probe.js";
+import { withSubgroups } from "../webgpu/device-features.js";
+import { matmulChoice } from "../webgpu/wide-route.js";
 
 const ADAPTER_TIMEOUT_MS = 10_000;
 
@@ -49,7 +51,8 @@ async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapte
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
-  const gpu = dawn.create([]);
+  // The device tfjs creates gets `subgroups` too when offered (labnote's subgroup matmul, wide-matmul.ts).
+  const gpu = withSubgroups(dawn.create([]), () => ["auto", "subgroup"].includes(matmulChoice()));
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: "high-performance" }), ADAPTER_TIMEOUT_MS, "navigator.gpu.requestAdapter");
   if (!adapter) throw new Error("no WebGPU adapter (no GPU, or no Vulkan driver: libvulkan1 and the vendor's ICD)");
   const software = softwareAdapterName(adapter);

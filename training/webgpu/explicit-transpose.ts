@@ -4,6 +4,8 @@
 // (dW = Xᵀ·dY). Installed as a wrapper around the webgpu BatchMatMul kernel, switchable for the bench.
 import type { Tf } from "../backends/types.js";
 import { setSubmitBatchSizeSource, tiledMatmul, tiledMatmulFits } from "./tiled-matmul.js";
+import type { WideVariant } from "./wide-matmul.js";
+import { asWideActivation, setWideMatmul, tryWideMatmul } from "./wide-route.js";
 
 export interface ExplicitTransposes {
   /** Also run large plain 2-D matmuls (after the transposes) on labnote's 128×128-tile shader (tiled-matmul.ts). */
@@ -12,6 +14,11 @@ export interface ExplicitTransposes {
   b: boolean;
   /** Transpose A before a transposeA matmul. */
   a: boolean;
+  /**
+   * Large matmuls (transposes, bias and activation included) on labnote's 64×256-tile kernel (wide-matmul.ts), ahead
+   * of everything above; a variant whose run-time self-check failed stays off (wide-route.ts).
+   */
+  wide?: WideVariant;
 }
 
 /** Below this many multiply-adds a matmul keeps tfjs's own path: the extra dispatch would cost more. */
@@ -43,8 +50,10 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
   const backendName = options.backendName ?? "webgpu";
   active = { ...wanted };
   minMultiplyAdds = options.minMultiplyAdds ?? MIN_MULTIPLY_ADDS;
+  setWideMatmul(wanted.wide);
   if (installedOn.has(backendName) || !tf.findBackendFactory(backendName)) return;
-  setSubmitBatchSizeSource(() => tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"));
+  const submitBatchSize = () => tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
+  setSubmitBatchSizeSource(submitBatchSize);
   const original = tf.getKernel("BatchMatMul", backendName);
   const transposeKernel = tf.getKernel("Transpose", backendName);
   if (!original || !transposeKernel) return;
@@ -55,6 +64,8 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
     const { a, b } = args.inputs as { a: TensorInfoLike; b: TensorInfoLike };
     const transposeA = Boolean(args.attrs?.transposeA);
     const transposeB = Boolean(args.attrs?.transposeB);
+    const wide = tryWideMatmul(args.backend, { a, b, transposeA, transposeB, activation: "linear", alpha: 0 }, submitBatchSize);
+    if (wide) return wide;
     const rows = transposeA ? a.shape[a.shape.length - 1]! : a.shape[a.shape.length - 2]!;
     const inner = transposeA ? a.shape[a.shape.length - 2]! : a.shape[a.shape.length - 1]!;
     const columns = transposeB ? b.shape[b.shape.length - 2]! : b.shape[b.shape.length - 1]!;
@@ -94,6 +105,12 @@ export function setExplicitTransposes(tf: Tf, wanted: ExplicitTransposes, option
   const fusedKernelFunc: KernelFunc = (args) => {
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfoLike | undefined>;
     const activation = (args.attrs?.activation as string | undefined) ?? "linear";
+    const wideActivation = asWideActivation(activation);
+    if (wideActivation && !preluActivationWeights) {
+      const call = { a: a!, b: b!, bias, transposeA: Boolean(args.attrs?.transposeA), transposeB: Boolean(args.attrs?.transposeB), activation: wideActivation, alpha: Number(args.attrs?.leakyreluAlpha ?? 0.2) };
+      const wide = tryWideMatmul(args.backend, call, submitBatchSize);
+      if (wide) return wide;
+    }
     const plain = !args.attrs?.transposeA && !args.attrs?.transposeB && !preluActivationWeights;
     if (active.tiled && plain && (activation === "linear" || activation === "relu") && tiledMatmulFits(a!, b!, bias)) {
       return tiledMatmul(args.backend as never, a!, b!, bias, activation);

@@ -1,0 +1,486 @@
+// A 64×256-tile fp32 matmul for tfjs-backend-webgpu's MatMul / BatchMatMul / _FusedMatMul, in two variants:
+//   "subgroup": the A operand never touches shared memory. Each warp of 32 lanes owns 8 output rows; per 16-k block
+//               every lane loads 4 of the warp's 8×16 A values straight from global memory into one vec4 register, and
+//               the FMA loop takes each A value from its owner with subgroupShuffle (needs the `subgroups` feature).
+//   "shared":   the same tiling with A staged through shared memory (no subgroup operations), as the control.
+// Both: B staged k-major through shared memory, 8×8 outputs per thread (8 rows × two vec4 column groups), the next
+// block's global loads issued before the current block's FMAs, transposeA / transposeB read in place (no transpose
+// dispatch), any M, N, K (bounds-checked scalar loads), a batch (equal, or 1 broadcast), and bias + activation in the
+// store. The index arithmetic is written once against `IndexOps`: WGSL text for the shader, numbers for the JS
+// emulation of one workgroup's tile loop (emulateWideMatmul) that the unit tests compare with tfjs's cpu backend.
+import type { GpuBufferLike, GpuPipelineLike, WebGpuBackendInternals } from "./gpu-types.js";
+
+export type WideVariant = "subgroup" | "shared";
+export type WideActivation = "linear" | "relu" | "relu6" | "elu" | "sigmoid" | "leakyrelu";
+export const WIDE_ACTIVATIONS: readonly WideActivation[] = ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu"];
+
+export interface WideShaderOptions {
+  variant: WideVariant;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias: boolean;
+  activation: WideActivation;
+}
+
+/** Tile sizes: 64 rows × 256 columns per workgroup of 256 threads (8 warps of 32). */
+export const WIDE_TILE = { M: 64, N: 256, threads: 256, lanes: 32, rowsPerWarp: 8 } as const;
+const { M: BM, N: BN, threads: THREADS, lanes: LANES, rowsPerWarp: WARP_ROWS } = WIDE_TILE;
+/**
+ * K per block: 16 for "subgroup" (B tile 16 KiB, WebGPU's default workgroup-storage limit), 8 for "shared"
+ * (8 KiB B + 2 KiB A), so both fit the 16 KiB every adapter grants.
+ */
+export function wideBlockK(variant: WideVariant): number {
+  return variant === "subgroup" ? 16 : 8;
+}
+export function wideWorkgroupBytes(variant: WideVariant): number {
+  const bk = wideBlockK(variant);
+  return (bk * BN + (variant === "shared" ? bk * BM : 0)) * 4;
+}
+
+/** The integer operations the index formulas use; WGSL text (u32) for the shader, numbers for the emulation. */
+export interface IndexOps<T> {
+  v(name: string): T;
+  c(value: number): T;
+  add(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  div(a: T, b: T): T;
+  mod(a: T, b: T): T;
+}
+export const WGSL_OPS: IndexOps<string> = {
+  v: (name) => name,
+  c: (value) => `${value}u`,
+  add: (a, b) => `(${a} + ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  mod: (a, b) => `(${a} % ${b})`,
+};
+export function numberOps(values: Record<string, number>): IndexOps<number> {
+  return {
+    v: (name) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`unbound index variable ${name}`);
+      return value;
+    },
+    c: (value) => value,
+    add: (a, b) => a + b,
+    mul: (a, b) => a * b,
+    div: (a, b) => Math.floor(a / b),
+    mod: (a, b) => a % b,
+  };
+}
+
+/** Where a loaded element sits in the tile (row or column `mn` within BM / BN, and `k` within BK). */
+interface TileSlot<T> {
+  mn: T;
+  k: T;
+}
+
+/**
+ * Thread `t`'s j-th element of the 16×256 B tile. Coalesced along memory: along n when B is K×N, along k when
+ * B is stored N×K (transposeB). 16 elements per thread.
+ */
+export function bTileSlot<T>(o: IndexOps<T>, bk: number, transposeB: boolean, j: number): TileSlot<T> {
+  const t = o.v("t");
+  if (!transposeB) return { k: o.c(j), mn: t };
+  return { k: o.mod(t, o.c(bk)), mn: o.add(o.c(j * (THREADS / bk)), o.div(t, o.c(bk))) };
+}
+export const bLoadsPerThread = (bk: number) => (bk * BN) / THREADS;
+
+/** Thread `t`'s j-th element of the 16×64 A tile ("shared" variant): along k when A is M×K, along m when K×M. */
+export function aTileSlot<T>(o: IndexOps<T>, bk: number, transposeA: boolean, j: number): TileSlot<T> {
+  const t = o.v("t");
+  if (!transposeA) return { k: o.mod(t, o.c(bk)), mn: o.add(o.c(j * (THREADS / bk)), o.div(t, o.c(bk))) };
+  return { mn: o.mod(t, o.c(BM)), k: o.add(o.c(j * (THREADS / BM)), o.div(t, o.c(BM))) };
+}
+export const aLoadsPerThread = (bk: number) => (bk * BM) / THREADS;
+/** The "subgroup" variant's K block (its lane layout below assumes 16). */
+const SG_BK = 16;
+
+/**
+ * "subgroup" variant: component `c` of lane `lane`'s A register holds the warp's row `mn` (0..7) at `k` (0..15).
+ * M×K A: lane = row + 8·(k/4), component k%4 (4 consecutive k per lane). K×M A: lane = k + 16·(row/4), component
+ * row%4 (4 consecutive rows per lane).
+ */
+export function aLaneSlot<T>(o: IndexOps<T>, transposeA: boolean, c: number): TileSlot<T> {
+  const lane = o.v("lane");
+  if (!transposeA) return { mn: o.mod(lane, o.c(WARP_ROWS)), k: o.add(o.mul(o.div(lane, o.c(WARP_ROWS)), o.c(4)), o.c(c)) };
+  return { k: o.mod(lane, o.c(SG_BK)), mn: o.add(o.mul(o.div(lane, o.c(SG_BK)), o.c(4)), o.c(c)) };
+}
+/** The inverse of aLaneSlot: which lane and component hold the warp's row `row` at `k` (constants in the shader). */
+export function aLaneSource(transposeA: boolean, row: number, k: number): { lane: number; component: number } {
+  if (!transposeA) return { lane: Math.floor(k / 4) * WARP_ROWS + row, component: k % 4 };
+  return { lane: Math.floor(row / 4) * SG_BK + k, component: row % 4 };
+}
+
+/** Element offset of A[m][k] (or of Aᵀ's element for (m, k) when transposeA) inside one batch. */
+function aOffset<T>(o: IndexOps<T>, transposeA: boolean, m: T, k: T): T {
+  return transposeA ? o.add(o.mul(k, o.v("M")), m) : o.add(o.mul(m, o.v("K")), k);
+}
+function bOffset<T>(o: IndexOps<T>, transposeB: boolean, k: T, n: T): T {
+  return transposeB ? o.add(o.mul(n, o.v("K")), k) : o.add(o.mul(k, o.v("N")), n);
+}
+/** Output column of a thread's vec4 group `h` (0, 1), component `c`: lanes cover 128 columns per group. */
+export function outputColumn(lane: number, h: number, c: number): number {
+  return h * (BN / 2) + lane * 4 + c;
+}
+
+const ACTIVATION_WGSL: Record<WideActivation, (x: string) => string> = {
+  linear: (x) => x,
+  relu: (x) => `max(${x}, 0.0)`,
+  relu6: (x) => `clamp(${x}, 0.0, 6.0)`,
+  elu: (x) => `select(exp(${x}) - 1.0, ${x}, ${x} >= 0.0)`,
+  sigmoid: (x) => `(1.0 / (1.0 + exp(-${x})))`,
+  leakyrelu: (x) => `select(dims.alpha * ${x}, ${x}, ${x} >= 0.0)`,
+};
+export const ACTIVATION_JS: Record<WideActivation, (x: number, alpha: number) => number> = {
+  linear: (x) => x,
+  relu: (x) => Math.max(x, 0),
+  relu6: (x) => Math.min(Math.max(x, 0), 6),
+  elu: (x) => (x >= 0 ? x : Math.exp(x) - 1),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  leakyrelu: (x, alpha) => (x >= 0 ? x : alpha * x),
+};
+
+function wgslOffsetIn(o: IndexOps<string>, slot: TileSlot<string>, kind: "A" | "B", transposed: boolean): { index: string; inBounds: string } {
+  if (kind === "A") {
+    const m = o.add(o.v("m0"), slot.mn);
+    const k = o.add(o.v("k0"), slot.k);
+    return { index: o.add(o.v("aBase"), aOffset(o, transposed, m, k)), inBounds: `${m} < M && ${k} < K` };
+  }
+  const n = o.add(o.v("n0"), slot.mn);
+  const k = o.add(o.v("k0"), slot.k);
+  return { index: o.add(o.v("bBase"), bOffset(o, transposed, k, n)), inBounds: `${n} < N && ${k} < K` };
+}
+
+/** WGSL for one variant. Bindings: 0 result, 1 A, 2 B, 3 uniforms {M, N, K, strideA, strideB, alpha}, 4 bias. */
+export function wideMatmulWgsl(options: WideShaderOptions): string {
+  const { variant, transposeA, transposeB, bias, activation } = options;
+  const o = WGSL_OPS;
+  const subgroup = variant === "subgroup";
+  const BK = wideBlockK(variant);
+  const rows = Array.from({ length: WARP_ROWS }, (_, i) => i);
+  const ks = Array.from({ length: BK }, (_, k) => k);
+  const xyzw = ["x", "y", "z", "w"];
+  const indexVars = (inner: string) => inner.replace(/\b(M|N|K)\b/g, "dims.$1");
+
+  const prefetch: string[] = [];
+  for (let j = 0; j < bLoadsPerThread(BK); j++) {
+    const { index, inBounds } = wgslOffsetIn(o, bTileSlot(o, BK, transposeB, j), "B", transposeB);
+    prefetch.push(`    pB${j} = 0.0; if (${indexVars(inBounds)}) { pB${j} = B[${indexVars(index)}]; }`);
+  }
+  if (subgroup) {
+    for (let c = 0; c < 4; c++) {
+      const slot = aLaneSlot(o, transposeA, c);
+      const rowSlot = { mn: o.add(o.mul(o.v("warp"), o.c(WARP_ROWS)), slot.mn), k: slot.k };
+      const { index, inBounds } = wgslOffsetIn(o, rowSlot, "A", transposeA);
+      prefetch.push(`    pA.${xyzw[c]} = 0.0; if (${indexVars(inBounds)}) { pA.${xyzw[c]} = A[${indexVars(index)}]; }`);
+    }
+  } else {
+    for (let j = 0; j < aLoadsPerThread(BK); j++) {
+      const { index, inBounds } = wgslOffsetIn(o, aTileSlot(o, BK, transposeA, j), "A", transposeA);
+      prefetch.push(`    pA${j} = 0.0; if (${indexVars(inBounds)}) { pA${j} = A[${indexVars(index)}]; }`);
+    }
+  }
+
+  const stash: string[] = [];
+  for (let j = 0; j < bLoadsPerThread(BK); j++) {
+    const slot = bTileSlot(o, BK, transposeB, j);
+    stash.push(`    tileB[${o.add(o.mul(slot.k, o.c(BN / 4)), o.div(slot.mn, o.c(4)))}][${o.mod(slot.mn, o.c(4))}] = pB${j};`);
+  }
+  if (subgroup) stash.push("    aCur = pA;");
+  else {
+    for (let j = 0; j < aLoadsPerThread(BK); j++) {
+      const slot = aTileSlot(o, BK, transposeA, j);
+      stash.push(`    tileA[${o.add(o.mul(slot.k, o.c(BM / 4)), o.div(slot.mn, o.c(4)))}][${o.mod(slot.mn, o.c(4))}] = pA${j};`);
+    }
+  }
+
+  const compute: string[] = [];
+  for (const k of ks) {
+    compute.push(`    b0 = tileB[${k * (BN / 4)}u + lane]; b1 = tileB[${k * (BN / 4) + BN / 8}u + lane];`);
+    if (subgroup) {
+      for (const i of rows) {
+        const { lane, component } = aLaneSource(transposeA, i, k);
+        compute.push(`    a${i} = subgroupShuffle(aCur.${xyzw[component]}, laneBase + ${lane}u);`);
+      }
+    } else {
+      compute.push(`    aLo = tileA[${k * (BM / 4)}u + warp * 2u]; aHi = tileA[${k * (BM / 4)}u + warp * 2u + 1u];`);
+      for (const i of rows) compute.push(`    a${i} = ${i < 4 ? "aLo" : "aHi"}.${xyzw[i % 4]};`);
+    }
+    for (const i of rows) compute.push(`    acc${i}_0 = fma(vec4<f32>(a${i}), b0, acc${i}_0); acc${i}_1 = fma(vec4<f32>(a${i}), b1, acc${i}_1);`);
+  }
+
+  const store: string[] = [];
+  for (const i of rows) {
+    for (const h of [0, 1]) store.push(`  storeGroup(warp * ${WARP_ROWS}u + ${i}u, ${h * (BN / 2)}u, acc${i}_${h});`);
+  }
+  const finish = (x: string) => ACTIVATION_WGSL[activation](bias ? `(${x} + bias[col])` : x);
+
+  return /* wgsl */ `${subgroup ? "enable subgroups;\n" : ""}
+struct Dimensions { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, alpha: f32 }
+@group(0) @binding(0) var<storage, read_write> result: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<uniform> dims: Dimensions;
+${bias ? "@group(0) @binding(4) var<storage, read> bias: array<f32>;" : ""}
+var<workgroup> tileB: array<vec4<f32>, ${(BK * BN) / 4}>;
+${subgroup ? "" : `var<workgroup> tileA: array<vec4<f32>, ${(BK * BM) / 4}>;`}
+var<private> m0: u32;
+var<private> n0: u32;
+var<private> lane: u32;
+var<private> outBase: u32;
+
+fn storeGroup(row: u32, column: u32, value: vec4<f32>) {
+  let m = m0 + row;
+  if (m >= dims.M) { return; }
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    let col = n0 + column + lane * 4u + c;
+    if (col < dims.N) { result[outBase + m * dims.N + col] = ${finish("value[c]")}; }
+  }
+}
+
+@compute @workgroup_size(${THREADS}, 1, 1)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) group: vec3<u32>${subgroup ? ", @builtin(subgroup_invocation_id) subgroupLane: u32" : ""}) {
+  m0 = group.y * ${BM}u;
+  n0 = group.x * ${BN}u;
+  lane = t % ${LANES}u;
+  let warp = t / ${LANES}u;
+  ${subgroup ? `// Lanes are taken as consecutive invocations (32-aligned); the self-check catches a GPU where they are not.
+  let laneBase = subgroupLane - lane;` : ""}
+  let aBase = group.z * dims.strideA;
+  let bBase = group.z * dims.strideB;
+  outBase = group.z * dims.M * dims.N;
+${rows.map((i) => `  var acc${i}_0 = vec4<f32>(0.0); var acc${i}_1 = vec4<f32>(0.0);`).join("\n")}
+${Array.from({ length: bLoadsPerThread(BK) }, (_, j) => `  var pB${j}: f32;`).join("\n")}
+${subgroup ? "  var pA = vec4<f32>(0.0);\n  var aCur = vec4<f32>(0.0);" : Array.from({ length: aLoadsPerThread(BK) }, (_, j) => `  var pA${j}: f32;`).join("\n")}
+  var b0: vec4<f32>;
+  var b1: vec4<f32>;
+${subgroup ? "" : "  var aLo: vec4<f32>;\n  var aHi: vec4<f32>;"}
+${rows.map((i) => `  var a${i}: f32;`).join("\n")}
+  var k0 = 0u;
+  // Block 0's loads; inside the loop the next block's loads go out before the current block's FMAs.
+${prefetch.join("\n")}
+  loop {
+    if (k0 >= dims.K) { break; }
+    workgroupBarrier();
+${stash.join("\n")}
+    workgroupBarrier();
+    k0 = k0 + ${BK}u;
+    if (k0 < dims.K) {
+${prefetch.map((line) => `  ${line}`).join("\n")}
+    }
+${compute.join("\n")}
+  }
+${store.join("\n")}
+}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JS emulation of the shader's data flow: the same slot functions place every loaded value, the same lane sources
+// feed the FMAs. Used by the unit tests (against tfjs's cpu backend) since the null backend computes nothing.
+
+export interface WideProblem {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  /** Batch stride of A and B in elements (0 broadcasts one matrix over the batch). */
+  strideA: number;
+  strideB: number;
+  alpha: number;
+}
+
+/** C = op(A)·op(B) (+bias)(activation), computed workgroup by workgroup as the shader's tile loop does. */
+export function emulateWideMatmul(options: WideShaderOptions, problem: WideProblem, a: Float32Array, b: Float32Array, biasValues?: Float32Array): Float32Array {
+  const { variant, transposeA, transposeB, activation } = options;
+  const { M, N, K, batch, strideA, strideB, alpha } = problem;
+  const out = new Float32Array(batch * M * N);
+  const fround = Math.fround;
+  const BK = wideBlockK(variant);
+  for (let z = 0; z < batch; z++) {
+    for (let gy = 0; gy < Math.ceil(M / BM); gy++) {
+      for (let gx = 0; gx < Math.ceil(N / BN); gx++) {
+        const m0 = gy * BM;
+        const n0 = gx * BN;
+        const acc = Array.from({ length: THREADS }, () => new Float32Array(WARP_ROWS * 8));
+        for (let k0 = 0; k0 < K; k0 += BK) {
+          const tileB = new Float32Array(BK * BN).fill(Number.NaN);
+          const tileA = new Float32Array(BK * BM).fill(Number.NaN);
+          const aRegs = Array.from({ length: THREADS }, () => new Float32Array(4).fill(Number.NaN));
+          for (let t = 0; t < THREADS; t++) {
+            const lane = t % LANES;
+            const warp = Math.floor(t / LANES);
+            const o = numberOps({ t, lane, M, N, K });
+            for (let j = 0; j < bLoadsPerThread(BK); j++) {
+              const slot = bTileSlot(o, BK, transposeB, j);
+              const [n, k] = [n0 + slot.mn, k0 + slot.k];
+              tileB[slot.k * BN + slot.mn] = n < N && k < K ? b[z * strideB + bOffset(o, transposeB, k, n)]! : 0;
+            }
+            if (variant === "subgroup") {
+              for (let c = 0; c < 4; c++) {
+                const slot = aLaneSlot(o, transposeA, c);
+                const [m, k] = [m0 + warp * WARP_ROWS + slot.mn, k0 + slot.k];
+                aRegs[t]![c] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
+              }
+            } else {
+              for (let j = 0; j < aLoadsPerThread(BK); j++) {
+                const slot = aTileSlot(o, BK, transposeA, j);
+                const [m, k] = [m0 + slot.mn, k0 + slot.k];
+                tileA[slot.k * BM + slot.mn] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
+              }
+            }
+          }
+          for (let t = 0; t < THREADS; t++) {
+            const lane = t % LANES;
+            const warp = Math.floor(t / LANES);
+            for (let k = 0; k < BK; k++) {
+              for (let i = 0; i < WARP_ROWS; i++) {
+                let value: number;
+                if (variant === "subgroup") {
+                  const source = aLaneSource(transposeA, i, k);
+                  value = aRegs[warp * LANES + source.lane]![source.component]!;
+                } else {
+                  value = tileA[k * BM + warp * WARP_ROWS + i]!;
+                }
+                for (let h = 0; h < 2; h++) {
+                  for (let c = 0; c < 4; c++) {
+                    const slot = i * 8 + h * 4 + c;
+                    // One rounding per step, as fma: the float32 product is exact in a double.
+                    acc[t]![slot] = fround(acc[t]![slot]! + value * tileB[k * BN + outputColumn(lane, h, c)]!);
+                  }
+                }
+              }
+            }
+          }
+        }
+        for (let t = 0; t < THREADS; t++) {
+          const lane = t % LANES;
+          const warp = Math.floor(t / LANES);
+          for (let i = 0; i < WARP_ROWS; i++) {
+            const m = m0 + warp * WARP_ROWS + i;
+            if (m >= M) continue;
+            for (let h = 0; h < 2; h++) {
+              for (let c = 0; c < 4; c++) {
+                const col = n0 + outputColumn(lane, h, c);
+                if (col >= N) continue;
+                const value = acc[t]![i * 8 + h * 4 + c]! + (biasValues ? biasValues[col]! : 0);
+                out[z * M * N + m * N + col] = ACTIVATION_JS[activation](value, alpha);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dispatch into tfjs's open compute pass, as tfjs's own kernels do.
+
+export interface TensorInfoLike {
+  dataId: object;
+  shape: number[];
+  dtype: string;
+}
+interface BackendWithTensors extends WebGpuBackendInternals {
+  makeTensorInfo(shape: number[], dtype: string): TensorInfoLike;
+}
+
+export interface WideCall {
+  a: TensorInfoLike;
+  b: TensorInfoLike;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: TensorInfoLike;
+  activation: WideActivation;
+  alpha: number;
+}
+
+/** The problem a call describes, or why the kernel cannot take it (rank, dtype, batch, bias shape). */
+export function wideProblem(call: WideCall): WideProblem | string {
+  const { a, b, bias } = call;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return "not float32";
+  const rank = a.shape.length;
+  if (rank !== b.shape.length || (rank !== 2 && rank !== 3)) return "rank";
+  const [batchA, batchB] = rank === 3 ? [a.shape[0]!, b.shape[0]!] : [1, 1];
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return "batch";
+  const [ra, ca] = a.shape.slice(-2) as [number, number];
+  const [rb, cb] = b.shape.slice(-2) as [number, number];
+  const [M, K] = call.transposeA ? [ca, ra] : [ra, ca];
+  const [innerB, N] = call.transposeB ? [cb, rb] : [rb, cb];
+  if (innerB !== K) return "inner dimensions differ";
+  if (bias && (bias.dtype !== "float32" || bias.shape.length !== 1 || bias.shape[0] !== N)) return "bias shape";
+  const batch = Math.max(batchA, batchB);
+  return { M, N, K, batch, strideA: batchA === 1 ? 0 : M * K, strideB: batchB === 1 ? 0 : K * N, alpha: call.alpha };
+}
+
+/** Large enough that 64×256 tiles fill a big GPU: the size rule for using the kernel outside the self-check. */
+export function wideWorthIt(problem: WideProblem): boolean {
+  const workgroups = Math.ceil(problem.M / BM) * Math.ceil(problem.N / BN) * problem.batch;
+  // Narrow outputs (a 10-class head) would leave most of a 256-column tile idle: tfjs's kernels do better there.
+  const shaped = problem.N >= BN / 2 && problem.M >= BM / 2 && problem.K >= 16;
+  return shaped && problem.M * problem.N * problem.K * problem.batch >= 1 << 26 && workgroups >= 64;
+}
+
+const pipelines = new WeakMap<object, Map<string, GpuPipelineLike>>();
+let dispatches = 0;
+/** How many products this process has recorded on the kernel (tests and the bench check it was used). */
+export function wideMatmulDispatches(): number {
+  return dispatches;
+}
+
+export function widePipelineKey(options: WideShaderOptions): string {
+  return `${options.variant}_${options.transposeA ? "tA" : "a"}_${options.transposeB ? "tB" : "b"}_${options.bias ? "bias" : "plain"}_${options.activation}`;
+}
+
+function bufferOf(backend: WebGpuBackendInternals, tensor: TensorInfoLike): GpuBufferLike {
+  backend.uploadToGPU(tensor.dataId);
+  return backend.tensorMap.get(tensor.dataId)!.resource as GpuBufferLike;
+}
+
+/** Records the product into tfjs's open compute pass and returns the output tensor info. */
+export function runWideMatmul(backend: BackendWithTensors, variant: WideVariant, call: WideCall, problem: WideProblem, submitBatchSize: number): TensorInfoLike {
+  const options: WideShaderOptions = { variant, transposeA: call.transposeA, transposeB: call.transposeB, bias: Boolean(call.bias), activation: call.activation };
+  const key = widePipelineKey(options);
+  let cache = pipelines.get(backend);
+  if (!cache) pipelines.set(backend, (cache = new Map()));
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    const device = backend.device;
+    pipeline = device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code: wideMatmulWgsl(options) }), entryPoint: "main" } });
+    cache.set(key, pipeline);
+  }
+  const { M, N, K, batch } = problem;
+  const shape = call.a.shape.length === 3 ? [batch, M, N] : [M, N];
+  const output = backend.makeTensorInfo(shape, "float32");
+  const inputs = [call.a, call.b, ...(call.bias ? [call.bias] : [])];
+  const uniforms = backend.makeUniforms([
+    { type: "uint32", data: [M] },
+    { type: "uint32", data: [N] },
+    { type: "uint32", data: [K] },
+    { type: "uint32", data: [problem.strideA] },
+    { type: "uint32", data: [problem.strideB] },
+    { type: "float32", data: [problem.alpha] },
+  ]);
+  const entries: { binding: number; resource: { buffer: GpuBufferLike; offset?: number; size?: number } }[] = [
+    { binding: 0, resource: { buffer: bufferOf(backend, output) } },
+    { binding: 1, resource: { buffer: bufferOf(backend, call.a) } },
+    { binding: 2, resource: { buffer: bufferOf(backend, call.b) } },
+    { binding: 3, resource: uniforms },
+  ];
+  if (call.bias) entries.push({ binding: 4, resource: { buffer: bufferOf(backend, call.bias) } });
+  const bindGroup = backend.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  backend.ensureCommandEncoderReady();
+  backend.computePassEncoder ??= backend.commandEncoder!.beginComputePass();
+  backend.computePassEncoder.setPipeline(pipeline);
+  backend.computePassEncoder.setBindGroup(0, bindGroup);
+  backend.computePassEncoder.dispatchWorkgroups(Math.ceil(N / BN), Math.ceil(M / BM), batch);
+  dispatches++;
+  for (const tensor of [output, ...inputs]) backend.commandQueueOwnedIds.add(tensor.dataId);
+  if (++backend.dispatchCountInPass >= submitBatchSize) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+  return output;
+}
