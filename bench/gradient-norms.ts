@@ -3,50 +3,27 @@
 // load drifts hit both. Time is this process's CPU time (user + system): on a shared, loaded machine wall time
 // mostly measures the neighbours. Prints each pair and the median slowdown.
 // Usage: tsx bench/gradient-norms.ts [STEPS] [PAIRS] [EVERY]
-import { loadTf, trainLoop } from "../training/index.js";
+import { loadTf } from "../training/index.js";
+import { interleavedPairs, median, squareSumData, timedTraining } from "./helpers.js";
 
 const steps = Number(process.argv[2] ?? 2000);
 const pairs = Number(process.argv[3] ?? 3);
 const every = Number(process.argv[4] ?? 100);
 const tf = await loadTf();
-const x = tf.randomNormal([512, 32], 0, 1, "float32", 1);
-const y = tf.sum(tf.square(x), 1, true);
+const data = squareSumData(tf);
 const run = { log: () => undefined };
 
-function model() {
-  const m = tf.sequential();
-  m.add(tf.layers.dense({ units: 64, inputShape: [32], activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
-  m.add(tf.layers.dense({ units: 64, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
-  m.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
-  return m;
-}
+const timed = (extra: { gradientNormEvery: number; clipNorm?: number }): Promise<number> => timedTraining(tf, data, { steps, run, ...extra });
 
-async function timed(extra: { gradientNormEvery: number; clipNorm?: number }): Promise<number> {
-  const trained = model();
-  const optimizer = tf.train.adam(0.001);
-  const started = process.cpuUsage();
-  await trainLoop({ model: trained, loss: "meanSquaredError", optimizer, data: { x, y }, batchSize: 32, steps, run, progress: false, ...extra });
-  const used = process.cpuUsage(started);
-  trained.dispose();
-  optimizer.dispose();
-  return (used.user + used.system) / 1e6;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`backend ${tf.getBackend()}, MLP 32-64-64-1, batch 32, ${steps} steps, ${pairs} interleaved pairs`);
 await timed({ gradientNormEvery: 0 }); // warm-up
 for (const [label, on] of [
   [`norms every ${every} steps`, { gradientNormEvery: every }],
   ["clipNorm 1 every step + norms every step", { gradientNormEvery: 1, clipNorm: 1 }],
 ] as const) {
-  const ratios: number[] = [];
-  for (let pair = 0; pair < pairs; pair++) {
-    const offFirst = pair % 2 === 0;
-    const first = await timed(offFirst ? { gradientNormEvery: 0 } : on);
-    const second = await timed(offFirst ? on : { gradientNormEvery: 0 });
-    const [off, with_] = offFirst ? [first, second] : [second, first];
-    ratios.push(with_ / off);
-    console.log(`  ${label}: off ${off.toFixed(2)} s, on ${with_.toFixed(2)} s CPU, ratio ${(with_ / off).toFixed(3)}`);
-  }
+  const measured = await interleavedPairs(pairs, () => timed({ gradientNormEvery: 0 }), () => timed(on), ({ off, on: with_ }) =>
+    console.log(`  ${label}: off ${off.toFixed(2)} s, on ${with_.toFixed(2)} s CPU, ratio ${(with_ / off).toFixed(3)}`),
+  );
+  const ratios = measured.map(({ off, on: with_ }) => with_ / off);
   console.log(`${label}: median slowdown ${((median(ratios) - 1) * 100).toFixed(1)}%`);
 }

@@ -11,9 +11,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { track } from "../magics/track/index.js";
+import { median, serializingDisplay } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const fmt = (value: number, digits = 1) => value.toLocaleString("en-US", { maximumFractionDigits: digits });
 
 async function child(projectDir: string, name: string, steps: number): Promise<void> {
@@ -55,23 +55,6 @@ async function logThroughput(projectDir: string): Promise<void> {
     );
   }
   delete process.env.LABNOTE_TRACK_WRITER;
-}
-
-/** A display that serialises every bundle and spec as the kernel does before sending it (the SVG rendering is not included). */
-function serializingDisplay(): import("../magics/types.js").Display {
-  let bytes = 0;
-  const send = (data: unknown): void => void (bytes += JSON.stringify(data).length);
-  const handle = (): import("../magics/types.js").DisplayHandle => ({
-    displayId: "bench",
-    bundle: send,
-    html: send,
-    markdown: send,
-    text: send,
-    json: send,
-    svg: send,
-    vegaLite: async (spec) => send(spec),
-  });
-  return Object.assign((value: unknown) => send(String(value)), { bundle: send, html: send, markdown: send, svg: send, png: send, jpeg: send, json: send, text: send, raw: (_mime: string, data: unknown) => send(data), vegaLite: async (spec: object) => send(spec), handle });
 }
 
 async function tfjsOverhead(projectDir: string): Promise<void> {
