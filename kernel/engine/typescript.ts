@@ -12,6 +12,7 @@ import { defaultCodeCacheDir, requireWithCodeCache, type CachedModule } from "./
 import { PACKAGE_ROOT } from "./package-root.js";
 import { installTranspileCache } from "./transpile-cache.js";
 import { deferTypeRoots, type TypeRootsTypeScript } from "./type-roots.js";
+import type { CellSwapper, CellSwapStats } from "./cell-swap.js";
 import { skipUnchangedRebuilds, type WatchHostFactory } from "./watch-host.js";
 
 export type { ConvertResult, Diagnostic };
@@ -52,6 +53,8 @@ export interface CellCompiler {
   includeTypeRoots(): void;
   /** Declares the `tf` global from now on (the first cell that mentions `tf` calls it). */
   declareTensorFlow(): void;
+  /** How many programs were built in full and how many cells were checked in a view of the last one (cell-swap.ts). */
+  readonly swapStats: Readonly<CellSwapStats>;
   close(): void;
 }
 
@@ -190,6 +193,11 @@ export interface CellCompilerOptions {
    * packages (Node's types are 2 MB of declarations), until includeTypeRoots() (type-roots.ts).
    */
   typeRoots?: boolean;
+  /**
+   * false: every changed cell gets a program and type checker of its own, as tslab builds them. Default: fresh cells
+   * are checked in a view of the last program (cell-swap.ts), unless LABNOTE_CELL_SWAP=off.
+   */
+  swapCells?: boolean;
 }
 
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
@@ -204,7 +212,9 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
   // tslab's own view of TypeScript: the forwarding copy installed by the transpile cache, whose properties can be redefined.
   const tslabTypeScript = tslabRequire(TYPESCRIPT) as WatchHostFactory & TypeRootsTypeScript;
   const deferred = options.typeRoots === false ? deferTypeRoots(tslabTypeScript, projectDir) : undefined;
-  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, deferred);
+  let swapper: CellSwapper | undefined;
+  const swapCells = options.swapCells ?? process.env.LABNOTE_CELL_SWAP !== "off";
+  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, onSwapper: (created) => (swapper = created) });
   const restoreWatchProgram = deferred?.captureWatchProgram();
   try {
     converter = converterModule.createConverter({ isJS: false, isBrowser: false });
@@ -253,6 +263,9 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       if (withTensorFlow) return;
       withTensorFlow = true;
       refreshGlobals();
+    },
+    get swapStats() {
+      return swapper?.stats ?? { swaps: 0, fullBuilds: 0 };
     },
     close() {
       converter.close();

@@ -1,16 +1,18 @@
 // How labnote steers the watch program tslab builds for its cells: the plain builder instead of the incremental one,
 // no rebuild when tslab announces an in-memory file as changed although its text is what TypeScript last read, and
 // TypeScript's two watch timers behind tslab's single rebuild timer. Installed only while tslab creates its converter.
+import { createCellSwapper, type CellSwapper, type SwapProgram, type SwapTypeScript } from "./cell-swap.js";
 import type { DeferredTypeRoots } from "./type-roots.js";
 
 type WatchCallback = (fileName: string, kind: number, modified?: Date) => void;
 interface WatchHost {
   readFile(path: string): string | undefined;
   watchFile(path: string, callback: WatchCallback, interval?: number, options?: unknown): { close(): void };
+  watchDirectory?(path: string, callback: (fileName: string) => void, recursive?: boolean, options?: unknown): { close(): void };
   setTimeout?(callback: (...args: unknown[]) => void, ms: number, ...args: unknown[]): unknown;
   clearTimeout?(handle: unknown): void;
 }
-export interface WatchHostFactory {
+export interface WatchHostFactory extends SwapTypeScript {
   createWatchCompilerHost(...args: unknown[]): WatchHost;
   createAbstractBuilder(...args: unknown[]): BuilderLike;
   getResolvedModule(file: SourceFileLike, name: string, mode: unknown): { resolvedFileName?: string } | undefined;
@@ -31,6 +33,14 @@ interface BuilderLike {
     getCompilerOptions(): object;
   };
   getAllDependencies(file: SourceFileLike): readonly string[];
+}
+
+export interface WatchHostOptions {
+  deferred?: DeferredTypeRoots;
+  /** Check fresh cells in a view of the last program instead of a new one (cell-swap.ts). Default: on. */
+  swapCells?: boolean;
+  /** Receives the swapper of the watch host created while patched. */
+  onSwapper?: (swapper: CellSwapper) => void;
 }
 
 /**
@@ -66,7 +76,8 @@ const TSLAB_MEMORY_FILES = new Set(["__tslab__.ts", "__prev__.d.ts"]);
  * the watch host it creates drops "changed" for those two files when their text is what TypeScript last read, and
  * gives tslab the rebuild timer it expects with nothing to rebuild. Returns the function that undoes the patch.
  */
-export function skipUnchangedRebuilds(ts: WatchHostFactory, deferred?: DeferredTypeRoots): () => void {
+export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHostOptions = {}): () => void {
+  const { deferred } = hostOptions;
   const original = ts.createWatchCompilerHost;
   const descriptor = Object.getOwnPropertyDescriptor(ts, "createWatchCompilerHost");
   if (!descriptor?.configurable) return () => undefined;
@@ -75,22 +86,45 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, deferred?: DeferredT
     // tslab leaves the builder to TypeScript's default, which re-derives every file's reference map and signature
     // for each new program (~2 ms a cell over the lib and @types files). tslab needs the program, the emit of one
     // file, and the local sources a cell imports: the plain builder, plus those dependencies read off the program.
+    const swapper = hostOptions.swapCells === false ? undefined : createCellSwapper(ts);
+    if (swapper) hostOptions.onSwapper?.(swapper);
+    let baseBuilder: BuilderLike | undefined;
     if (args[3] === null || args[3] === undefined) {
       args[3] = (...builderArgs: unknown[]): BuilderLike => {
+        const [rootNames, options, compilerHost] = builderArgs as [string[] | undefined, object, WatchHost];
+        const view = swapper?.trySwap(rootNames, options, compilerHost);
+        if (view) {
+          const swapped = ts.createAbstractBuilder(view, compilerHost);
+          swapped.getAllDependencies = (file) => sourceDependencies(ts, swapped, file);
+          return swapped;
+        }
+        // The old program of a full build is the last full one: a swapped view is no program to reuse.
+        if (swapper && baseBuilder) builderArgs[3] = baseBuilder;
         const builder = ts.createAbstractBuilder(...builderArgs);
         builder.getAllDependencies = (file) => sourceDependencies(ts, builder, file);
+        baseBuilder = builder;
         // Bind now, as the default builder does: tslab then hangs the cell under the declarations file
         // (srcFile.parent), which name resolution must find on an already bound file. Binding is all that needs:
         // the type checker comes when first asked for. tslab builds two programs for a cell that declares
         // something (the first only to read the cell's names); a checker for the first was thrown away unused.
         const program = builder.getProgram();
         for (const file of program.getSourceFiles()) ts.bindSourceFile(file, program.getCompilerOptions());
+        swapper?.setBase(program as unknown as SwapProgram);
         return builder;
       };
     }
     const host = original.apply(this, args);
-    const { setTimeout, clearTimeout, watchFile } = host;
+    const { setTimeout, clearTimeout, watchFile, watchDirectory } = host;
     if (!setTimeout || !clearTimeout) return host;
+    // A change the swapped view cannot know about (a file on disk, a virtual module, a directory of packages): the
+    // next cell builds its program in full.
+    if (swapper && watchDirectory) {
+      host.watchDirectory = (path, callback, recursive, options) =>
+        watchDirectory.call(host, path, (fileName) => {
+          swapper.invalidate();
+          callback(fileName);
+        }, recursive, options);
+    }
     // tslab keeps exactly one timer (the rebuild it fires itself in every convert/complete) and throws when a second
     // is set. TypeScript sets two kinds: the program update and, after a watched directory changed (a module created
     // after a failed import, an npm install), the invalidation of failed module lookups. Both go into one queue here,
@@ -134,7 +168,13 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, deferred?: DeferredT
     const lastText = new Map<string, string | undefined>();
     host.watchFile = (path, callback, interval, options) => {
       const name = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
-      if (!TSLAB_MEMORY_FILES.has(name)) return watchFile.call(host, path, callback, interval, options);
+      if (!TSLAB_MEMORY_FILES.has(name)) {
+        if (!swapper) return watchFile.call(host, path, callback, interval, options);
+        return watchFile.call(host, path, (fileName, kind, modified) => {
+          swapper.invalidate();
+          callback(fileName, kind, modified);
+        }, interval, options);
+      }
       return watchFile.call(host, path, (fileName, kind, modified) => {
         if (kind === ts.FileWatcherEventKind.Changed) {
           const text = host.readFile(fileName);

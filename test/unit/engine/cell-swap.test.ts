@@ -1,0 +1,157 @@
+// Fresh cells are checked in a view of the last program (cell-swap.ts) instead of a program and checker of their own.
+// The same notebook, cell by cell, through a compiler that swaps and one that builds every program in full (tslab's
+// way): every conversion (diagnostics with positions, emitted code, declarations handed to later cells, the last
+// expression's name, top-level await), completion and hover must be the same, and the swap must have been taken for
+// the ordinary cells.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createCellCompiler, type CellCompiler, type ConvertResult } from "../../../kernel/engine/typescript.js";
+
+const HANDOFF = "__labnote_cell__";
+
+/** Cells of a notebook, in order. `swap: false`: a cell the view must not take (it reaches outside itself). */
+const CELLS: { src: string; swap?: false }[] = [
+  { src: "1 + 1" },
+  { src: "const width: number = 2 ** 10;\nwidth / 4" },
+  { src: "const label: string = 42;" },
+  { src: "width * 2" },
+  // The same error again, at the same place: the checker keeps one of equal diagnostics, so it must not be lost.
+  { src: "const label: string = 42;" },
+  { src: "const label: string = 42;\n// edited below the error" },
+  { src: "let counter = 0;\ncounter += width;\ncounter" },
+  { src: "class Point {\n  constructor(public x: number, public y: number) {}\n  norm(): number { return Math.hypot(this.x, this.y); }\n}\nnew Point(3, 4).norm()" },
+  { src: "const p = new Point(1, 2);\np.norm() + p.z" },
+  { src: "const p = new Point(1, 2);\np.norm()" },
+  { src: "function first<T>(items: T[]): T | undefined { return items[0]; }\nfirst(['a', 'b'])" },
+  { src: "const n: number = first(['a']);" },
+  { src: "const n: number | undefined = first([1, 2]);\nn" },
+  { src: "interface Shape { sides: number }\nconst square: Shape = { sides: 4, colour: 'red' };" },
+  { src: "interface Shape { sides: number }\nconst square: Shape = { sides: 4 };\nsquare.sides" },
+  { src: "type Pair<A, B> = [A, B];\nconst pair: Pair<string, number> = ['a', 1];\npair" },
+  { src: "const wrong: Pair<string, number> = [1, 'a'];" },
+  { src: "enum Colour { Red, Green }\nColour.Green" },
+  { src: "Colour.Blue" },
+  { src: "await Promise.resolve(7)" },
+  { src: "const later = await new Promise<number>((resolve) => setTimeout(() => resolve(3), 1));\nlater" },
+  { src: "async function slow() { return 1; }\nconst viaAwait: string = await slow();" },
+  { src: "let width = 'redeclared';\nwidth.length" },
+  { src: "width.toFixed(2)" },
+  { src: "Math.max(1, 'two')" },
+  { src: "console.log(process.version.length > 0); Buffer.from('a').length" },
+  { src: "// @ts-expect-error\nconst silenced: string = 1;" },
+  { src: "// @ts-expect-error\nconst fine: number = 1;" },
+  { src: "// @ts-ignore\nconst ignored: string = 1;\nignored" },
+  { src: "let total = 0;\nfor (const k of [1, 2, 3]) total += k;\ntotal" },
+  { src: "function overloaded(a: string): string;\nfunction overloaded(a: number): number;\nfunction overloaded(a: unknown) { return a; }\noverloaded(2)" },
+  { src: "overloaded(true)" },
+  { src: "const { x, y } = new Point(5, 6);\nx + y" },
+  { src: "label.toUpperCase()" },
+  { src: "undefinedName + 1" },
+  { src: "const broken = (1 + ;" },
+  { src: "throw new RangeError('out of range')" },
+  { src: "import { join } from 'node:path';\njoin('a', 'b')", swap: false },
+  { src: "join('c', 'd')", swap: false },
+  { src: "declare global { var sharedFlag: boolean }\nglobalThis.sharedFlag = true;", swap: false },
+  { src: "namespace Tools { export const version = 2; }\nTools.version", swap: false },
+  { src: "import('node:os').then((os) => os.EOL.length)", swap: false },
+];
+
+/** Completions and hovers asked after the cells, on new text each time. */
+const COMPLETIONS: [string, number?][] = [["Math.fl"], ["width.len"], ["[1, 2].ma"], ["new Point(1, 2).no"], ["con"], ["Colour."], ["let q = 1;\nq.toE"], ["pair[0].toUpp"]];
+const HOVERS: [string, number][] = [["width", 2], ["new Point(1, 2).norm()", 17], ["first([1])", 2], ["Math.hypot(1, 2)", 6]];
+
+function comparable(result: ConvertResult): unknown {
+  return {
+    diagnostics: result.diagnostics.map((d) => [d.start, d.end, d.messageText, d.code, d.category, d.fileName]),
+    output: result.output,
+    declOutput: result.declOutput,
+    lastExpressionVar: result.lastExpressionVar,
+    hasToplevelAwait: result.hasToplevelAwait,
+    sideOutputs: result.sideOutputs,
+  };
+}
+
+function newProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), "labnote-cell-swap-"));
+  mkdirSync(join(dir, "lib"));
+  writeFileSync(join(dir, "lib", "helper.ts"), "export function twice(n: number): number { return n * 2; }\n");
+  return dir;
+}
+
+describe("fresh cells checked in a view of the last program", () => {
+  const compilers: CellCompiler[] = [];
+  afterAll(() => {
+    for (const compiler of compilers) compiler.close();
+  });
+
+  it("give the same conversions, completions and hovers as a program built in full for each cell", () => {
+    const swapping = createCellCompiler(newProject(), { swapCells: true });
+    const full = createCellCompiler(newProject(), { swapCells: false });
+    compilers.push(swapping, full);
+    let swapDecl = "";
+    let fullDecl = "";
+    let errors = 0;
+    for (const cell of CELLS) {
+      const before = swapping.swapStats.swaps;
+      const fast = swapping.convert(swapDecl, cell.src, HANDOFF);
+      const swapped = swapping.swapStats.swaps > before;
+      const slow = full.convert(fullDecl, cell.src, HANDOFF);
+      expect(comparable(fast), cell.src).toEqual(comparable(slow));
+      if (cell.swap === false) expect(swapped, `${cell.src} must take the full path`).toBe(false);
+      if (slow.diagnostics.length > 0) errors++;
+      else {
+        swapDecl = fast.declOutput ?? "";
+        fullDecl = slow.declOutput ?? "";
+      }
+    }
+    expect(errors).toBeGreaterThan(12);
+    expect(full.swapStats.swaps).toBe(0);
+
+    // After the import cells the declarations import a module: everything takes the full path from here on. A
+    // session whose declarations are ordinary again swaps.
+    const ordinaryCells = CELLS.filter((cell) => cell.swap !== false && !cell.src.includes("join("));
+    const swapping2 = createCellCompiler(newProject(), { swapCells: true });
+    const full2 = createCellCompiler(newProject(), { swapCells: false });
+    compilers.push(swapping2, full2);
+    let decl = "";
+    let swappedCells = 0;
+    for (const cell of ordinaryCells) {
+      const before = swapping2.swapStats.swaps;
+      const fast = swapping2.convert(decl, cell.src, HANDOFF);
+      // tslab converts a declaring cell twice (the second time with its names exported): one or two swaps.
+      if (swapping2.swapStats.swaps > before) swappedCells++;
+      const slow = full2.convert(decl, cell.src, HANDOFF);
+      expect(comparable(fast), cell.src).toEqual(comparable(slow));
+      if (slow.diagnostics.length === 0) decl = slow.declOutput ?? "";
+    }
+    // All but the first cell (the first full build makes the base) take the swap.
+    expect(swappedCells).toBeGreaterThanOrEqual(ordinaryCells.length - 1);
+
+    for (const [src, at] of COMPLETIONS) {
+      const before = swapping2.swapStats.swaps;
+      const fast = swapping2.complete(decl, src, at ?? src.length);
+      expect(swapping2.swapStats.swaps, `completion of ${src} swapped`).toBeGreaterThan(before);
+      const slow = full2.complete(decl, src, at ?? src.length);
+      expect({ ...fast, original: undefined }, src).toEqual({ ...slow, original: undefined });
+      expect(fast.candidates.length, src).toBeGreaterThan(0);
+    }
+    for (const [src, at] of HOVERS) {
+      expect(swapping2.inspect(decl, src, at), src).toEqual(full2.inspect(decl, src, at));
+    }
+  });
+
+  it("a cell after a changed global declaration (a %%track-style extra global) sees it, and loses it after", () => {
+    const swapping = createCellCompiler(newProject(), { swapCells: true });
+    compilers.push(swapping);
+    expect(swapping.convert("", "1 + 1", HANDOFF).diagnostics).toEqual([]);
+    expect(swapping.convert("", "2 + 2", HANDOFF).diagnostics).toEqual([]);
+    swapping.setExtraGlobals({ trackedRun: "{ id: string }" });
+    expect(swapping.convert("", "trackedRun.id.length", HANDOFF).diagnostics).toEqual([]);
+    swapping.setExtraGlobals({});
+    const after = swapping.convert("", "trackedRun.id.length + 1", HANDOFF);
+    expect(after.diagnostics.map((d) => d.messageText)).toEqual(["Cannot find name 'trackedRun'."]);
+    expect(swapping.convert("", "3 + 3", HANDOFF).diagnostics).toEqual([]);
+  });
+});
