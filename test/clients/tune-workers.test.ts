@@ -11,7 +11,7 @@ import { freshSchemaUrl, usePostgres } from "../unit/store/pg-cluster.js";
 import { allOutputs, ARTIFACTS, executeNotebook, kernelEnv, REPO_ROOT, writeNotebook } from "../helpers/jupyter.js";
 
 const LAUNCHER = join(REPO_ROOT, "bin", "labnote.js");
-const TRIALS = 16;
+const TRIALS = 24;
 const serverUrl = usePostgres();
 
 function startWorker(projectDir: string, store: string): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
@@ -40,15 +40,27 @@ describe("labnote worker", () => {
       `%%tune --trials ${TRIALS} --sampler random --study sleepy --seed 5\nconst x = trial.float("x", -1, 1);\nawait sleep(1000);\nreturn x * x;`,
     ]);
     const client = new pg.Client({ connectionString: store });
-    const victim = startWorker(projectDir, store);
-    const survivor = startWorker(projectDir, store);
+    // The notebook first; the workers join once its kernel is inside its first trial (started together, a kernel
+    // slow to start under load found the budget already taken by the workers).
     const notebook = executeNotebook(join(projectDir, "tune.ipynb"), { cwd: projectDir, timeoutSec: 240, env: { LABNOTE_STORE: store } });
+    notebook.catch(() => undefined);
+    let victim: ReturnType<typeof startWorker> | undefined;
+    let survivor: ReturnType<typeof startWorker> | undefined;
     let killedTrial: number | undefined;
     try {
+      await client.connect();
+      const notebookDeadline = Date.now() + 120_000;
+      for (;;) {
+        const table = await client.query(`SELECT to_regclass('labnote_trials') IS NOT NULL AS present`);
+        if (table.rows[0].present && (await client.query(`SELECT 1 FROM labnote_trials LIMIT 1`)).rows.length > 0) break;
+        if (Date.now() > notebookDeadline) throw new Error("the notebook's kernel started no trial within 120 s");
+        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      }
+      victim = startWorker(projectDir, store);
+      survivor = startWorker(projectDir, store);
       // Wait until the victim is inside a trial, then kill -9 it.
       const marker = `-${victim.child.pid}-`;
       const deadline = Date.now() + 180_000;
-      await client.connect();
       while (killedTrial === undefined && Date.now() < deadline) {
         await new Promise((resolveWait) => setTimeout(resolveWait, 100));
         const table = await client.query(`SELECT to_regclass('labnote_trials') IS NOT NULL AS present`);
@@ -81,8 +93,8 @@ describe("labnote worker", () => {
       expect(study.trials!.find((trial) => trial.number === killedTrial)!.state).toBe("failed");
       expect(survivor.output()).toContain(`${TRIALS} trials (${TRIALS - 1} complete, 1 failed)`);
     } finally {
-      victim.child.kill("SIGKILL");
-      survivor.child.kill("SIGKILL");
+      victim?.child.kill("SIGKILL");
+      survivor?.child.kill("SIGKILL");
       await client.end().catch(() => undefined);
     }
   }, 300_000);
