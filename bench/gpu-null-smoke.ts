@@ -2,12 +2,14 @@
 // WGSL is compiled and every call validated, but nothing is computed (values are meaningless).
 // Usage: npx tsx bench/gpu-null-smoke.ts
 import * as tf from "@tensorflow/tfjs";
-import { adam, checkTiledMatmul, compileTrainStep, setExplicitTransposes, setWebGpuSpeedups } from "../training/webgpu/index.js";
+import { adam, checkTiledMatmul, compileTrainStep, setExplicitTransposes, setWebGpuSpeedups, wideMatmulDispatches, withSubgroups } from "../training/webgpu/index.js";
+import type { GpuLike } from "../training/webgpu/gpu-types.js";
+import { measureMatmuls } from "./gpu-matmul.js";
 import type { ExplicitTransposes } from "../training/webgpu/index.js";
 
 const dawn = (await import("webgpu" as string)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
 for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-const gpu = dawn.create(["backend=null"]);
+const gpu = withSubgroups(dawn.create(["backend=null"]) as GpuLike, () => true);
 Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
 await import("@tensorflow/tfjs-backend-webgpu");
 await tf.setBackend("webgpu");
@@ -27,7 +29,7 @@ device.onuncapturederror = (event: { error: { message: string } }) => errors.pus
 }
 const hidden = 2048;
 const batch = 1024;
-const configurations: ExplicitTransposes[] = [{ a: false, b: false }, { a: true, b: true }, { a: true, b: true, tiled: true }];
+const configurations: ExplicitTransposes[] = [{ a: false, b: false }, { a: true, b: true }, { a: true, b: true, tiled: true }, { a: false, b: true, tiled: true, wide: "subgroup" }, { a: false, b: true, wide: "shared" }];
 for (const transposes of configurations) {
   const explicit = JSON.stringify(transposes);
   setWebGpuSpeedups(tf, { uniformArena: false, submitBatching: true });
@@ -59,6 +61,15 @@ for (const transposes of configurations) {
   tf.dispose([w0, b0, w1, b1, x, y]);
 }
 console.log(`tiled matmul check ran (values are meaningless on the null backend): ${await checkTiledMatmul(tf)}`);
+// bench:gpu's matmul table on small shapes (timings and differences are meaningless here; the paths must run).
+const tiledRoute = { uniformArena: true, submitBatching: true, explicitTransposes: { a: false, b: true, tiled: true } };
+await measureMatmuls(tf, { batch: 512, hidden: 1024, inputs: 784 }, [
+  { name: "tfjs", speedups: { uniformArena: true, submitBatching: true } },
+  { name: "tiled", speedups: tiledRoute },
+  { name: "subgroup", speedups: { ...tiledRoute, explicitTransposes: { ...tiledRoute.explicitTransposes, wide: "subgroup" } } },
+  { name: "shared", speedups: { ...tiledRoute, explicitTransposes: { ...tiledRoute.explicitTransposes, wide: "shared" } } },
+], 0.05, (line) => console.log(line));
+console.log(`wide-kernel dispatches in this run: ${wideMatmulDispatches()}`);
 await new Promise((resolve) => setTimeout(resolve, 200));
 console.log(errors.length === 0 ? "no WebGPU validation errors" : `WebGPU errors:\n${[...new Set(errors)].join("\n")}`);
 process.exit(errors.length === 0 ? 0 : 1);

@@ -1,14 +1,16 @@
 // npm run bench:gpu — MLP training speed on every available tfjs backend, our webgpu fixes on/off, and PyTorch.
 // FLOPs per step are counted as 6 · parameters · batch (forward 2, backward 4 per weight per example).
 // Flags: --backends=webgpu,wasm,cpu  --shapes=small,large  --pytorch  --seconds=N  --json=PATH  --check-steps=N
+//        --matmul-seconds=N (time per route in the large-MLP matmul table; 0 skips it)
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backendInfo, defaultWebGpuSpeedups, lastFitRoute, loadTf, switchBackend, trainLoop } from "../training/index.js";
 import type { BackendName, Tf } from "../training/index.js";
-import { adam, checkTiledMatmul, compileTrainStep, setWebGpuSpeedups } from "../training/webgpu/index.js";
-import type { WebGpuSpeedups } from "../training/webgpu/index.js";
+import { adam, adapterSubgroupInfo, checkTiledMatmul, compileTrainStep, enableWideMatmul, setWebGpuSpeedups, wideMatmulDispatches, wideMatmulValidated } from "../training/webgpu/index.js";
+import type { WebGpuSpeedups, WideVariant } from "../training/webgpu/index.js";
+import { measureMatmuls } from "./gpu-matmul.js";
 import type * as tfTypes from "@tensorflow/tfjs";
 
 interface Shape {
@@ -36,7 +38,14 @@ interface Variant {
   capture?: boolean;
   /** What a user gets: trainLoop with tf.train.adam and no options, on the speed-ups the backend started with. */
   userDefaults?: boolean;
+  /** Captured step on the speed-ups the backend started with (the subgroup matmul when its self-check passed). */
+  backendDefaults?: boolean;
 }
+/** The speed-ups labnote turned on before the subgroup matmul existed: the "without" of the side-by-side rows. */
+const TILED_DEFAULTS: WebGpuSpeedups = { uniformArena: true, submitBatching: true, explicitTransposes: { a: false, b: true, tiled: true } };
+const withWide = (wide: WideVariant): WebGpuSpeedups => ({ ...TILED_DEFAULTS, explicitTransposes: { ...TILED_DEFAULTS.explicitTransposes!, wide } });
+export const NO_SUBGROUP_ROW = "+step capture, tiled matmul, no subgroup kernel";
+export const SUBGROUP_ROW = "+step capture +subgroup matmul";
 // Trimmed after the second H100 run (docs/bench/gpu-h100-run2.log): submit batching alone, uniform arena alone and
 // transposed A,B without capture changed nothing or lost; kept are the baseline, fused Adam, the best capture
 // variants, labnote's defaults, and what a user gets through trainLoop.
@@ -46,7 +55,10 @@ const WEBGPU_VARIANTS: Variant[] = [
   { name: "+fused Adam +tiled matmul", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true, tiled: true } }, fusedAdam: true },
   { name: "+step capture +transposed B", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: false, b: true } }, fusedAdam: true, capture: true },
   { name: "+step capture +tiled matmul", speedups: { uniformArena: false, submitBatching: true, explicitTransposes: { a: true, b: true, tiled: true } }, fusedAdam: true, capture: true },
-  { name: "+step capture (labnote defaults)", speedups: { uniformArena: true, submitBatching: true, explicitTransposes: { a: false, b: true, tiled: true } }, fusedAdam: true, capture: true },
+  { name: NO_SUBGROUP_ROW, speedups: TILED_DEFAULTS, fusedAdam: true, capture: true },
+  { name: SUBGROUP_ROW, speedups: withWide("subgroup"), fusedAdam: true, capture: true },
+  { name: "+step capture +wide shared-memory matmul", speedups: withWide("shared"), fusedAdam: true, capture: true },
+  { name: "+step capture (labnote defaults)", speedups: TILED_DEFAULTS, fusedAdam: true, capture: true, backendDefaults: true },
   { name: "trainLoop (default settings)", speedups: { uniformArena: true, submitBatching: true }, fusedAdam: false, userDefaults: true },
 ];
 const PLAIN: Variant = { name: "default", speedups: { uniformArena: false, submitBatching: false }, fusedAdam: false };
@@ -64,6 +76,14 @@ export interface Measurement {
   stepsPerCpuSecond?: number;
   /** Extra facts about the variant (e.g. whether the captured step replayed, and why not). */
   note?: string;
+}
+
+/** Which matmul kernels a set of speed-ups routes large matmuls to. */
+function matmulLabel(speedups: WebGpuSpeedups): string {
+  const routing = speedups.explicitTransposes;
+  if (routing?.wide) return `${routing.wide} 64×256 kernel${routing.tiled ? ", else tiled" : ""}`;
+  if (routing?.tiled) return "tiled 128×128";
+  return routing?.b ? "tfjs + transposed B" : "tfjs";
 }
 
 function argument(name: string): string | undefined {
@@ -113,7 +133,9 @@ function buildMlp(tf: Tf, shape: Shape) {
 
 /** The captured step: the first steps read one by one (warm-up, recording, then replays) for the loss check, then timed. */
 async function measureCaptured(tf: Tf, backend: string, shape: Shape, variant: Variant, seconds: number, maxSteps: number): Promise<Measurement> {
-  setWebGpuSpeedups(tf, variant.speedups);
+  const speedups = variant.backendDefaults ? defaultWebGpuSpeedups() : variant.speedups;
+  setWebGpuSpeedups(tf, speedups);
+  const wideBefore = wideMatmulDispatches();
   const mlp = buildMlp(tf, shape);
   const optimizer = adam(tf, { learningRate: 1e-3, fused: variant.fusedAdam });
   const compiled = compileTrainStep(tf, {
@@ -146,7 +168,8 @@ async function measureCaptured(tf: Tf, backend: string, shape: Shape, variant: V
     const tflops = (6 * parameterCount(shape) * shape.batch * stepsPerSecond) / 1e12;
     return {
       backend, shape: shape.id, variant: variant.name, steps, stepsPerSecond, tflops, firstLosses, check: "",
-      stepsPerCpuSecond: steps / ((cpuUsed.user + cpuUsed.system) / 1e6), note: `${compiled.mode}: ${compiled.reason}`,
+      stepsPerCpuSecond: steps / ((cpuUsed.user + cpuUsed.system) / 1e6),
+      note: `${compiled.mode}: ${compiled.reason}; matmul ${matmulLabel(speedups)}, ${wideMatmulDispatches() - wideBefore} wide-kernel dispatches recorded`,
     };
   } finally {
     compiled.dispose();
@@ -308,6 +331,26 @@ async function main(): Promise<void> {
       const usable = Number.isFinite(error) && error < 1e-4;
       console.log(`tiled matmul check (fused bias+ReLU, ragged tiles) vs tfjs: max error ${error.toExponential(2)} of the largest value — ${usable ? "ok" : "NOT USED"}`);
       if (!usable) variants = variants.filter((variant) => !variant.speedups.explicitTransposes?.tiled);
+      // labnote's 64×256 matmul: what the adapter offers, then each variant's run-time self-check against tfjs.
+      const sub = adapterSubgroupInfo();
+      console.log(`subgroups: ${sub.offered ? `offered, ${sub.minSize ?? "?"}–${sub.maxSize ?? "?"} lanes` : "not offered"}${sub.requested ? ", requested for tfjs's device" : ""}; subgroup-matrix configs: ${sub.matrixConfigs.length ? sub.matrixConfigs.join(", ") : "none reported"}`);
+      for (const wide of ["subgroup", "shared"] as const) {
+        const check = await enableWideMatmul(tf, wide).catch((failure: unknown) => ({ on: false, note: `${wide} matmul check threw: ${failure instanceof Error ? failure.message : String(failure)}` }));
+        console.log(`${wide} matmul self-check (7 small problems: transposes, ragged tiles, batch, bias, activations) vs tfjs: ${check.note}`);
+      }
+      variants = variants.filter((variant) => !variant.speedups.explicitTransposes?.wide || wideMatmulValidated(variant.speedups.explicitTransposes.wide));
+      console.log(`webgpu defaults this run (set at backend start, see the first line): large matmuls on ${matmulLabel(defaultWebGpuSpeedups())}`);
+      const matmulSeconds = Number(argument("matmul-seconds") ?? 0.5);
+      if (matmulSeconds > 0 && shapes.some((shape) => shape.id === "large")) {
+        const large = shapes.find((shape) => shape.id === "large")!;
+        const routes = [
+          { name: "tfjs's own kernels", speedups: { uniformArena: true, submitBatching: true } as WebGpuSpeedups },
+          { name: "tiled + transposed B (no subgroup)", speedups: TILED_DEFAULTS },
+          ...(["subgroup", "shared"] as const).filter((wide) => wideMatmulValidated(wide)).map((wide) => ({ name: `${wide} 64×256 kernel`, speedups: withWide(wide) })),
+        ];
+        await measureMatmuls(tf, { batch: large.batch, hidden: large.hidden, inputs: INPUTS }, routes, matmulSeconds, (line) => console.log(line));
+      }
+      setWebGpuSpeedups(tf, defaultWebGpuSpeedups());
     }
     for (const shape of shapes) {
       // Pure JS needs ~10 s a step on the small MLP here and minutes on the large one: a few steps of the small only.
@@ -377,13 +420,22 @@ async function main(): Promise<void> {
       const webgpuBaseline = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant.startsWith("baseline"));
       if (webgpuBaseline) console.log(`${shape.id}: tfjs webgpu baseline / ${label} = ${(webgpuBaseline.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
       const captured = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === "+step capture (labnote defaults)");
-      if (captured) console.log(`${shape.id}: compileTrainStep (labnote defaults) / ${label} = ${(captured.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+      if (captured) console.log(`${shape.id}: compileTrainStep (labnote defaults) / ${label} = ${(captured.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x [${captured.note}]`);
+      // The subgroup matmul side by side with the path without it (labnote's tiled matmul + transposed B).
+      for (const row of [SUBGROUP_ROW, NO_SUBGROUP_ROW]) {
+        const measured = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === row);
+        if (measured) console.log(`${shape.id}: compileTrainStep ${row.replace("+step capture", "").replace(/^[ ,]+/, "")} / ${label} = ${(measured.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x`);
+      }
       // What a user gets without options: trainLoop on a custom loss and on a layers model, and plain model.fit.
       for (const name of LAYERS_USER_PATHS) {
         const user = results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === name);
         if (user) console.log(`${shape.id}: user path ${name} / ${label} = ${(user.stepsPerSecond / t.stepsPerSecond).toFixed(3)}x${user.note ? ` [${user.note}]` : ""}`);
       }
     }
+  }
+  for (const shape of shapes) {
+    const [withSubgroup, without] = [SUBGROUP_ROW, NO_SUBGROUP_ROW].map((row) => results.find((r) => r.backend === "webgpu" && r.shape === shape.id && r.variant === row));
+    if (withSubgroup && without) console.log(`${shape.id}: compileTrainStep with / without the subgroup matmul = ${(withSubgroup.stepsPerSecond / without.stepsPerSecond).toFixed(3)}x (losses: ${withSubgroup.check})`);
   }
   const jsonPath = argument("json");
   if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ backend: chosen, results, torch }, null, 1));

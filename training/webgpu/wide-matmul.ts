@@ -45,6 +45,7 @@ export interface IndexOps<T> {
   mul(a: T, b: T): T;
   div(a: T, b: T): T;
   mod(a: T, b: T): T;
+  xor(a: T, b: T): T;
 }
 export const WGSL_OPS: IndexOps<string> = {
   v: (name) => name,
@@ -53,6 +54,7 @@ export const WGSL_OPS: IndexOps<string> = {
   mul: (a, b) => `(${a} * ${b})`,
   div: (a, b) => `(${a} / ${b})`,
   mod: (a, b) => `(${a} % ${b})`,
+  xor: (a, b) => `(${a} ^ ${b})`,
 };
 export function numberOps(values: Record<string, number>): IndexOps<number> {
   return {
@@ -66,6 +68,7 @@ export function numberOps(values: Record<string, number>): IndexOps<number> {
     mul: (a, b) => a * b,
     div: (a, b) => Math.floor(a / b),
     mod: (a, b) => a % b,
+    xor: (a, b) => a ^ b,
   };
 }
 
@@ -110,6 +113,16 @@ export function aLaneSlot<T>(o: IndexOps<T>, transposeA: boolean, c: number): Ti
 export function aLaneSource(transposeA: boolean, row: number, k: number): { lane: number; component: number } {
   if (!transposeA) return { lane: Math.floor(k / 4) * WARP_ROWS + row, component: k % 4 };
   return { lane: Math.floor(row / 4) * SG_BK + k, component: row % 4 };
+}
+
+/**
+ * Where tile element (k, mn) lives in shared memory: vec4 `slot` (of a k-row of `width` / 4), component `component`.
+ * The vec4 column is XOR-swizzled with k % 8, so a warp storing 16 k-values of one column (transposeB; transposed-K
+ * A loads) spreads over the banks instead of hitting one bank 16 times; reads of a k-row stay one vec4 per lane.
+ */
+export function tileAddress<T>(o: IndexOps<T>, width: number, k: T, mn: T): { slot: T; component: T } {
+  const column4 = o.xor(o.div(mn, o.c(4)), o.mod(k, o.c(8)));
+  return { slot: o.add(o.mul(k, o.c(width / 4)), column4), component: o.mod(mn, o.c(4)) };
 }
 
 /** Element offset of A[m][k] (or of Aᵀ's element for (m, k) when transposeA) inside one batch. */
@@ -185,26 +198,31 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
   const stash: string[] = [];
   for (let j = 0; j < bLoadsPerThread(BK); j++) {
     const slot = bTileSlot(o, BK, transposeB, j);
-    stash.push(`    tileB[${o.add(o.mul(slot.k, o.c(BN / 4)), o.div(slot.mn, o.c(4)))}][${o.mod(slot.mn, o.c(4))}] = pB${j};`);
+    const at = tileAddress(o, BN, slot.k, slot.mn);
+    stash.push(`    tileB[${at.slot}][${at.component}] = pB${j};`);
   }
   if (subgroup) stash.push("    aCur = pA;");
   else {
     for (let j = 0; j < aLoadsPerThread(BK); j++) {
       const slot = aTileSlot(o, BK, transposeA, j);
-      stash.push(`    tileA[${o.add(o.mul(slot.k, o.c(BM / 4)), o.div(slot.mn, o.c(4)))}][${o.mod(slot.mn, o.c(4))}] = pA${j};`);
+      const at = tileAddress(o, BM, slot.k, slot.mn);
+      stash.push(`    tileA[${at.slot}][${at.component}] = pA${j};`);
     }
   }
 
   const compute: string[] = [];
   for (const k of ks) {
-    compute.push(`    b0 = tileB[${k * (BN / 4)}u + lane]; b1 = tileB[${k * (BN / 4) + BN / 8}u + lane];`);
+    // The vec4 of B this lane multiplies for column group h: columns outputColumn(lane, h, 0..3).
+    const bRead = (h: number) => tileAddress(o, BN, o.c(k), o.add(o.c(h * (BN / 2)), o.mul(o.v("lane"), o.c(4)))).slot;
+    compute.push(`    b0 = tileB[${bRead(0)}]; b1 = tileB[${bRead(1)}];`);
     if (subgroup) {
       for (const i of rows) {
         const { lane, component } = aLaneSource(transposeA, i, k);
         compute.push(`    a${i} = subgroupShuffle(aCur.${xyzw[component]}, laneBase + ${lane}u);`);
       }
     } else {
-      compute.push(`    aLo = tileA[${k * (BM / 4)}u + warp * 2u]; aHi = tileA[${k * (BM / 4)}u + warp * 2u + 1u];`);
+      const aRead = (half: number) => tileAddress(o, BM, o.c(k), o.add(o.mul(o.v("warp"), o.c(WARP_ROWS)), o.c(half * 4))).slot;
+      compute.push(`    aLo = tileA[${aRead(0)}]; aHi = tileA[${aRead(1)}];`);
       for (const i of rows) compute.push(`    a${i} = ${i < 4 ? "aLo" : "aHi"}.${xyzw[i % 4]};`);
     }
     for (const i of rows) compute.push(`    acc${i}_0 = fma(vec4<f32>(a${i}), b0, acc${i}_0); acc${i}_1 = fma(vec4<f32>(a${i}), b1, acc${i}_1);`);
@@ -314,7 +332,8 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
             for (let j = 0; j < bLoadsPerThread(BK); j++) {
               const slot = bTileSlot(o, BK, transposeB, j);
               const [n, k] = [n0 + slot.mn, k0 + slot.k];
-              tileB[slot.k * BN + slot.mn] = n < N && k < K ? b[z * strideB + bOffset(o, transposeB, k, n)]! : 0;
+              const at = tileAddress(o, BN, slot.k, slot.mn);
+              tileB[at.slot * 4 + at.component] = n < N && k < K ? b[z * strideB + bOffset(o, transposeB, k, n)]! : 0;
             }
             if (variant === "subgroup") {
               for (let c = 0; c < 4; c++) {
@@ -326,7 +345,8 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
               for (let j = 0; j < aLoadsPerThread(BK); j++) {
                 const slot = aTileSlot(o, BK, transposeA, j);
                 const [m, k] = [m0 + slot.mn, k0 + slot.k];
-                tileA[slot.k * BM + slot.mn] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
+                const at = tileAddress(o, BM, slot.k, slot.mn);
+                tileA[at.slot * 4 + at.component] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
               }
             }
           }
@@ -340,13 +360,16 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
                   const source = aLaneSource(transposeA, i, k);
                   value = aRegs[warp * LANES + source.lane]![source.component]!;
                 } else {
-                  value = tileA[k * BM + warp * WARP_ROWS + i]!;
+                  // The shader reads the vec4 holding rows warp·8 + 4·(i/4) … +3 and takes component i % 4.
+                  const at = tileAddress(numberOps({}), BM, k, warp * WARP_ROWS + Math.floor(i / 4) * 4);
+                  value = tileA[at.slot * 4 + (i % 4)]!;
                 }
                 for (let h = 0; h < 2; h++) {
                   for (let c = 0; c < 4; c++) {
                     const slot = i * 8 + h * 4 + c;
                     // One rounding per step, as fma: the float32 product is exact in a double.
-                    acc[t]![slot] = fround(acc[t]![slot]! + value * tileB[k * BN + outputColumn(lane, h, c)]!);
+                    const at = tileAddress(numberOps({}), BN, k, outputColumn(lane, h, 0));
+                    acc[t]![slot] = fround(acc[t]![slot]! + value * tileB[at.slot * 4 + c]!);
                   }
                 }
               }

@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import type { Tf } from "../../../training/index.js";
-import { WIDE_TILE, aLaneSlot, aLaneSource, aLoadsPerThread, aTileSlot, bLoadsPerThread, bTileSlot, emulateWideMatmul, numberOps, wideBlockK, wideMatmulWgsl } from "../../../training/webgpu/wide-matmul.js";
+import { WIDE_TILE, aLaneSlot, aLaneSource, aLoadsPerThread, aTileSlot, bLoadsPerThread, bTileSlot, emulateWideMatmul, numberOps, tileAddress, wideBlockK, wideMatmulWgsl } from "../../../training/webgpu/wide-matmul.js";
 import type { WideVariant } from "../../../training/webgpu/wide-matmul.js";
 import {
   SELF_CHECK_PROBLEMS,
@@ -68,6 +68,43 @@ describe("wide matmul layouts", () => {
       });
     }
   }
+
+  it("the swizzled shared-memory layout is one-to-one, and a warp's tile stores hit each bank at most twice", () => {
+    const o = numberOps({});
+    for (const width of [WIDE_TILE.N, WIDE_TILE.M]) {
+      const seen = new Set<number>();
+      for (let k = 0; k < 16; k++) {
+        for (let mn = 0; mn < width; mn++) {
+          const at = tileAddress(o, width, k, mn);
+          expect(at.slot).toBeLessThan((16 * width) / 4);
+          seen.add(at.slot * 4 + at.component);
+        }
+      }
+      expect(seen.size).toBe(16 * width);
+    }
+    const worstBank = (address: (t: number) => { slot: number; component: number }) => {
+      const banks = new Map<number, number>();
+      for (let t = 0; t < 32; t++) {
+        const at = address(t);
+        const bank = (at.slot * 4 + at.component) % 32;
+        banks.set(bank, (banks.get(bank) ?? 0) + 1);
+      }
+      return Math.max(...banks.values());
+    };
+    for (const variant of ["subgroup", "shared"] as const) {
+      const bk = wideBlockK(variant);
+      for (const transposed of [false, true]) {
+        for (let j = 0; j < bLoadsPerThread(bk); j++) {
+          expect(worstBank((t) => { const slot = bTileSlot(numberOps({ t }), bk, transposed, j); return tileAddress(o, WIDE_TILE.N, slot.k, slot.mn); })).toBeLessThanOrEqual(2);
+        }
+        if (variant === "shared") {
+          for (let j = 0; j < aLoadsPerThread(bk); j++) {
+            expect(worstBank((t) => { const slot = aTileSlot(numberOps({ t }), bk, transposed, j); return tileAddress(o, WIDE_TILE.M, slot.k, slot.mn); })).toBeLessThanOrEqual(2);
+          }
+        }
+      }
+    }
+  });
 
   for (const transposeA of [false, true]) {
     it(`subgroup: each lane register holds one of the warp's 8×16 A values, and aLaneSource finds it (transposeA ${transposeA})`, () => {
