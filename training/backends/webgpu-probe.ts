@@ -21,7 +21,7 @@ const PROBE_TIMEOUT_MS = 20_000;
 /** Runs in the child: load Dawn, ask for an adapter, print its info as JSON on stdout. */
 const CHILD_SOURCE = `
 const dawn = await import(process.env.LABNOTE_DAWN_MODULE);
-const gpu = dawn.create([]);
+const gpu = dawn.create((process.env.LABNOTE_DAWN_FLAGS ?? "").split(/\\s+/).filter(Boolean));
 const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
 const info = adapter ? (adapter.info ?? {}) : undefined;
 const described = info && {

@@ -21,6 +21,11 @@ export function webgpuDeviceLost(): string | undefined {
   return deviceLostReason;
 }
 
+/** Flags for dawn.create from LABNOTE_DAWN_FLAGS (space-separated); none by default. */
+export function dawnFlags(): string[] {
+  return (process.env.LABNOTE_DAWN_FLAGS ?? "").split(/\s+/).filter(Boolean);
+}
+
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software rasterizer|softpipe/i;
 
 /** The adapter's name when it is a CPU implementation of Vulkan/WebGPU (lavapipe, SwiftShader), else undefined. */
@@ -52,7 +57,9 @@ async function installNavigatorGpu(): Promise<{ gpu: GpuLike; adapter: GpuAdapte
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
   // The device tfjs creates gets `subgroups` too when offered (labnote's subgroup matmul, wide-matmul.ts).
-  const gpu = withSubgroups(dawn.create([]), () => ["auto", "subgroup"].includes(matmulChoice()));
+  // LABNOTE_DAWN_FLAGS (space-separated Dawn flags, e.g. "backend=null" for Dawn's null backend) is for development:
+  // the same flags go to the probe, so the whole rung can be exercised without a GPU.
+  const gpu = withSubgroups(dawn.create(dawnFlags()), () => ["auto", "subgroup"].includes(matmulChoice()));
   const adapter = await withTimeout(gpu.requestAdapter({ powerPreference: "high-performance" }), ADAPTER_TIMEOUT_MS, "navigator.gpu.requestAdapter");
   if (!adapter) throw new Error("no WebGPU adapter (no GPU, or no Vulkan driver: libvulkan1 and the vendor's ICD)");
   const software = softwareAdapterName(adapter);
