@@ -8,6 +8,7 @@ import { wasmRung } from "./backends/wasm.js";
 import { installFitFastPath } from "./fit-fast-path.js";
 import { ALL_SPEEDUPS, NO_SPEEDUPS, checkTiledMatmul, enableWideMatmul, matmulChoice, setWebGpuSpeedups } from "./webgpu/index.js";
 import type { WebGpuSpeedups, WideVariant } from "./webgpu/index.js";
+import { fastestRoute, timeMatmulRoutes } from "./webgpu/matmul-timing.js";
 import { watchWebgpuDevice, webgpuDeviceLost, webgpuRung } from "./backends/webgpu.js";
 
 export interface SkippedBackend {
@@ -76,8 +77,9 @@ export function defaultWebGpuSpeedups(): WebGpuSpeedups {
 
 /**
  * Our fixes for tfjs-webgpu (training/webgpu), measured wins on an H100: uniform arena, submit batching, explicit
- * transpose of B, and the 128×128 tiled matmul when its self-check against tfjs's matmul passes on this GPU; then,
- * when the adapter has subgroups, the 64×256 subgroup matmul for large matmuls if its self-check passes
+ * transpose of B, and the 128×128 tiled matmul when its self-check against tfjs's matmul passes on this GPU; then the
+ * 64×256 matmul for large layers (with subgroups where the device has them, and without), each kept only if its
+ * self-check passes, and in auto mode only if it is faster than the tiled path when timed here
  * (LABNOTE_WEBGPU_MATMUL: auto, subgroup, shared, tiled, tfjs). Everything is kept only if the matmul check still
  * passes with it on.
  */
@@ -101,15 +103,34 @@ async function enableWebGpuSpeedups(tf: Tf): Promise<string> {
     }
   }
   let wide: WideVariant | undefined;
-  if (choice === "tiled") tiledNote += "; subgroup matmul off (LABNOTE_WEBGPU_MATMUL=tiled)";
+  if (choice === "tiled") tiledNote += "; 64×256 matmul off (LABNOTE_WEBGPU_MATMUL=tiled)";
   else if (choice !== "tfjs") {
-    const variant: WideVariant = choice === "shared" ? "shared" : "subgroup";
-    try {
-      const result = await withTimeout(enableWideMatmul(tf, variant), INIT_TIMEOUT_MS, `${variant} matmul self-check`);
-      if (result.on) wide = variant;
-      tiledNote += `; ${result.note}`;
-    } catch (error) {
-      tiledNote += `; ${variant} matmul off: ${errorText(error)}`;
+    // auto: both 64×256 variants are self-checked (subgroup only where the device has subgroups), then the passing
+    // ones and the tiled path are timed on 2048³ products and the fastest takes large matmuls.
+    const variants: WideVariant[] = choice === "auto" ? ["subgroup", "shared"] : [choice];
+    const passed: WideVariant[] = [];
+    for (const variant of variants) {
+      try {
+        const result = await withTimeout(enableWideMatmul(tf, variant), INIT_TIMEOUT_MS, `${variant} matmul self-check`);
+        if (result.on) passed.push(variant);
+        tiledNote += `; ${result.note}`;
+      } catch (error) {
+        tiledNote += `; ${variant} matmul off: ${errorText(error)}`;
+      }
+    }
+    if (choice !== "auto" || passed.length === 0) wide = passed[0];
+    else {
+      const label = (route: WideVariant | undefined) => (route ? `${route} 64×256` : tiled ? "tiled 128×128" : "tfjs");
+      try {
+        const apply = (route: WideVariant | undefined) => setWebGpuSpeedups(tf, { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true, tiled, wide: route } });
+        const timed = await withTimeout(timeMatmulRoutes<WideVariant | undefined>(tf, [undefined, ...passed], apply), INIT_TIMEOUT_MS, "matmul timing");
+        wide = fastestRoute(timed)?.route;
+        const times = timed.map((entry) => `${label(entry.route)} ${Number.isFinite(entry.seconds) ? `${(entry.seconds * 1000).toFixed(2)} ms` : `failed (${entry.error})`}`);
+        tiledNote += `; large matmuls on ${label(wide)} (timed, 3 forms of 2048³: ${times.join(", ")})`;
+      } catch (error) {
+        wide = undefined;
+        tiledNote += `; large matmuls on ${label(undefined)} (timing failed: ${errorText(error)})`;
+      }
     }
   }
   const wanted: WebGpuSpeedups = { ...ALL_SPEEDUPS, explicitTransposes: { a: false, b: true, tiled, wide } };

@@ -6,6 +6,7 @@ import { adam, compileTrainStep, setExplicitTransposes, setWebGpuSpeedups } from
 import { WIDE_ACTIVATIONS, wideMatmulDispatches, wideMatmulWgsl } from "../../../training/webgpu/wide-matmul.js";
 import { SELF_CHECK_PROBLEMS, activeWideMatmul, enableWideMatmul, resetWideMatmulForTests, tfProblemRunner } from "../../../training/webgpu/wide-route.js";
 import type { ProblemRunner } from "../../../training/webgpu/wide-route.js";
+import { timeMatmulRoutes } from "../../../training/webgpu/matmul-timing.js";
 import { adapterSubgroupInfo, withSubgroups } from "../../../training/webgpu/device-features.js";
 import type { GpuLike } from "../../../training/webgpu/gpu-types.js";
 import type { Tf } from "../../../training/index.js";
@@ -99,6 +100,22 @@ describe("wide matmul on Dawn's null backend", () => {
     expect(activeWideMatmul()).toBeUndefined();
     setExplicitTransposes(tfLike, { a: false, b: true, wide: "subgroup" });
     expect(activeWideMatmul()).toBeUndefined();
+  });
+
+  it("timing the routes at backend start runs every form on each route (the 64×256 one through the kernel)", async () => {
+    resetWideMatmulForTests();
+    const before = wideMatmulDispatches();
+    const apply = (wide: "subgroup" | undefined) => setWebGpuSpeedups(tfLike, { uniformArena: true, submitBatching: true, explicitTransposes: { a: false, b: true, tiled: true, wide } });
+    const timed = await timeMatmulRoutes<"subgroup" | undefined>(tfLike, [undefined, "subgroup"], apply, { size: 1024, repeats: 1 });
+    expect(timed.map((entry) => entry.route)).toEqual([undefined, "subgroup"]);
+    for (const entry of timed) {
+      expect(entry.error).toBeUndefined();
+      expect(entry.seconds).toBeGreaterThan(0);
+    }
+    // 3 forms × (1 warm-up + 1 sample) × 4 products, all on the kernel for the subgroup route only.
+    expect(wideMatmulDispatches() - before).toBe(24);
+    await settle();
+    expect(errors).toEqual([]);
   });
 
   it("a captured train step routes its large matmuls (forward and backward) to the subgroup kernel and replays", async () => {

@@ -19,6 +19,7 @@ import {
   wideRoute,
 } from "../../../training/webgpu/wide-route.js";
 import type { CheckProblem, ProblemRunner } from "../../../training/webgpu/wide-route.js";
+import { fastestRoute } from "../../../training/webgpu/matmul-timing.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -194,5 +195,14 @@ describe("self-check and fallback", () => {
     expect(wideRoute(call([64, 64], [64, 64]))).toBeUndefined();
     expect(wideRoute(call([4096, 4096], [4000, 4096]))).toBeUndefined(); // inner dimensions differ
     expect(wideRoute({ ...call([4096, 4096], [4096, 4096]), bias: tensor([1, 4096]) })).toBeUndefined();
+  });
+});
+
+describe("choosing the route by timing", () => {
+  it("takes the fastest route that ran, the earlier one on a tie, none when all failed", () => {
+    expect(fastestRoute([{ route: "tiled", seconds: 3e-3 }, { route: "subgroup", seconds: 2e-3 }, { route: "shared", seconds: 2.5e-3 }])?.route).toBe("subgroup");
+    expect(fastestRoute([{ route: "tiled", seconds: 2e-3 }, { route: "subgroup", seconds: 2e-3 }])?.route).toBe("tiled");
+    expect(fastestRoute([{ route: "tiled", seconds: 2e-3 }, { route: "subgroup", seconds: Number.POSITIVE_INFINITY, error: "lost" }])?.route).toBe("tiled");
+    expect(fastestRoute([{ route: "subgroup", seconds: Number.POSITIVE_INFINITY }])).toBeUndefined();
   });
 });
