@@ -11,6 +11,7 @@ import type { BackendName, Tf } from "../training/index.js";
 import { adam, adapterSubgroupInfo, checkTiledMatmul, compileTrainStep, enableWideMatmul, setWebGpuSpeedups, wideMatmulDispatches, wideMatmulValidated } from "../training/webgpu/index.js";
 import type { WebGpuSpeedups, WideVariant } from "../training/webgpu/index.js";
 import { measureMatmuls } from "./gpu-matmul.js";
+import { dawnFlags } from "../training/backends/webgpu.js";
 import type * as tfTypes from "@tensorflow/tfjs";
 
 interface Shape {
@@ -76,6 +77,26 @@ export interface Measurement {
   stepsPerCpuSecond?: number;
   /** Extra facts about the variant (e.g. whether the captured step replayed, and why not). */
   note?: string;
+}
+
+/**
+ * What `chromium-experimental-subgroup-matrix` offers here: Dawn lists the feature and its configurations only on an
+ * instance with allow_unsafe_apis, so a separate instance is asked (labnote's own device never uses unsafe APIs).
+ */
+async function subgroupMatrixSupport(): Promise<string> {
+  try {
+    const specifier: string = "webgpu";
+    const dawn = (await import(specifier)) as { create(flags: string[]): { requestAdapter(o?: object): Promise<{ features: Set<string>; info?: { subgroupMatrixConfigs?: Record<string, unknown>[] } } | null> } };
+    const flags = [...dawnFlags().filter((flag) => !flag.startsWith("enable-dawn-features=")), "enable-dawn-features=allow_unsafe_apis"];
+    const adapter = await dawn.create(flags).requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) return "no adapter on the second instance";
+    if (!adapter.features.has("chromium-experimental-subgroup-matrix")) return "feature not offered";
+    const configs = adapter.info?.subgroupMatrixConfigs ?? [];
+    const described = Array.from(configs, (c) => `${String(c.componentType)}→${String(c.resultComponentType)} ${String(c.M)}×${String(c.N)}×${String(c.K)}`);
+    return `feature offered; configurations: ${described.length ? described.join(", ") : "none"}`;
+  } catch (error) {
+    return `could not ask (${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** Which matmul kernels a set of speed-ups routes large matmuls to. */
@@ -333,7 +354,8 @@ async function main(): Promise<void> {
       if (!usable) variants = variants.filter((variant) => !variant.speedups.explicitTransposes?.tiled);
       // labnote's 64×256 matmul: what the adapter offers, then each variant's run-time self-check against tfjs.
       const sub = adapterSubgroupInfo();
-      console.log(`subgroups: ${sub.offered ? `offered, ${sub.minSize ?? "?"}–${sub.maxSize ?? "?"} lanes` : "not offered"}${sub.requested ? ", requested for tfjs's device" : ""}; subgroup-matrix configs: ${sub.matrixConfigs.length ? sub.matrixConfigs.join(", ") : "none reported"}`);
+      console.log(`subgroups: ${sub.offered ? `offered, ${sub.minSize ?? "?"}–${sub.maxSize ?? "?"} lanes` : "not offered"}${sub.requested ? ", requested for tfjs's device" : ""}`);
+      console.log(`subgroup matrices (a second Dawn instance with allow_unsafe_apis, for a future f32 subgroup-matrix kernel): ${await subgroupMatrixSupport()}`);
       for (const wide of ["subgroup", "shared"] as const) {
         const check = await enableWideMatmul(tf, wide).catch((failure: unknown) => ({ on: false, note: `${wide} matmul check threw: ${failure instanceof Error ? failure.message : String(failure)}` }));
         console.log(`${wide} matmul self-check (7 small problems: transposes, ragged tiles, batch, bias, activations) vs tfjs: ${check.note}`);
