@@ -139,7 +139,7 @@ export function outputColumn(lane: number, h: number, c: number): number {
 
 const ACTIVATION_WGSL: Record<WideActivation, (x: string) => string> = {
   linear: (x) => x,
-  relu: (x) => `max(${x}, 0.0)`,
+  relu: (x) => `select(${x}, 0.0, ${x} < 0.0)`, // as tfjs: a NaN stays NaN (labnote's NaN detector sees it)
   relu6: (x) => `clamp(${x}, 0.0, 6.0)`,
   elu: (x) => `select(exp(${x}) - 1.0, ${x}, ${x} >= 0.0)`,
   sigmoid: (x) => `(1.0 / (1.0 + exp(-${x})))`,
@@ -232,7 +232,14 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
   for (const i of rows) {
     for (const h of [0, 1]) store.push(`  storeGroup(warp * ${WARP_ROWS}u + ${i}u, ${h * (BN / 2)}u, acc${i}_${h});`);
   }
-  const finish = (x: string) => ACTIVATION_WGSL[activation](bias ? `(${x} + bias[col])` : x);
+  const finish = (x: string, col: string) => ACTIVATION_WGSL[activation](bias ? `(${x} + bias[${col}])` : x);
+  // Unrolled over the vec4's components (no dynamic index into the accumulator).
+  const storeComponents = [0, 1, 2, 3]
+    .map((c) => {
+      const col = c === 0 ? "col" : `col + ${c}u`;
+      return `  if (${col} < dims.N) { result[base + ${col}] = ${finish(`value.${xyzw[c]}`, col)}; }`;
+    })
+    .join("\n");
 
   return /* wgsl */ `${subgroup ? "enable subgroups;\n" : ""}
 struct Dimensions { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, alpha: f32 }
@@ -251,10 +258,9 @@ var<private> outBase: u32;
 fn storeGroup(row: u32, column: u32, value: vec4<f32>) {
   let m = m0 + row;
   if (m >= dims.M) { return; }
-  for (var c = 0u; c < 4u; c = c + 1u) {
-    let col = n0 + column + lane * 4u + c;
-    if (col < dims.N) { result[outBase + m * dims.N + col] = ${finish("value[c]")}; }
-  }
+  let base = outBase + m * dims.N;
+  let col = n0 + column + lane * 4u;
+${storeComponents}
 }
 
 @compute @workgroup_size(${THREADS}, 1, 1)
