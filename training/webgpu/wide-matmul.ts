@@ -321,6 +321,7 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
   const out = new Float32Array(batch * M * N);
   const fround = Math.fround;
   const BK = wideBlockK(variant);
+  const constants = numberOps({});
   for (let z = 0; z < batch; z++) {
     for (let gy = 0; gy < Math.ceil(M / BM); gy++) {
       for (let gx = 0; gx < Math.ceil(N / BN); gx++) {
@@ -360,6 +361,8 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
             const lane = t % LANES;
             const warp = Math.floor(t / LANES);
             for (let k = 0; k < BK; k++) {
+              // The two vec4s of B this lane reads at k (columns outputColumn(lane, h, 0..3)), as the shader's b0, b1.
+              const bSlots = [0, 1].map((h) => tileAddress(constants, BN, k, outputColumn(lane, h, 0)).slot * 4);
               for (let i = 0; i < WARP_ROWS; i++) {
                 let value: number;
                 if (variant === "subgroup") {
@@ -367,15 +370,15 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
                   value = aRegs[warp * LANES + source.lane]![source.component]!;
                 } else {
                   // The shader reads the vec4 holding rows warp·8 + 4·(i/4) … +3 and takes component i % 4.
-                  const at = tileAddress(numberOps({}), BM, k, warp * WARP_ROWS + Math.floor(i / 4) * 4);
+                  const at = tileAddress(constants, BM, k, warp * WARP_ROWS + Math.floor(i / 4) * 4);
                   value = tileA[at.slot * 4 + (i % 4)]!;
                 }
+                const sums = acc[t]!;
                 for (let h = 0; h < 2; h++) {
                   for (let c = 0; c < 4; c++) {
                     const slot = i * 8 + h * 4 + c;
                     // One rounding per step, as fma: the float32 product is exact in a double.
-                    const at = tileAddress(numberOps({}), BN, k, outputColumn(lane, h, 0));
-                    acc[t]![slot] = fround(acc[t]![slot]! + value * tileB[at.slot * 4 + c]!);
+                    sums[slot] = fround(sums[slot]! + value * tileB[bSlots[h]! + c]!);
                   }
                 }
               }
