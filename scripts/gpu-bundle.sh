@@ -10,8 +10,10 @@
 #   for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig; export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; xz -dc .gpu-bundle/node.xz > /tmp/node; chmod +x /tmp/node; bash .gpu-bundle/run.sh 2>&1 | tee $OUT/gpu-bench.log
 # run.sh (written below) unpacks dawn.node, prints the GPU and the Vulkan loader it found, then runs the bench on
 # webgpu with each of our fixes off/on (baseline, +submit batching, +uniform arena, +fused Adam, all fixes,
-# +transposed B / A,B, +tiled matmul (after its on-GPU self-check), +step capture alone and with each) and
-# PyTorch fp32 on the same MLPs, writing $OUT/gpu-bench.json; everything ends within ~5 minutes (estimate ~3).
+# +transposed B / A,B, +tiled matmul (after its on-GPU self-check), +step capture alone and with each), the 64×256
+# matmul's self-checks (subgroup and shared variants), the large MLP's five matmuls on tfjs / tiled / subgroup /
+# shared side by side, the captured step with and without the subgroup kernel, and PyTorch fp32 on the same MLPs,
+# writing $OUT/gpu-bench.json; everything ends within ~5 minutes (estimate ~3.5).
 # Without a GPU: npx vitest run test/unit/training/dawn-null.test.ts compiles every shader on Dawn's null backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
