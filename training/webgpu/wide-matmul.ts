@@ -444,6 +444,8 @@ export function wideProblem(call: WideCall): WideProblem | string {
   if (innerB !== K) return "inner dimensions differ";
   if (bias && (bias.dtype !== "float32" || bias.shape.length !== 1 || bias.shape[0] !== N)) return "bias shape";
   const batch = Math.max(batchA, batchB);
+  // WebGPU's guaranteed 65,535 workgroups per dispatch dimension (x: columns, y: rows, z: batch).
+  if (Math.max(Math.ceil(N / BN), Math.ceil(M / BM), batch) > 65535) return "too many workgroups";
   return { M, N, K, batch, strideA: batchA === 1 ? 0 : M * K, strideB: batchB === 1 ? 0 : K * N, alpha: call.alpha };
 }
 

@@ -195,6 +195,8 @@ describe("self-check and fallback", () => {
     expect(wideRoute(call([64, 64], [64, 64]))).toBeUndefined();
     expect(wideRoute(call([4096, 4096], [4000, 4096]))).toBeUndefined(); // inner dimensions differ
     expect(wideRoute({ ...call([4096, 4096], [4096, 4096]), bias: tensor([1, 4096]) })).toBeUndefined();
+    expect(wideRoute(call([70000, 64, 4096], [70000, 4096, 256]))).toBeUndefined(); // batch above 65,535 workgroups
+    expect(wideRoute(call([8, 4096, 4096], [1, 4096, 4096]))).toMatchObject({ batch: 8, strideB: 0 });
   });
 });
 
