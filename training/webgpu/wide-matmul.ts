@@ -1,7 +1,8 @@
 // A 64×256-tile fp32 matmul for tfjs-backend-webgpu's MatMul / BatchMatMul / _FusedMatMul, in two variants:
-//   "subgroup": the A operand never touches shared memory. Each warp of 32 lanes owns 8 output rows; per 16-k block
-//               every lane loads 4 of the warp's 8×16 A values straight from global memory into one vec4 register, and
-//               the FMA loop takes each A value from its owner with subgroupShuffle (needs the `subgroups` feature).
+//   "subgroup": the A operand never touches shared memory. Each warp of 32 lanes owns a 16×128 block of the output;
+//               per 16-k block every lane loads 8 of the warp's 16×16 A values straight from global memory into two
+//               vec4 registers, and the FMA loop takes each A value from its owner with subgroupShuffle (needs the
+//               `subgroups` feature).
 //   "shared":   the same tiling with A staged through shared memory (no subgroup operations), as the control.
 // Both: B staged k-major through shared memory, 8×8 outputs per thread (8 rows × two vec4 column groups), the next
 // block's global loads issued before the current block's FMAs, transposeA / transposeB read in place (no transpose
@@ -22,9 +23,15 @@ export interface WideShaderOptions {
   activation: WideActivation;
 }
 
-/** Tile sizes: 64 rows × 256 columns per workgroup of 256 threads (8 warps of 32). */
-export const WIDE_TILE = { M: 64, N: 256, threads: 256, lanes: 32, rowsPerWarp: 8 } as const;
-const { M: BM, N: BN, threads: THREADS, lanes: LANES, rowsPerWarp: WARP_ROWS } = WIDE_TILE;
+/**
+ * Tile sizes: 64 rows × 256 columns per workgroup of 256 threads, 8 warps of 32 in a 4 × 2 grid, each warp 16 rows ×
+ * 128 columns: lanes 0–15 take rows 0–7 of the warp's block, lanes 16–31 rows 8–15, and lane % 16 picks four
+ * columns in each of two 64-column groups. A warp's B reads are then 16 distinct vec4s (2 shared-memory wavefronts,
+ * not the 4 a 256-column warp would need) and its A values come from 2 addresses (or 16 rows of shuffles).
+ */
+export const WIDE_TILE = { M: 64, N: 256, threads: 256, lanes: 32, warpRows: 16, warpColumns: 128, rowsPerThread: 8 } as const;
+const { M: BM, N: BN, threads: THREADS, lanes: LANES, warpRows: WARP_M, warpColumns: WARP_N, rowsPerThread: THREAD_ROWS } = WIDE_TILE;
+const WARPS_N = BN / WARP_N;
 /**
  * K per block: 16 for "subgroup" (B tile 16 KiB, WebGPU's default workgroup-storage limit), 8 for "shared"
  * (8 KiB B + 2 KiB A), so both fit the 16 KiB every adapter grants.
@@ -100,19 +107,38 @@ export const aLoadsPerThread = (bk: number) => (bk * BM) / THREADS;
 const SG_BK = 16;
 
 /**
- * "subgroup" variant: component `c` of lane `lane`'s A register holds the warp's row `mn` (0..7) at `k` (0..15).
- * M×K A: lane = row + 8·(k/4), component k%4 (4 consecutive k per lane). K×M A: lane = k + 16·(row/4), component
- * row%4 (4 consecutive rows per lane).
+ * "subgroup" variant: component `c` of register `g` (0, 1) of lane `lane` holds the warp's row `mn` (0..15) at `k`
+ * (0..15). M×K A: row = lane % 16, k = 4·(2·(lane/16) + g) + c (8 consecutive k per lane). K×M A: k = lane % 16,
+ * row = 8·(lane/16) + 4·g + c (8 consecutive rows per lane).
  */
-export function aLaneSlot<T>(o: IndexOps<T>, transposeA: boolean, c: number): TileSlot<T> {
+export function aLaneSlot<T>(o: IndexOps<T>, transposeA: boolean, g: number, c: number): TileSlot<T> {
   const lane = o.v("lane");
-  if (!transposeA) return { mn: o.mod(lane, o.c(WARP_ROWS)), k: o.add(o.mul(o.div(lane, o.c(WARP_ROWS)), o.c(4)), o.c(c)) };
-  return { k: o.mod(lane, o.c(SG_BK)), mn: o.add(o.mul(o.div(lane, o.c(SG_BK)), o.c(4)), o.c(c)) };
+  const low = o.mod(lane, o.c(16));
+  const high = o.div(lane, o.c(16));
+  if (!transposeA) return { mn: low, k: o.add(o.mul(high, o.c(8)), o.c(4 * g + c)) };
+  return { k: low, mn: o.add(o.mul(high, o.c(8)), o.c(4 * g + c)) };
 }
-/** The inverse of aLaneSlot: which lane and component hold the warp's row `row` at `k` (constants in the shader). */
-export function aLaneSource(transposeA: boolean, row: number, k: number): { lane: number; component: number } {
-  if (!transposeA) return { lane: Math.floor(k / 4) * WARP_ROWS + row, component: k % 4 };
-  return { lane: Math.floor(row / 4) * SG_BK + k, component: row % 4 };
+/** The inverse of aLaneSlot: which lane, register and component hold the warp's row `row` (0..15) at `k`. */
+export function aLaneSource(transposeA: boolean, row: number, k: number): { lane: number; register: number; component: number } {
+  if (!transposeA) return { lane: Math.floor(k / 8) * 16 + row, register: Math.floor(k / 4) % 2, component: k % 4 };
+  return { lane: Math.floor(row / 8) * 16 + k, register: Math.floor(row / 4) % 2, component: row % 4 };
+}
+void SG_BK;
+
+/** The warp's first output row and column in the workgroup tile (warps in a 4 × 2 grid). */
+function warpRow0<T>(o: IndexOps<T>): T {
+  return o.mul(o.div(o.v("warp"), o.c(WARPS_N)), o.c(WARP_M));
+}
+function warpColumn0<T>(o: IndexOps<T>): T {
+  return o.mul(o.mod(o.v("warp"), o.c(WARPS_N)), o.c(WARP_N));
+}
+/** Row (within the workgroup tile) of a thread's accumulator row i (0..7): lanes 16–31 take the warp's rows 8–15. */
+export function threadRow<T>(o: IndexOps<T>, i: number): T {
+  return o.add(warpRow0(o), o.add(o.mul(o.div(o.v("lane"), o.c(16)), o.c(THREAD_ROWS)), o.c(i)));
+}
+/** Column (within the tile) of a thread's column group h (0, 1), component c: lane % 16 picks 4 of each 64. */
+export function threadColumn<T>(o: IndexOps<T>, h: number, c: number): T {
+  return o.add(warpColumn0(o), o.add(o.mul(o.mod(o.v("lane"), o.c(16)), o.c(4)), o.c(h * (WARP_N / 2) + c)));
 }
 
 /**
@@ -131,10 +157,6 @@ function aOffset<T>(o: IndexOps<T>, transposeA: boolean, m: T, k: T): T {
 }
 function bOffset<T>(o: IndexOps<T>, transposeB: boolean, k: T, n: T): T {
   return transposeB ? o.add(o.mul(n, o.v("K")), k) : o.add(o.mul(k, o.v("N")), n);
-}
-/** Output column of a thread's vec4 group `h` (0, 1), component `c`: lanes cover 128 columns per group. */
-export function outputColumn(lane: number, h: number, c: number): number {
-  return h * (BN / 2) + lane * 4 + c;
 }
 
 const ACTIVATION_WGSL: Record<WideActivation, (x: string) => string> = {
@@ -165,13 +187,25 @@ function wgslOffsetIn(o: IndexOps<string>, slot: TileSlot<string>, kind: "A" | "
   return { index: o.add(o.v("bBase"), bOffset(o, transposed, k, n)), inBounds: `${n} < N && ${k} < K` };
 }
 
+/**
+ * The shuffle a thread issues for its accumulator row i at k: its row is the warp's row 8·half + i (half = lane / 16,
+ * known only at run time), so the source lane is `lane + half · perHalf`; register and component must not depend on
+ * half (they are compile-time in the shader), which is checked here.
+ */
+export function shuffleSource(transposeA: boolean, i: number, k: number): { lane: number; register: number; component: number; perHalf: number } {
+  const low = aLaneSource(transposeA, i, k);
+  const high = aLaneSource(transposeA, THREAD_ROWS + i, k);
+  if (low.register !== high.register || low.component !== high.component) throw new Error("A lane layout: register depends on the lane half");
+  return { lane: low.lane, register: low.register, component: low.component, perHalf: high.lane - low.lane };
+}
+
 /** WGSL for one variant. Bindings: 0 result, 1 A, 2 B, 3 uniforms {M, N, K, strideA, strideB, alpha}, 4 bias. */
 export function wideMatmulWgsl(options: WideShaderOptions): string {
   const { variant, transposeA, transposeB, bias, activation } = options;
   const o = WGSL_OPS;
   const subgroup = variant === "subgroup";
   const BK = wideBlockK(variant);
-  const rows = Array.from({ length: WARP_ROWS }, (_, i) => i);
+  const rows = Array.from({ length: THREAD_ROWS }, (_, i) => i);
   const ks = Array.from({ length: BK }, (_, k) => k);
   const xyzw = ["x", "y", "z", "w"];
   const indexVars = (inner: string) => inner.replace(/\b(M|N|K)\b/g, "dims.$1");
@@ -182,11 +216,13 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
     prefetch.push(`    pB${j} = 0.0; if (${indexVars(inBounds)}) { pB${j} = B[${indexVars(index)}]; }`);
   }
   if (subgroup) {
-    for (let c = 0; c < 4; c++) {
-      const slot = aLaneSlot(o, transposeA, c);
-      const rowSlot = { mn: o.add(o.mul(o.v("warp"), o.c(WARP_ROWS)), slot.mn), k: slot.k };
-      const { index, inBounds } = wgslOffsetIn(o, rowSlot, "A", transposeA);
-      prefetch.push(`    pA.${xyzw[c]} = 0.0; if (${indexVars(inBounds)}) { pA.${xyzw[c]} = A[${indexVars(index)}]; }`);
+    for (let g = 0; g < 2; g++) {
+      for (let c = 0; c < 4; c++) {
+        const slot = aLaneSlot(o, transposeA, g, c);
+        const rowSlot = { mn: o.add(warpRow0(o), slot.mn), k: slot.k };
+        const { index, inBounds } = wgslOffsetIn(o, rowSlot, "A", transposeA);
+        prefetch.push(`    pA${g}.${xyzw[c]} = 0.0; if (${indexVars(inBounds)}) { pA${g}.${xyzw[c]} = A[${indexVars(index)}]; }`);
+      }
     }
   } else {
     for (let j = 0; j < aLoadsPerThread(BK); j++) {
@@ -201,7 +237,7 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
     const at = tileAddress(o, BN, slot.k, slot.mn);
     stash.push(`    tileB[${at.slot}][${at.component}] = pB${j};`);
   }
-  if (subgroup) stash.push("    aCur = pA;");
+  if (subgroup) stash.push("    aCur0 = pA0; aCur1 = pA1;");
   else {
     for (let j = 0; j < aLoadsPerThread(BK); j++) {
       const slot = aTileSlot(o, BK, transposeA, j);
@@ -212,16 +248,16 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
 
   const compute: string[] = [];
   for (const k of ks) {
-    // The vec4 of B this lane multiplies for column group h: columns outputColumn(lane, h, 0..3).
-    const bRead = (h: number) => tileAddress(o, BN, o.c(k), o.add(o.c(h * (BN / 2)), o.mul(o.v("lane"), o.c(4)))).slot;
+    // The vec4 of B this lane multiplies for column group h: columns threadColumn(h, 0..3).
+    const bRead = (h: number) => tileAddress(o, BN, o.c(k), threadColumn(o, h, 0)).slot;
     compute.push(`    b0 = tileB[${bRead(0)}]; b1 = tileB[${bRead(1)}];`);
     if (subgroup) {
       for (const i of rows) {
-        const { lane, component } = aLaneSource(transposeA, i, k);
-        compute.push(`    a${i} = subgroupShuffle(aCur.${xyzw[component]}, laneBase + ${lane}u);`);
+        const { lane, register, component, perHalf } = shuffleSource(transposeA, i, k);
+        compute.push(`    a${i} = subgroupShuffle(aCur${register}.${xyzw[component]}, laneBase + ${lane}u + half * ${perHalf}u);`);
       }
     } else {
-      const aRead = (half: number) => tileAddress(o, BM, o.c(k), o.add(o.mul(o.v("warp"), o.c(WARP_ROWS)), o.c(half * 4))).slot;
+      const aRead = (q: number) => tileAddress(o, BM, o.c(k), threadRow(o, q * 4)).slot;
       compute.push(`    aLo = tileA[${aRead(0)}]; aHi = tileA[${aRead(1)}];`);
       for (const i of rows) compute.push(`    a${i} = ${i < 4 ? "aLo" : "aHi"}.${xyzw[i % 4]};`);
     }
@@ -230,7 +266,7 @@ export function wideMatmulWgsl(options: WideShaderOptions): string {
 
   const store: string[] = [];
   for (const i of rows) {
-    for (const h of [0, 1]) store.push(`  storeGroup(warp * ${WARP_ROWS}u + ${i}u, ${h * (BN / 2)}u, acc${i}_${h});`);
+    for (const h of [0, 1]) store.push(`  storeGroup(${threadRow(o, i)}, ${threadColumn(o, h, 0)}, acc${i}_${h});`);
   }
   const finish = (x: string, col: string) => ACTIVATION_WGSL[activation](bias ? `(${x} + bias[${col}])` : x);
   // Unrolled over the vec4's components (no dynamic index into the accumulator).
@@ -259,7 +295,7 @@ fn storeGroup(row: u32, column: u32, value: vec4<f32>) {
   let m = m0 + row;
   if (m >= dims.M) { return; }
   let base = outBase + m * dims.N;
-  let col = n0 + column + lane * 4u;
+  let col = n0 + column;
 ${storeComponents}
 }
 
@@ -269,6 +305,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) group: v
   n0 = group.x * ${BN}u;
   lane = t % ${LANES}u;
   let warp = t / ${LANES}u;
+  let half = lane / 16u;
   ${subgroup ? `// Lanes are taken as consecutive invocations (32-aligned); the self-check catches a GPU where they are not.
   let laneBase = subgroupLane - lane;` : ""}
   let aBase = group.z * dims.strideA;
@@ -276,7 +313,7 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) group: v
   outBase = group.z * dims.M * dims.N;
 ${rows.map((i) => `  var acc${i}_0 = vec4<f32>(0.0); var acc${i}_1 = vec4<f32>(0.0);`).join("\n")}
 ${Array.from({ length: bLoadsPerThread(BK) }, (_, j) => `  var pB${j}: f32;`).join("\n")}
-${subgroup ? "  var pA = vec4<f32>(0.0);\n  var aCur = vec4<f32>(0.0);" : Array.from({ length: aLoadsPerThread(BK) }, (_, j) => `  var pA${j}: f32;`).join("\n")}
+${subgroup ? "  var pA0 = vec4<f32>(0.0);\n  var pA1 = vec4<f32>(0.0);\n  var aCur0 = vec4<f32>(0.0);\n  var aCur1 = vec4<f32>(0.0);" : Array.from({ length: aLoadsPerThread(BK) }, (_, j) => `  var pA${j}: f32;`).join("\n")}
   var b0: vec4<f32>;
   var b1: vec4<f32>;
 ${subgroup ? "" : "  var aLo: vec4<f32>;\n  var aHi: vec4<f32>;"}
@@ -327,15 +364,15 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
       for (let gx = 0; gx < Math.ceil(N / BN); gx++) {
         const m0 = gy * BM;
         const n0 = gx * BN;
-        const acc = Array.from({ length: THREADS }, () => new Float32Array(WARP_ROWS * 8));
+        const acc = Array.from({ length: THREADS }, () => new Float32Array(THREAD_ROWS * 8));
         for (let k0 = 0; k0 < K; k0 += BK) {
           const tileB = new Float32Array(BK * BN).fill(Number.NaN);
           const tileA = new Float32Array(BK * BM).fill(Number.NaN);
-          const aRegs = Array.from({ length: THREADS }, () => new Float32Array(4).fill(Number.NaN));
+          const aRegs = Array.from({ length: THREADS }, () => new Float32Array(8).fill(Number.NaN));
           for (let t = 0; t < THREADS; t++) {
             const lane = t % LANES;
             const warp = Math.floor(t / LANES);
-            const o = numberOps({ t, lane, M, N, K });
+            const o = numberOps({ t, lane, warp, M, N, K });
             for (let j = 0; j < bLoadsPerThread(BK); j++) {
               const slot = bTileSlot(o, BK, transposeB, j);
               const [n, k] = [n0 + slot.mn, k0 + slot.k];
@@ -343,10 +380,12 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
               tileB[at.slot * 4 + at.component] = n < N && k < K ? b[z * strideB + bOffset(o, transposeB, k, n)]! : 0;
             }
             if (variant === "subgroup") {
-              for (let c = 0; c < 4; c++) {
-                const slot = aLaneSlot(o, transposeA, c);
-                const [m, k] = [m0 + warp * WARP_ROWS + slot.mn, k0 + slot.k];
-                aRegs[t]![c] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
+              for (let g = 0; g < 2; g++) {
+                for (let c = 0; c < 4; c++) {
+                  const slot = aLaneSlot(o, transposeA, g, c);
+                  const [m, k] = [m0 + warpRow0(o) + slot.mn, k0 + slot.k];
+                  aRegs[t]![g * 4 + c] = m < M && k < K ? a[z * strideA + aOffset(o, transposeA, m, k)]! : 0;
+                }
               }
             } else {
               for (let j = 0; j < aLoadsPerThread(BK); j++) {
@@ -360,17 +399,20 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
           for (let t = 0; t < THREADS; t++) {
             const lane = t % LANES;
             const warp = Math.floor(t / LANES);
+            const half = Math.floor(lane / 16);
+            const ow = numberOps({ lane, warp });
             for (let k = 0; k < BK; k++) {
-              // The two vec4s of B this lane reads at k (columns outputColumn(lane, h, 0..3)), as the shader's b0, b1.
-              const bSlots = [0, 1].map((h) => tileAddress(constants, BN, k, outputColumn(lane, h, 0)).slot * 4);
-              for (let i = 0; i < WARP_ROWS; i++) {
+              // The two vec4s of B this lane reads at k (columns threadColumn(h, 0..3)), as the shader's b0, b1.
+              const bSlots = [0, 1].map((h) => tileAddress(constants, BN, k, threadColumn(ow, h, 0)).slot * 4);
+              for (let i = 0; i < THREAD_ROWS; i++) {
                 let value: number;
                 if (variant === "subgroup") {
-                  const source = aLaneSource(transposeA, i, k);
-                  value = aRegs[warp * LANES + source.lane]![source.component]!;
+                  // As the shader's subgroupShuffle: register and component fixed, source lane shifted by half.
+                  const source = shuffleSource(transposeA, i, k);
+                  value = aRegs[warp * LANES + source.lane + half * source.perHalf]![source.register * 4 + source.component]!;
                 } else {
-                  // The shader reads the vec4 holding rows warp·8 + 4·(i/4) … +3 and takes component i % 4.
-                  const at = tileAddress(constants, BM, k, warp * WARP_ROWS + Math.floor(i / 4) * 4);
+                  // The shader reads the vec4 holding rows threadRow(4·(i/4)) … +3 and takes component i % 4.
+                  const at = tileAddress(constants, BM, k, threadRow(ow, Math.floor(i / 4) * 4));
                   value = tileA[at.slot * 4 + (i % 4)]!;
                 }
                 const sums = acc[t]!;
@@ -386,14 +428,13 @@ export function emulateWideMatmul(options: WideShaderOptions, problem: WideProbl
           }
         }
         for (let t = 0; t < THREADS; t++) {
-          const lane = t % LANES;
-          const warp = Math.floor(t / LANES);
-          for (let i = 0; i < WARP_ROWS; i++) {
-            const m = m0 + warp * WARP_ROWS + i;
+          const ow = numberOps({ lane: t % LANES, warp: Math.floor(t / LANES) });
+          for (let i = 0; i < THREAD_ROWS; i++) {
+            const m = m0 + threadRow(ow, i);
             if (m >= M) continue;
             for (let h = 0; h < 2; h++) {
               for (let c = 0; c < 4; c++) {
-                const col = n0 + outputColumn(lane, h, c);
+                const col = n0 + threadColumn(ow, h, c);
                 if (col >= N) continue;
                 const value = acc[t]![i * 8 + h * 4 + c]! + (biasValues ? biasValues[col]! : 0);
                 out[z * M * N + m * N + col] = ACTIVATION_JS[activation](value, alpha);

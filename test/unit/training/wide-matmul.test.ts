@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import type { Tf } from "../../../training/index.js";
-import { WIDE_TILE, aLaneSlot, aLaneSource, aLoadsPerThread, aTileSlot, bLoadsPerThread, bTileSlot, emulateWideMatmul, numberOps, tileAddress, wideBlockK, wideMatmulWgsl } from "../../../training/webgpu/wide-matmul.js";
+import { WIDE_TILE, aLaneSlot, aLaneSource, aLoadsPerThread, aTileSlot, bLoadsPerThread, bTileSlot, emulateWideMatmul, numberOps, shuffleSource, threadColumn, threadRow, tileAddress, wideBlockK, wideMatmulWgsl } from "../../../training/webgpu/wide-matmul.js";
 import type { WideVariant } from "../../../training/webgpu/wide-matmul.js";
 import {
   SELF_CHECK_PROBLEMS,
@@ -108,29 +108,58 @@ describe("wide matmul layouts", () => {
   });
 
   for (const transposeA of [false, true]) {
-    it(`subgroup: each lane register holds one of the warp's 8×16 A values, and aLaneSource finds it (transposeA ${transposeA})`, () => {
+    it(`subgroup: each lane's two registers hold 8 of the warp's 16×16 A values once, and aLaneSource finds them (transposeA ${transposeA})`, () => {
       const owner = new Map<string, string>();
       for (let lane = 0; lane < WIDE_TILE.lanes; lane++) {
-        for (let c = 0; c < 4; c++) {
-          const { mn, k } = aLaneSlot(numberOps({ lane }), transposeA, c);
-          expect(owner.has(`${mn},${k}`)).toBe(false);
-          owner.set(`${mn},${k}`, `${lane}.${c}`);
+        for (let g = 0; g < 2; g++) {
+          for (let c = 0; c < 4; c++) {
+            const { mn, k } = aLaneSlot(numberOps({ lane }), transposeA, g, c);
+            expect(mn).toBeLessThan(WIDE_TILE.warpRows);
+            expect(k).toBeLessThan(16);
+            expect(owner.has(`${mn},${k}`)).toBe(false);
+            owner.set(`${mn},${k}`, `${lane}.${g}.${c}`);
+          }
         }
       }
-      expect(owner.size).toBe(WIDE_TILE.rowsPerWarp * 16);
-      for (let row = 0; row < WIDE_TILE.rowsPerWarp; row++) {
+      expect(owner.size).toBe(WIDE_TILE.warpRows * 16);
+      for (let row = 0; row < WIDE_TILE.warpRows; row++) {
         for (let k = 0; k < 16; k++) {
           const source = aLaneSource(transposeA, row, k);
-          expect(`${source.lane}.${source.component}`).toBe(owner.get(`${row},${k}`));
+          expect(`${source.lane}.${source.register}.${source.component}`).toBe(owner.get(`${row},${k}`));
         }
       }
     });
   }
 
-  it("the shader's shuffles read the lanes aLaneSource names", () => {
+  it("each thread's rows and columns cover the 64×256 tile once, and its shuffles name the lane that holds its A value", () => {
+    const covered = new Set<number>();
+    for (let t = 0; t < WIDE_TILE.threads; t++) {
+      const o = numberOps({ lane: t % 32, warp: Math.floor(t / 32) });
+      for (let i = 0; i < WIDE_TILE.rowsPerThread; i++) {
+        for (let h = 0; h < 2; h++) for (let c = 0; c < 4; c++) covered.add(threadRow(o, i) * WIDE_TILE.N + threadColumn(o, h, c));
+      }
+    }
+    expect(covered.size).toBe(WIDE_TILE.M * WIDE_TILE.N);
+    expect(Math.max(...covered)).toBe(WIDE_TILE.M * WIDE_TILE.N - 1);
+    for (const transposeA of [false, true]) {
+      for (let i = 0; i < 8; i++) {
+        for (let k = 0; k < 16; k++) {
+          const source = shuffleSource(transposeA, i, k);
+          for (const half of [0, 1]) {
+            // Lane `half·16 + x` owns rows 8·half + i of the warp: the shuffle must land on the owner of that row.
+            const owner = aLaneSource(transposeA, half * 8 + i, k);
+            expect(source.lane + half * source.perHalf).toBe(owner.lane);
+            expect([source.register, source.component]).toEqual([owner.register, owner.component]);
+          }
+        }
+      }
+    }
+  });
+
+  it("the shader's shuffles read the lanes shuffleSource names", () => {
     const wgsl = wideMatmulWgsl({ variant: "subgroup", transposeA: true, transposeB: false, bias: false, activation: "linear" });
-    const source = aLaneSource(true, 5, 9);
-    expect(wgsl).toContain(`subgroupShuffle(aCur.${"xyzw"[source.component]}, laneBase + ${source.lane}u)`);
+    const source = shuffleSource(true, 5, 9);
+    expect(wgsl).toContain(`a5 = subgroupShuffle(aCur${source.register}.${"xyzw"[source.component]}, laneBase + ${source.lane}u + half * ${source.perHalf}u)`);
     expect(wideMatmulWgsl({ variant: "shared", transposeA: true, transposeB: false, bias: false, activation: "linear" })).not.toMatch(/subgroup/);
   });
 });
