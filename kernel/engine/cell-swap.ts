@@ -13,9 +13,10 @@
 //   name before each swap (`clearCellDiagnostics`);
 // - the program's per-file diagnostic caches, keyed by path: each swapped file gets a path of its own;
 // - types and links of old nodes and symbols: keyed by their ids, never reached from new ones.
-// Anything unusual takes the full path: imports (in the cell or the declarations), module or global declarations,
-// triple-slash references, a change of root files or options, a watched file or directory that changed, a base whose
-// own cell or declarations were unusual. The base is rebuilt after MAX_SWAPS cells (what it keeps per cell is freed).
+// Anything unusual takes the full path: imports in the cell, imports in the declarations other than exactly the
+// base's (after a cell imported something, its import stays in the declarations, and later cells swap again once a
+// full build has made a base with it), module or global declarations, triple-slash references, a change of root files
+// or options, a watched file or directory that changed, a base whose own cell or declarations were unusual. The base is rebuilt after MAX_SWAPS cells (what it keeps per cell is freed).
 // test/unit/engine/cell-swap.test.ts compares this path with the full one over many cells.
 
 /** Swapped cells before the base program is rebuilt from scratch (its checker keeps a little of each cell). */
@@ -35,14 +36,21 @@ export interface SwapSourceFile {
   isDeclarationFile: boolean;
   hasNoDefaultLib: boolean;
   flags: number;
-  statements: readonly { kind: number; moduleSpecifier?: unknown }[];
+  statements: readonly SwapStatement[];
   referencedFiles: readonly unknown[];
   typeReferenceDirectives: readonly unknown[];
   libReferenceDirectives: readonly unknown[];
   imports?: readonly { text: string }[];
+  resolvedModules?: unknown;
   moduleAugmentations?: readonly unknown[];
   ambientModuleNames?: readonly string[];
   parent?: unknown;
+}
+
+interface SwapStatement {
+  kind: number;
+  moduleSpecifier?: { kind: number; text?: string };
+  moduleReference?: { kind: number; expression?: { kind: number; text?: string } };
 }
 
 export interface SwapProgram {
@@ -71,6 +79,12 @@ const DECLARATIONS_FILE = "__prev__.d.ts";
 const POSSIBLY_CONTAINS_DYNAMIC_IMPORT = 1 << 21;
 /** Words that may bring in files or declarations beyond the file itself (checked on the text, before parsing). */
 const MAY_REACH_OUT = /\bimport\b|\/\/\/|\bdeclare\s+(global|module|namespace)\b/;
+/**
+ * The same for the declarations of earlier cells, which may keep static imports (a cell imported something): those
+ * are allowed when they are the very imports the base's declarations had (see `parse`); import types, dynamic imports
+ * and requires are not.
+ */
+const DECLARATIONS_MAY_REACH_OUT = /\bimport\s*\(|\brequire\s*\(|\/\/\/|\bdeclare\s+(global|module|namespace)\b/;
 
 function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
@@ -100,6 +114,10 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
     ["ImportDeclaration", "ImportEqualsDeclaration", "ModuleDeclaration", "ExportAssignment", "NamespaceExportDeclaration"].map((name) => ts.SyntaxKind[name]!),
   );
   const exportDeclaration = ts.SyntaxKind.ExportDeclaration!;
+  const importDeclaration = ts.SyntaxKind.ImportDeclaration!;
+  const importEquals = ts.SyntaxKind.ImportEqualsDeclaration!;
+  const externalModuleReference = ts.SyntaxKind.ExternalModuleReference!;
+  const stringLiteral = ts.SyntaxKind.StringLiteral!;
   let base: SwapProgram | undefined;
   /**
    * The declarations file the last cell was checked with. Kept while its text stays, as the watch host keeps its
@@ -111,26 +129,53 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
   let serial = 0;
   const stats: CellSwapStats = { swaps: 0, fullBuilds: 0 };
 
-  /** A file that reaches nothing outside itself: no imports, module or global declarations, or references. */
-  const isSelfContained = (file: SwapSourceFile): boolean =>
+  /** A static `import … from "x"` or `import x = require("x")` statement, as the specifier; undefined for others. */
+  const staticImport = (statement: SwapStatement): string | undefined => {
+    if (statement.kind === importDeclaration && statement.moduleSpecifier?.kind === stringLiteral) return statement.moduleSpecifier.text;
+    const reference = statement.moduleReference;
+    if (statement.kind === importEquals && reference?.kind === externalModuleReference && reference.expression?.kind === stringLiteral) return reference.expression.text;
+    return undefined;
+  };
+
+  /**
+   * A file that reaches nothing outside itself: no imports, module or global declarations, or references. With
+   * `staticImportsAllowed` (the declarations of earlier cells), static import statements are let through: the
+   * caller compares them with the base's.
+   */
+  const isSelfContained = (file: SwapSourceFile, staticImportsAllowed = false): boolean =>
     file.referencedFiles.length === 0 &&
     file.typeReferenceDirectives.length === 0 &&
     file.libReferenceDirectives.length === 0 &&
     !file.hasNoDefaultLib &&
     (file.flags & POSSIBLY_CONTAINS_DYNAMIC_IMPORT) === 0 &&
-    !file.statements.some((statement) => disallowed.has(statement.kind) || (statement.kind === exportDeclaration && statement.moduleSpecifier !== undefined)) &&
-    (file.imports === undefined || file.imports.length === 0) &&
+    !file.statements.some(
+      (statement) =>
+        !(staticImportsAllowed && staticImport(statement) !== undefined) &&
+        (disallowed.has(statement.kind) || (statement.kind === exportDeclaration && statement.moduleSpecifier !== undefined)),
+    ) &&
+    (staticImportsAllowed || file.imports === undefined || file.imports.length === 0) &&
     (file.moduleAugmentations === undefined || file.moduleAugmentations.length === 0) &&
     (file.ambientModuleNames === undefined || file.ambientModuleNames.length === 0);
 
-  const parse = (old: SwapSourceFile, text: string, options: object): SwapSourceFile | undefined => {
-    if (MAY_REACH_OUT.test(text)) return undefined;
+  /**
+   * The new text of the cell or (`declarations`) of the earlier cells' declarations, parsed and bound as createProgram
+   * would, or undefined when it may reach outside itself. Declarations may import, but only exactly what the base's
+   * declarations imported (same specifiers in the same order, as createProgram lists them): the base program then
+   * holds every file those imports bring in, and the new file takes the base file's module resolutions.
+   */
+  const parse = (old: SwapSourceFile, text: string, options: object, declarations: boolean): SwapSourceFile | undefined => {
+    if ((declarations ? DECLARATIONS_MAY_REACH_OUT : MAY_REACH_OUT).test(text)) return undefined;
     const file = ts.createSourceFile(old.fileName, text, {
       languageVersion: old.languageVersion,
       impliedNodeFormat: old.impliedNodeFormat,
       setExternalModuleIndicator: ts.getSetExternalModuleIndicator(options),
     });
-    if (!isSelfContained(file)) return undefined;
+    if (!isSelfContained(file, declarations)) return undefined;
+    const imports = file.statements.map(staticImport).filter((name): name is string => name !== undefined);
+    const oldImports = (old.imports ?? []).map((literal) => literal.text);
+    // Fewer imports would not do either: the base would still hold what the old ones brought in (global declarations
+    // of an imported package included), which a program built for this text would not.
+    if (!sameList(imports, oldImports)) return undefined;
     const id = ++serial;
     // What createProgram sets on a file it adds; a path of its own keeps the program's per-path caches apart.
     file.path = `${old.path}\u0000labnote-cell-${id}`;
@@ -139,7 +184,8 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
     file.version = `labnote-cell-${id}`;
     file.packageJsonLocations = undefined;
     file.packageJsonScope = old.packageJsonScope;
-    file.imports = [];
+    file.imports = imports.length > 0 ? old.imports : [];
+    if (imports.length > 0) file.resolvedModules = old.resolvedModules;
     file.moduleAugmentations = [];
     file.ambientModuleNames = [];
     ts.bindSourceFile(file, options);
@@ -172,9 +218,9 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       const cellText = host.readFile(cellName);
       const declarationsText = host.readFile(declarationsName);
       if (cellText === undefined || declarationsText === undefined) return undefined;
-      const cell = parse(oldCell, cellText, options);
+      const cell = parse(oldCell, cellText, options, false);
       if (cell === undefined) return undefined;
-      const declarations = lastDeclarations?.text === declarationsText ? lastDeclarations : parse(oldDeclarations, declarationsText, options);
+      const declarations = lastDeclarations?.text === declarationsText ? lastDeclarations : parse(oldDeclarations, declarationsText, options, true);
       if (declarations === undefined) return undefined;
       lastDeclarations = declarations;
       const program = base;
@@ -210,8 +256,8 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       const cell = files.find((file) => baseName(file.fileName) === CELL_FILE);
       const declarations = files.find((file) => baseName(file.fileName) === DECLARATIONS_FILE);
       // A base whose own cell or declarations brought in files or global declarations would lend them to later cells.
-      if (cell === undefined || declarations === undefined || !isSelfContained(cell) || !isSelfContained(declarations)) return;
-      if (MAY_REACH_OUT.test(cell.text) || MAY_REACH_OUT.test(declarations.text)) return;
+      if (cell === undefined || declarations === undefined || !isSelfContained(cell) || !isSelfContained(declarations, true)) return;
+      if (MAY_REACH_OUT.test(cell.text) || DECLARATIONS_MAY_REACH_OUT.test(declarations.text)) return;
       base = program;
       lastDeclarations = declarations;
     },

@@ -5,14 +5,17 @@
 // the ordinary cells.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCellCompiler, type CellCompiler, type ConvertResult } from "../../../kernel/engine/typescript.js";
 
 const HANDOFF = "__labnote_cell__";
 
-/** Cells of a notebook, in order. `swap: false`: a cell the view must not take (it reaches outside itself). */
-const CELLS: { src: string; swap?: false }[] = [
+/**
+ * Cells of a notebook, in order. `swap: false`: a cell the view must not take (it reaches outside itself, or the
+ * program it would swap into is not built yet); `swap: true`: a cell it must take.
+ */
+const CELLS: { src: string; swap?: boolean }[] = [
   { src: "1 + 1" },
   { src: "const width: number = 2 ** 10;\nwidth / 4" },
   { src: "const label: string = 42;" },
@@ -56,20 +59,44 @@ const CELLS: { src: string; swap?: false }[] = [
   { src: "declare global { var sharedFlag: boolean }\nglobalThis.sharedFlag = true;", swap: false },
   { src: "namespace Tools { export const version = 2; }\nTools.version", swap: false },
   { src: "import('node:os').then((os) => os.EOL.length)", swap: false },
+  // The declarations now import node:path: the next cell builds a base with that import, the ones after swap again.
+  { src: "join('e', 'f').length", swap: false },
+  { src: "const joined: number = join('a');", swap: true },
+  { src: "let q = join('g').length;\nq + 1", swap: true },
+  { src: "q.toFixed(1) + joined", swap: true },
+  { src: "import { EOL } from 'node:os';\nEOL.length", swap: false },
+  { src: "EOL.length + join('x').length", swap: false },
+  { src: "EOL.lenght", swap: true },
+  { src: "const sep2: string = EOL + join('y');\nsep2", swap: true },
+  // `join` redeclared: the declarations it leaves drop node:path's import, so the next cell's no longer import what
+  // the base's did.
+  { src: "function join(...parts: string[]): string { return parts.join('+'); }\njoin('a', 'b')", swap: true },
+  { src: "join('c', 'd').toUpperCase()", swap: false },
+  { src: "join('e', 1)", swap: true },
+  // A local module (no ambient declaration to fall back on): the swapped declarations need its resolution.
+  { src: "import { twice } from './lib/helper';\ntwice(2)", swap: false },
+  { src: "twice(3)", swap: false },
+  { src: "const t: string = twice(4);", swap: true },
+  { src: "twice(5) + join('z').length", swap: true },
+  // New declarations: a new declarations file, which must resolve './lib/helper' as the base's did.
+  { src: "const u = twice(6);", swap: true },
+  { src: "const v: string = twice(7);", swap: true },
+  { src: "u.toFixed(twice(1))", swap: true },
 ];
 
 /** Completions and hovers asked after the cells, on new text each time. */
 const COMPLETIONS: [string, number?][] = [["Math.fl"], ["width.len"], ["[1, 2].ma"], ["new Point(1, 2).no"], ["con"], ["Colour."], ["let q = 1;\nq.toE"], ["pair[0].toUpp"]];
 const HOVERS: [string, number][] = [["width", 2], ["new Point(1, 2).norm()", 17], ["first([1])", 2], ["Math.hypot(1, 2)", 6]];
 
-function comparable(result: ConvertResult): unknown {
+/** What a conversion gives, side outputs (local modules a cell imports) named relative to their project. */
+function comparable(result: ConvertResult, project: string): unknown {
   return {
     diagnostics: result.diagnostics.map((d) => [d.start, d.end, d.messageText, d.code, d.category, d.fileName]),
     output: result.output,
     declOutput: result.declOutput,
     lastExpressionVar: result.lastExpressionVar,
     hasToplevelAwait: result.hasToplevelAwait,
-    sideOutputs: result.sideOutputs,
+    sideOutputs: result.sideOutputs?.map((side) => ({ ...side, path: relative(project, side.path) })),
   };
 }
 
@@ -87,8 +114,10 @@ describe("fresh cells checked in a view of the last program", () => {
   });
 
   it("give the same conversions, completions and hovers as a program built in full for each cell", () => {
-    const swapping = createCellCompiler(newProject(), { swapCells: true });
-    const full = createCellCompiler(newProject(), { swapCells: false });
+    const swapProject = newProject();
+    const fullProject = newProject();
+    const swapping = createCellCompiler(swapProject, { swapCells: true });
+    const full = createCellCompiler(fullProject, { swapCells: false });
     compilers.push(swapping, full);
     let swapDecl = "";
     let fullDecl = "";
@@ -98,8 +127,8 @@ describe("fresh cells checked in a view of the last program", () => {
       const fast = swapping.convert(swapDecl, cell.src, HANDOFF);
       const swapped = swapping.swapStats.swaps > before;
       const slow = full.convert(fullDecl, cell.src, HANDOFF);
-      expect(comparable(fast), cell.src).toEqual(comparable(slow));
-      if (cell.swap === false) expect(swapped, `${cell.src} must take the full path`).toBe(false);
+      expect(comparable(fast, swapProject), cell.src).toEqual(comparable(slow, fullProject));
+      if (cell.swap !== undefined) expect(swapped, `${cell.src} ${cell.swap ? "must be swapped" : "must take the full path"}`).toBe(cell.swap);
       if (slow.diagnostics.length > 0) errors++;
       else {
         swapDecl = fast.declOutput ?? "";
@@ -109,11 +138,12 @@ describe("fresh cells checked in a view of the last program", () => {
     expect(errors).toBeGreaterThan(12);
     expect(full.swapStats.swaps).toBe(0);
 
-    // After the import cells the declarations import a module: everything takes the full path from here on. A
-    // session whose declarations are ordinary again swaps.
-    const ordinaryCells = CELLS.filter((cell) => cell.swap !== false && !cell.src.includes("join("));
-    const swapping2 = createCellCompiler(newProject(), { swapCells: true });
-    const full2 = createCellCompiler(newProject(), { swapCells: false });
+    // A notebook without imports: every cell but the first swaps.
+    const ordinaryCells = CELLS.filter((cell) => cell.swap === undefined);
+    const swapProject2 = newProject();
+    const fullProject2 = newProject();
+    const swapping2 = createCellCompiler(swapProject2, { swapCells: true });
+    const full2 = createCellCompiler(fullProject2, { swapCells: false });
     compilers.push(swapping2, full2);
     let decl = "";
     let swappedCells = 0;
@@ -123,7 +153,7 @@ describe("fresh cells checked in a view of the last program", () => {
       // tslab converts a declaring cell twice (the second time with its names exported): one or two swaps.
       if (swapping2.swapStats.swaps > before) swappedCells++;
       const slow = full2.convert(decl, cell.src, HANDOFF);
-      expect(comparable(fast), cell.src).toEqual(comparable(slow));
+      expect(comparable(fast, swapProject2), cell.src).toEqual(comparable(slow, fullProject2));
       if (slow.diagnostics.length === 0) decl = slow.declOutput ?? "";
     }
     // All but the first cell (the first full build makes the base) take the swap.
