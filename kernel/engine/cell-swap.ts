@@ -106,6 +106,8 @@ export interface CellSwapper {
   setBase(program: SwapProgram): void;
   /** A watched file or directory changed, or anything else the base does not know about. */
   invalidate(): void;
+  /** From now on every program is built in full. */
+  disable(): void;
   readonly stats: Readonly<CellSwapStats>;
 }
 
@@ -127,6 +129,7 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
   let lastDeclarations: SwapSourceFile | undefined;
   let swapsOnBase = 0;
   let serial = 0;
+  let disabled = false;
   const stats: CellSwapStats = { swaps: 0, fullBuilds: 0 };
 
   /** A static `import … from "x"` or `import x = require("x")` statement, as the specifier; undefined for others. */
@@ -256,12 +259,17 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       const cell = files.find((file) => baseName(file.fileName) === CELL_FILE);
       const declarations = files.find((file) => baseName(file.fileName) === DECLARATIONS_FILE);
       // A base whose own cell or declarations brought in files or global declarations would lend them to later cells.
-      if (cell === undefined || declarations === undefined || !isSelfContained(cell) || !isSelfContained(declarations, true)) return;
+      if (disabled || cell === undefined || declarations === undefined || !isSelfContained(cell) || !isSelfContained(declarations, true)) return;
       if (MAY_REACH_OUT.test(cell.text) || DECLARATIONS_MAY_REACH_OUT.test(declarations.text)) return;
       base = program;
       lastDeclarations = declarations;
     },
     invalidate() {
+      base = undefined;
+      lastDeclarations = undefined;
+    },
+    disable() {
+      disabled = true;
       base = undefined;
       lastDeclarations = undefined;
     },

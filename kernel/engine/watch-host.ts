@@ -1,6 +1,7 @@
 // How labnote steers the watch program tslab builds for its cells: the plain builder instead of the incremental one,
 // no rebuild when tslab announces an in-memory file as changed although its text is what TypeScript last read, and
-// TypeScript's two watch timers behind tslab's single rebuild timer. Installed only while tslab creates its converter.
+// TypeScript's two watch timers behind tslab's single rebuild timer, and fresh cells checked in a view of the last
+// program instead of a new one (cell-swap.ts). Installed only while tslab creates its converter.
 import { createCellSwapper, type CellSwapper, type SwapProgram, type SwapTypeScript } from "./cell-swap.js";
 import type { DeferredTypeRoots } from "./type-roots.js";
 
@@ -115,7 +116,11 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
     }
     const host = original.apply(this, args);
     const { setTimeout, clearTimeout, watchFile, watchDirectory } = host;
-    if (!setTimeout || !clearTimeout) return host;
+    if (!setTimeout || !clearTimeout) {
+      // Without the watchers below the swap would not hear of changed files: every program is built in full.
+      swapper?.disable();
+      return host;
+    }
     // A change the swapped view cannot know about (a file on disk, a virtual module, a directory of packages): the
     // next cell builds its program in full.
     if (swapper && watchDirectory) {
