@@ -2,6 +2,8 @@
 // what a kernel would send, and the seeded MLP 32-64-64-1 on y = Σx² that bench:watch, bench:model-probe and
 // bench:gradients time with process CPU time. Nothing here loads tfjs by itself: the benches pass their `tf`.
 import { cpus, loadavg } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Display, DisplayHandle } from "../magics/types.js";
 import type { Tf } from "../training/backends/types.js";
 import type { ModelTrainOptions } from "../training/index.js";
@@ -39,21 +41,39 @@ export function mlp(tf: Tf): ReturnType<Tf["sequential"]> {
 /** Extra trainLoop options for one timed run (steps, run, what is watched). */
 export type TrainExtras = Partial<Omit<ModelTrainOptions, "model" | "optimizer" | "data">>;
 
+let gcFunction: (() => void) | undefined;
+/** A full garbage collection now (V8's gc, reached without --expose-gc): the next measurement does not pay for the last one's garbage. */
+export function collectGarbage(): void {
+  if (!gcFunction) {
+    setFlagsFromString("--expose-gc");
+    gcFunction = runInNewContext("gc") as () => void;
+  }
+  gcFunction();
+}
+
+/** Lets what a measurement left running finish (timers, a run's background writes), then collects its garbage. */
+export async function settle(ms = 200): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  collectGarbage();
+}
+
 /**
  * CPU seconds (user + system) of this process for one trainLoop of a fresh `mlp` with Adam 1e-3, MSE, batch 32, no
  * progress bar and `options`. The model and optimizer are built before the clock starts and disposed after it stops.
  * `around` runs inside the clock and calls `train` itself, with options of its own (bench:watch starts and ends its
- * tracked run there, so that both count).
+ * tracked run there, so that both count); `before` runs just before the clock starts.
  */
 export async function timedTraining(
   tf: Tf,
   data: { x: ReturnType<Tf["randomNormal"]>; y: ReturnType<Tf["sum"]> },
   options: TrainExtras,
   around: (train: (more?: TrainExtras) => Promise<void>) => Promise<void> = (train) => train(),
+  before?: () => Promise<void>,
 ): Promise<number> {
   const { trainLoop } = await import("../training/index.js");
   const model = mlp(tf);
   const optimizer = tf.train.adam(0.001);
+  await before?.();
   const started = process.cpuUsage();
   await around(async (more = {}) => {
     await trainLoop({ model, loss: "meanSquaredError", optimizer, data, batchSize: 32, progress: false, ...options, ...more });
@@ -84,4 +104,27 @@ export async function interleavedPairs(
     each({ index, ...pair });
   }
   return measured;
+}
+
+/**
+ * Ratios of ABBA blocks: pairs 2k (off first) and 2k + 1 (on first) together, Σon / Σoff. A load that drifts linearly
+ * over a block slows its two "on" runs as much as its two "off" runs, which a single pair's ratio does not cancel.
+ */
+export function blockRatios(pairs: ReadonlyArray<{ off: number; on: number }>): number[] {
+  const ratios: number[] = [];
+  for (let index = 0; index + 1 < pairs.length; index += 2) ratios.push((pairs[index]!.on + pairs[index + 1]!.on) / (pairs[index]!.off + pairs[index + 1]!.off));
+  return ratios;
+}
+
+const T975 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04];
+
+/** Geometric mean of ratios with a 95% confidence interval (Student's t on their logarithms); undefined under 2 ratios. */
+export function geometricMeanCi(ratios: number[]): { mean: number; low: number; high: number } | undefined {
+  if (ratios.length < 2) return undefined;
+  const logs = ratios.map(Math.log);
+  const mean = logs.reduce((sum, value) => sum + value, 0) / logs.length;
+  const sd = Math.sqrt(logs.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (logs.length - 1));
+  const t = T975[logs.length - 2] ?? (logs.length <= 61 ? 2.0 : 1.98);
+  const half = (t * sd) / Math.sqrt(logs.length);
+  return { mean: Math.exp(mean), low: Math.exp(mean - half), high: Math.exp(mean + half) };
 }

@@ -1,37 +1,71 @@
 // What watching costs a real training loop (issue 15's Must reach): the same trainLoop, 10,000 steps, with no run
 // (nothing watched) and with a tracked run that has everything on — per-layer and global gradient norms and the model
 // probe (dead units, weight norms) every 100 steps, the trivial-baseline loss, the learning rate every step, system
-// metrics every second and every anomaly detector. Interleaved in one process (off-on, then on-off) so load drifts hit
-// both; time is this process's CPU time (user + system), which other jobs on a shared machine disturb far less than
-// wall time. Usage: tsx bench/watch-overhead.ts [STEPS] [PAIRS]
+// metrics every second and every anomaly detector. Time is this process's CPU time (user + system), which other jobs
+// on a shared machine disturb less than wall time — but not nothing: on this 2-core machine under load a run's CPU
+// time per step swings by ±20% with its neighbours (cache and core contention), over seconds to minutes. So:
+// - WARMUP pairs first (default 1, both sides), not counted: V8 and the wasm kernels warm up over the first runs;
+// - each timed run ends, inside its clock, with 200 ms for what it left running (the tracked run's background
+//   writes) and a full GC, so it pays for its own garbage and no run pays for the one before it (before, the runs
+//   after a watched run collected its series and chart garbage: the unwatched side paid for some of the watching);
+// - PAIRS pairs (default 8) in ABBA order (off-on, on-off, …); each block of two pairs gives Σon / Σoff, which cancels
+//   a load that drifts linearly over the block; reported beside the plain pair ratios, the ratio of the fastest runs
+//   (contention only ever adds time) and the ratio of the totals;
+// - the watched runs' warnings are listed at the end (a healthy run must have none).
+// Usage: tsx bench/watch-overhead.ts [STEPS] [PAIRS] [WARMUP]
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { track } from "../magics/track/index.js";
 import { loadTf } from "../training/index.js";
-import { interleavedPairs, machineLine, median, serializingDisplay, squareSumData, timedTraining } from "./helpers.js";
+import { blockRatios, geometricMeanCi, interleavedPairs, machineLine, median, serializingDisplay, settle, squareSumData, timedTraining } from "./helpers.js";
 
 const steps = Number(process.argv[2] ?? 10_000);
-const pairs = Number(process.argv[3] ?? 4);
+const pairs = Number(process.argv[3] ?? 8);
+const warmupPairs = Number(process.argv[4] ?? 1);
 const tf = await loadTf();
 const data = squareSumData(tf);
 const projectDir = mkdtempSync(join(tmpdir(), "labnote-bench-watch-"));
 
+const warnings = new Map<string, number>();
+
 /** CPU seconds of one trainLoop: with no run (nothing watched), or with a tracked run that has everything on. */
 const timed = (watched: boolean): Promise<number> =>
-  timedTraining(tf, data, { steps }, async (train) => {
-    if (!watched) return train({ gradientNormEvery: 0, probeEvery: 0 });
-    const run = track.start({ name: "bench-watch", projectDir, display: serializingDisplay() });
-    await train({ run });
-    await run.end();
-  });
+  timedTraining(
+    tf,
+    data,
+    { steps },
+    async (train) => {
+      if (watched) {
+        const run = track.start({ name: "bench-watch", projectDir, display: serializingDisplay() });
+        await train({ run });
+        await run.end();
+        for (const kind of run.warnings) warnings.set(kind, (warnings.get(kind) ?? 0) + 1);
+      } else await train({ gradientNormEvery: 0, probeEvery: 0 });
+      await settle(); // inside the clock: this run's background work and garbage are its own
+    },
+    () => settle(),
+  );
 
+const range = (values: number[]): string => `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
+const load = (): string => loadavg()[0]!.toFixed(2);
 console.log(machineLine());
-console.log(`backend ${tf.getBackend()}, MLP 32-64-64-1, batch 32, Adam, ${steps} steps, ${pairs} interleaved pairs: no run vs a tracked run with everything on`);
-await timed(false); // warm-up both ways
-await timed(true);
-const measured = await interleavedPairs(pairs, () => timed(false), () => timed(true), ({ index, off, on }) =>
-  console.log(`pair ${index + 1}: off ${off.toFixed(2)} s, on ${on.toFixed(2)} s CPU → ${(on / off).toFixed(3)}× (load ${loadavg()[0]!.toFixed(2)})`),
+console.log(`backend ${tf.getBackend()}, MLP 32-64-64-1, batch 32, Adam, ${steps} steps, ${warmupPairs} warm-up + ${pairs} measured pairs in ABBA order: no run vs a tracked run with everything on`);
+await interleavedPairs(warmupPairs, () => timed(false), () => timed(true), ({ index, off, on }) =>
+  console.log(`warm-up pair ${index + 1} (not counted): off ${off.toFixed(2)} s, on ${on.toFixed(2)} s CPU → ${(on / off).toFixed(3)}× (load ${load()})`),
+);
+const measured = await interleavedPairs(pairs, () => timed(false), () => timed(true), ({ index, off, on, offFirst }) =>
+  console.log(`pair ${index + 1} (${offFirst ? "off first" : "on first"}): off ${off.toFixed(2)} s, on ${on.toFixed(2)} s CPU → ${(on / off).toFixed(3)}× (load ${load()})`),
 );
 const ratios = measured.map(({ off, on }) => on / off);
-console.log(`watched / unwatched CPU time: median ${median(ratios).toFixed(3)}× (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}); target ≤ 1.03×`);
+const blocks = blockRatios(measured);
+const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+console.log(`watched / unwatched CPU time: median ${median(ratios).toFixed(3)}× (${range(ratios)}); target ≤ 1.03×`);
+if (blocks.length > 0) console.log(`ABBA blocks (Σon / Σoff of pairs 1+2, 3+4, …): ${blocks.map((ratio) => ratio.toFixed(3)).join(" ")}; median ${median(blocks).toFixed(3)}× (${range(blocks)})`);
+const ci = geometricMeanCi(ratios);
+if (ci) console.log(`geometric mean of the pair ratios: ${ci.mean.toFixed(3)}× (95% CI ${ci.low.toFixed(3)}–${ci.high.toFixed(3)}, t on the logs)`);
+console.log(
+  `fastest on / fastest off: ${(Math.min(...measured.map(({ on }) => on)) / Math.min(...measured.map(({ off }) => off))).toFixed(3)}×; ` +
+    `total on / total off: ${(sum(measured.map(({ on }) => on)) / sum(measured.map(({ off }) => off))).toFixed(3)}×; load ${load()}`,
+);
+console.log(`warnings on the ${warmupPairs + pairs} watched runs: ${warnings.size === 0 ? "none" : [...warnings].map(([kind, count]) => `${kind} ×${count}`).join(", ")}`);
