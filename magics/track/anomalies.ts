@@ -233,9 +233,13 @@ export function detectUnderfitting(losses: ArrayLike<number>, length: number, ba
   const noise = (options.significance ?? 2) * Math.sqrt(earlier.variance / window + recent.variance / window);
   if (fall > noise) {
     // Pace per step between the windows' middles; trainLoop logs one point per step, other loops may log fewer.
-    const span = (stepOf(length - 1) + stepOf(length - window)) / 2 - (stepOf(length - window - 1) + stepOf(length - 2 * window)) / 2;
-    const remaining = planned !== undefined ? Math.max(planned - 1 - lastStep, 0) : lastStep + 1;
-    if (span > 0 && recent.mean - (fall / span) * remaining < bar) return undefined;
+    let span = (stepOf(length - 1) + stepOf(length - window)) / 2 - (stepOf(length - window - 1) + stepOf(length - 2 * window)) / 2;
+    let remaining = planned !== undefined ? Math.max(planned - 1 - lastStep, 0) : lastStep + 1;
+    // Steps that go back (a loop calling trainLoop once per epoch restarts at 0): the pace per point, as many points again.
+    let increasing = true;
+    for (let i = length - 2 * window + 1; i < length && increasing; i++) increasing = stepOf(i) > stepOf(i - 1);
+    if (!increasing || !(span > 0)) [span, remaining] = [window, length];
+    if (recent.mean - (fall / span) * remaining < bar) return undefined;
   }
   return recent.mean;
 }

@@ -44,6 +44,14 @@ describe("health detectors", () => {
     const everyTenth = Array.from({ length: 300 }, (_, i) => i * 10);
     expect(detectUnderfitting(slow, 300, 1, { steps: everyTenth, plannedSteps: 3100 })).toBeCloseTo(0.925, 2);
     expect(detectUnderfitting(slow, 300, 1, { steps: everyTenth, plannedSteps: 20_000 })).toBeUndefined();
+    // trainLoop called once per epoch of 16 steps: the steps restart at 0, so the pace is taken per point.
+    const perEpoch = Array.from({ length: 300 }, (_, i) => i % 16);
+    const range300 = Array.from({ length: 300 }, (_, i) => i);
+    expect(detectUnderfitting(slow, 300, 1, { steps: perEpoch, plannedSteps: 16 })).toBeUndefined();
+    expect(detectUnderfitting(flatAtBaseline, 260, 1.05, { steps: perEpoch, plannedSteps: 16 })).toBeCloseTo(1);
+    const gentle = Array.from({ length: 300 }, (_, i) => 0.96 - 0.00015 * i + 0.005 * Math.sin(i * 2.4)); // on course per point
+    expect(detectUnderfitting(gentle, 300, 1, { steps: perEpoch, plannedSteps: 16 })).toBeUndefined();
+    expect(detectUnderfitting(gentle, 300, 1, { steps: range300, plannedSteps: 310 })).toBeCloseTo(0.919, 2); // 10 steps left: not
   });
 
   it("underfitting: silent on bench:watch's healthy run, where Adam was still descending at step 100", () => {
