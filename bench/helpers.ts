@@ -1,6 +1,7 @@
 // Pieces the training and tracking benches share: the machine line, the median they report, a display that serialises
 // what a kernel would send, and the seeded MLP 32-64-64-1 on y = Σx² that bench:watch, bench:model-probe and
 // bench:gradients time with process CPU time. Nothing here loads tfjs by itself: the benches pass their `tf`.
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -127,4 +128,32 @@ export function geometricMeanCi(ratios: number[]): { mean: number; low: number; 
   const t = T975[logs.length - 2] ?? (logs.length <= 61 ? 2.0 : 1.98);
   const half = (t * sd) / Math.sqrt(logs.length);
   return { mean: Math.exp(mean), low: Math.exp(mean - half), high: Math.exp(mean + half) };
+}
+
+/**
+ * CPU seconds (user + system) used so far by this process's main thread and by its other threads together (V8's GC
+ * and compiler threads, workers such as the store's writer, libuv's pool), from /proc/self/task (Linux; undefined
+ * elsewhere). Clock-tick resolution (10 ms); a thread that has exited no longer counts.
+ */
+export function threadCpuSeconds(): { main: number; others: number } | undefined {
+  try {
+    const ticks = 100; // USER_HZ on Linux
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync("/proc/self/task")) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // exited meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks; // utime, stime (fields 14 and 15)
+      if (Number(tid) === process.pid) main += seconds;
+      else others += seconds;
+    }
+    return { main, others };
+  } catch {
+    return undefined;
+  }
 }
