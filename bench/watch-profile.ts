@@ -1,9 +1,9 @@
 // Where a watched trainLoop's CPU goes, counted from a V8 CPU profile of the main thread instead of an A/B of whole
 // runs (which this shared 2-core machine's ±10% run-to-run swings drown). One tracked run with everything on (as
 // bench:watch) is profiled after a warm-up of both sides; each sample is charged to the innermost frame of watching
-// code on its stack — the run's log path and periodic work (detectors, system metrics, live chart), the gradient-norm
-// steps, the model probe and validation, the baseline, start and end — or to training. Contention slows both alike, so
-// the share is steady where the A/B ratio is not. Not counted: the store's writer thread (the flush worker), the
+// code on its stack — the run's log path, the periodic work it triggers (detectors, system metrics, live chart), the
+// gradient-norm steps, the model probe and validation, the baseline, start and end — or to training. Contention slows
+// both alike, so the share is steady where the A/B ratio is not. Not counted: the store's writer thread (the flush worker), the
 // norm steps' own training (a norm step replaces a plain one: their surplus is estimated from per-call times).
 // Usage: tsx bench/watch-profile.ts [STEPS]
 import { mkdtempSync } from "node:fs";
@@ -63,7 +63,8 @@ function category(frame: Node["callFrame"]): string | undefined {
     if (name === "Run" || name === "start") return "run start/end + flush";
     return "run.log path";
   }
-  if (/\/magics\/track\/(series|metric-sink|environment|index)\.ts$/.test(file) || /\/store\//.test(file)) return "run start/end + flush";
+  if (/\/magics\/track\/series\.ts$/.test(file)) return "run.log path";
+  if (/\/magics\/track\/(metric-sink|environment|index)\.ts$/.test(file) || /\/store\//.test(file)) return "run start/end + flush";
   return undefined;
 }
 
@@ -73,13 +74,10 @@ let idle = 0;
 const memo = new Map<number, string | undefined>();
 function chargeOf(id: number): string | undefined {
   if (memo.has(id)) return memo.get(id);
-  // The outermost watching frame decides (a log call inside the probe counts as the probe).
+  // The innermost watching frame decides: the periodic work that run.log triggers counts as periodic work, the
+  // training kernels under a norm step as the norm step.
   let found: string | undefined;
-  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-    const node = nodes.get(at)!;
-    const own = category(node.callFrame);
-    if (own) found = own;
-  }
+  for (let at: number | undefined = id; at !== undefined && !found; at = parent.get(at)) found = category(nodes.get(at)!.callFrame);
   memo.set(id, found);
   return found;
 }
