@@ -80,6 +80,10 @@ export async function runKernel(connectionFile: string): Promise<void> {
         toWorker({ type: "send", channel, message, identities });
       },
       sendSoon: (messages) => soon.add(messages),
+      sendBatch(messages) {
+        soon.flush();
+        toWorker({ type: "publish", messages });
+      },
       sync: () => shell.sync(),
     },
     sessionId,

@@ -26,6 +26,8 @@ export interface Transport {
    * do not compete with the reply; anything sent afterwards is sent after them. Without it they are sent at once.
    */
   sendSoon?(messages: Message<string, unknown>[]): void;
+  /** Optional: several iopub messages at once, in order, in one hop (the io worker); without it each is sent alone. */
+  sendBatch?(messages: Message<string, unknown>[]): void;
 }
 
 /**
@@ -64,6 +66,15 @@ export class KernelSession {
   private lastExecuteParent: Header | undefined;
   private pendingInput: { resolve(value: string): void; reject(error: Error): void } | undefined;
   private readonly log: (message: string) => void;
+  /**
+   * iopub messages held for one hop to the io worker: a request's busy and an execute's execute_input, sent together
+   * once this turn's synchronous code is done (before the cell runs: the engine is awaited first). Any message sent
+   * meanwhile (a cell's output, a comm message, an input_request, a reply) flushes them first, so the order holds.
+   */
+  private held: Message<string, unknown>[] = [];
+  private flushQueued = false;
+  /** The msg_id of the request whose idle has been sent already (by execute, right after its reply). */
+  private idleSentFor: string | undefined;
 
   constructor(private readonly options: SessionOptions) {
     // The kernel's own stderr even while a cell runs (a cell's stderr is routed to its output).
@@ -121,7 +132,28 @@ export class KernelSession {
   }
 
   private publish(msgType: string, content: unknown, parent: Header | Record<string, never>, metadata: JSONObject = {}, buffers: Uint8Array[] = []): void {
+    this.flushHeld();
     this.options.transport.send("iopub", { header: newHeader(msgType, this.options.sessionId), parent_header: parent, metadata, content, buffers });
+  }
+
+  /** Queues an iopub message for the next flush: at the latest when this turn's synchronous code and microtasks run. */
+  private hold(msgType: string, content: unknown, parent: Header): void {
+    this.held.push({ header: newHeader(msgType, this.options.sessionId), parent_header: parent, metadata: {}, content, buffers: [] });
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flushHeld();
+    });
+  }
+
+  private flushHeld(): void {
+    if (this.held.length === 0) return;
+    const messages = this.held;
+    this.held = [];
+    const transport = this.options.transport;
+    if (transport.sendBatch) transport.sendBatch(messages);
+    else for (const message of messages) transport.send("iopub", message);
   }
 
   private publishStatusesSoon(parent: Header): void {
@@ -134,6 +166,8 @@ export class KernelSession {
   }
 
   private reply(request: QueuedRequest, msgType: string, content: unknown, metadata: JSONObject = {}): void {
+    // What was held (busy) is handed on before the reply, as before; an execute's end flushes its own batch after it.
+    this.flushHeld();
     const message = { header: newHeader(msgType, this.options.sessionId), parent_header: request.message.header, metadata, content, buffers: [] };
     this.options.transport.send(request.channel, message, request.identities);
   }
@@ -142,7 +176,7 @@ export class KernelSession {
     const header = request.message.header;
     this.currentParent = header;
     const quiet = QUIET_REQUESTS.has(header.msg_type);
-    if (!quiet) this.publish("status", { execution_state: "busy" }, header);
+    if (!quiet) this.hold("status", { execution_state: "busy" }, header);
     try {
       const typed = toShellRequest(request.message);
       if (!typed) this.log(`unknown message type "${header.msg_type}" on ${request.channel}; ignored (no reply)`);
@@ -153,6 +187,7 @@ export class KernelSession {
       this.log(`failed to handle ${header.msg_type}: ${(error as Error).stack ?? String(error)}`);
     } finally {
       if (quiet) this.publishStatusesSoon(header);
+      else if (this.idleSentFor === header.msg_id) this.idleSentFor = undefined;
       else this.publish("status", { execution_state: "idle" }, header);
     }
   }
@@ -221,7 +256,7 @@ export class KernelSession {
     if (content.store_history) this.executionCount++;
     const executionCount = this.executionCount;
     this.lastExecuteParent = parent;
-    if (!content.silent) this.publish("execute_input", { code: content.code, execution_count: executionCount }, parent);
+    if (!content.silent) this.hold("execute_input", { code: content.code, execution_count: executionCount }, parent);
 
     const outcome = await this.runOnEngine(request, content, executionCount);
     let resultText: string | undefined;
@@ -231,15 +266,26 @@ export class KernelSession {
         const plain = outcome.result["text/plain"];
         resultText = typeof plain === "string" ? plain : undefined;
       }
-      this.reply(request, "execute_reply", { status: "ok", execution_count: executionCount, payload: outcome.payload, user_expressions: outcome.userExpressions }, { status: "ok" });
+      this.replyAndIdle(request, { status: "ok", execution_count: executionCount, payload: outcome.payload, user_expressions: outcome.userExpressions }, { status: "ok" });
     } else {
       const { ename, evalue, traceback } = outcome;
       this.publish("error", { ename, evalue, traceback }, parent);
       // Decided before the reply goes out: a request the client sends after seeing the error is never aborted.
       if (content.stop_on_error) await this.abortQueuedExecutes();
-      this.reply(request, "execute_reply", { status: "error", execution_count: executionCount, ename, evalue, traceback }, { status: "error" });
+      this.replyAndIdle(request, { status: "error", execution_count: executionCount, ename, evalue, traceback }, { status: "error" });
     }
     if (content.store_history) void this.options.history?.record(executionCount, content.code, resultText);
+  }
+
+  /**
+   * The execute_reply, then the idle status in the same turn: no microtask hops between the reply and the idle.
+   * Every output of the cell, and its execute_result, was handed on before (outputs are sent as they come), so idle
+   * still follows all of them on iopub.
+   */
+  private replyAndIdle(request: QueuedRequest, content: ExecuteReplyContent, metadata: JSONObject): void {
+    this.reply(request, "execute_reply", content, metadata);
+    this.publish("status", { execution_state: "idle" }, request.message.header);
+    this.idleSentFor = request.message.header.msg_id;
   }
 
   private async runOnEngine(request: QueuedRequest, content: ExecuteRequestContent, executionCount: number): Promise<ExecuteOutcome> {
@@ -270,6 +316,7 @@ export class KernelSession {
     return new Promise((resolve, reject) => {
       this.pendingInput = { resolve, reject };
       const message = { header: newHeader("input_request", this.options.sessionId), parent_header: request.message.header, metadata: {}, content: { prompt, password }, buffers: [] };
+      this.flushHeld();
       this.options.transport.send("stdin", message, request.identities);
     });
   }

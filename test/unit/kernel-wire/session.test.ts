@@ -142,4 +142,36 @@ describe("kernel session dispatcher", () => {
     await idle(open);
     expect(types(about(open))).toEqual(["iopub:status", "iopub:comm_close", "iopub:status"]);
   });
+
+  it("hands an execute's busy and execute_input on in one batch, and its idle in the same turn as the reply", async () => {
+    // Each batch is one hop to the io worker; a microtask queued when the reply is sent must not run before the idle.
+    const log: string[] = [];
+    const session = new KernelSession({
+      transport: {
+        send: (channel, message) => {
+          const state = (message.content as { execution_state?: string }).execution_state;
+          log.push(`${channel}:${state ?? message.header.msg_type}`);
+          if (message.header.msg_type === "execute_reply") queueMicrotask(() => log.push("microtask after the reply"));
+        },
+        sendBatch: (messages) => log.push(`batch[${messages.map((m) => (m.content as { execution_state?: string }).execution_state ?? m.header.msg_type).join(",")}]`),
+      },
+      sessionId: "kernel-session",
+      kernelInfo: kernelInfo(),
+      log: () => undefined,
+    });
+    session.setEngine(Promise.resolve(scriptedEngine()));
+    const request = (code: string): Message => {
+      const message = { header: newHeader("execute_request", "client"), parent_header: {}, metadata: {}, content: { code } as Message["content"], buffers: [] };
+      session.receive("shell", [new Uint8Array([7])], message);
+      return message;
+    };
+    request("print");
+    request("1");
+    for (let i = 0; i < 200 && log.filter((entry) => entry === "iopub:idle").length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    const once = ["batch[busy,execute_input]", "iopub:execute_result", "shell:execute_reply", "iopub:idle", "microtask after the reply"];
+    expect(log).toEqual([
+      "batch[busy,execute_input]", "iopub:stream", ...once.slice(1),
+      ...once,
+    ]);
+  });
 });
