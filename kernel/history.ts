@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS output_history (session INTEGER, line INTEGER, output
 const SELECT = `SELECT h.session AS session, h.line AS line, h.source_raw AS source, o.output AS output
   FROM history h LEFT JOIN output_history o ON o.session = h.session AND o.line = h.line`;
 
+/** How long recorded cells wait to be written (in one batch with the cells recorded meanwhile). */
+const WRITE_DELAY_MS = 100;
+
 export class History {
   private database: Database | undefined;
   private opening: Promise<Database | undefined> | undefined;
@@ -66,11 +69,13 @@ export class History {
 
   /**
    * Records one executed cell; output is the text/plain of its execute_result, if any. Cells are written in
-   * batches after the current request is answered (one transaction per batch), never on the reply's path.
+   * batches WRITE_DELAY_MS after the first of them (one transaction per batch), never on the reply's path nor right
+   * after it, where the next request of a client running cells back to back arrives. A history_request writes what
+   * is pending first; close() writes it too.
    */
   record(line: number, source: string, output: string | undefined): Promise<void> {
     this.pending.push({ line, source, output });
-    this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending());
+    this.writing ??= new Promise<void>((resolve) => setTimeout(resolve, WRITE_DELAY_MS).unref()).then(() => this.writePending());
     return this.writing;
   }
 
