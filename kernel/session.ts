@@ -176,7 +176,10 @@ export class KernelSession {
     const header = request.message.header;
     this.currentParent = header;
     const quiet = QUIET_REQUESTS.has(header.msg_type);
-    if (!quiet) this.hold("status", { execution_state: "busy" }, header);
+    // An execute's busy waits for its execute_input (the engine is awaited before the cell runs, which flushes both);
+    // other requests' handlers (a comm message's callback) may run synchronously for long: their busy goes out now.
+    if (header.msg_type === "execute_request") this.hold("status", { execution_state: "busy" }, header);
+    else if (!quiet) this.publish("status", { execution_state: "busy" }, header);
     try {
       const typed = toShellRequest(request.message);
       if (!typed) this.log(`unknown message type "${header.msg_type}" on ${request.channel}; ignored (no reply)`);
