@@ -114,6 +114,22 @@ interface CommonOptions {
 
 /** Steps between two model probes (dead units, weight norms) by default. */
 const DEFAULT_PROBE_EVERY = 100;
+/** The default probe's time budget: its cost at most this share of the loop's time since the last probe. */
+export const PROBE_TIME_BUDGET = 0.005;
+/** …but never more than this many times the default steps apart. */
+export const PROBE_MAX_STRETCH = 5;
+
+/**
+ * Whether the model probe is due at a read-back. An explicit `probeEvery` is kept to the step. The default one
+ * (every 100 steps) is also held to a time budget: it waits until its last cost is at most PROBE_TIME_BUDGET of the
+ * time since that probe (a fast loop whose 100 steps take little longer than a probe probes less often), and never
+ * longer than PROBE_MAX_STRETCH × 100 steps. The first probe is never held back.
+ */
+export function probeDue(at: { stepsSince: number; every: number; budgeted: boolean; msSince: number; lastCostMs: number }): boolean {
+  if (at.stepsSince < at.every) return false;
+  if (!at.budgeted || !Number.isFinite(at.stepsSince)) return true;
+  return at.lastCostMs <= PROBE_TIME_BUDGET * at.msSince || at.stepsSince >= PROBE_MAX_STRETCH * at.every;
+}
 
 export interface ModelTrainOptions extends CommonOptions {
   model: tfTypes.LayersModel;
@@ -124,7 +140,8 @@ export interface ModelTrainOptions extends CommonOptions {
   /**
    * Every N steps (default 100, off in a captured webgpu loop; 0: off) probe the model on up to 128 rows of the first
    * batch: the share of each ReLU-family layer's units that output zero on every row (split "dead_units") and each
-   * layer's weight norm (split "weights"), read in one transfer at a read-back. Needs a run.
+   * layer's weight norm (split "weights"), read in one transfer at a read-back. Needs a run. The default is also held
+   * to ≤ 0.5% of the loop's time (at most every 500 steps then); a number given here is kept to the step.
    */
   probeEvery?: number;
   /** Held-out data: its loss is logged as val.loss at read-backs at least `every` steps apart (default readEvery). */
@@ -322,6 +339,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   const validation = "model" in options ? options.validation : undefined;
   let probe: UnitProbe | undefined;
   let lastProbeStep = -Infinity;
+  const probeBudgeted = askedProbeEvery === undefined;
+  let lastProbeAt = 0;
+  let lastProbeCostMs = 0;
   let lastValidationStep = -Infinity;
   // The shapes of the first batch: later batches of other shapes (an epoch's remainder) take the plain path.
   let capturedShapes: string | undefined;
@@ -383,9 +403,14 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
 
   /** At a read-back: the model probe and the validation loss, when due. */
   const watchModel = async (step: number): Promise<void> => {
-    if (probe && step - lastProbeStep >= probeEvery) {
+    const now = performance.now();
+    if (probe && probeDue({ stepsSince: step - lastProbeStep, every: probeEvery, budgeted: probeBudgeted, msSince: now - lastProbeAt, lastCostMs: lastProbeCostMs })) {
+      const first = lastProbeStep === -Infinity;
       lastProbeStep = step;
       const reading = await probe.read();
+      lastProbeAt = performance.now();
+      // The first read builds the probe's kernels: not what the next ones cost.
+      lastProbeCostMs = first ? 0 : lastProbeAt - now;
       // Units of a model whose weights went NaN are not dead: the unstable-weights warning says what happened.
       const weightsFinite = Number.isFinite(reading.weightNorms.global ?? 0);
       if (weightsFinite && Object.keys(reading.deadUnits).length > 0) run?.log(reading.deadUnits, { step, split: "dead_units" });

@@ -38,8 +38,8 @@ export interface MonitorOptions {
 }
 
 const COUNTER_KEYS = ["samples", "tokens"] as const;
-/** The next live chart waits this many times as long as the last one took (chart work ≤ 1% of a run's time). */
-const CHART_TIME_FACTOR = 100;
+/** The next live chart waits this many times as long as the last one took (chart work ≤ 0.5% of a run's time). */
+export const CHART_TIME_FACTOR = 200;
 
 export class RunMonitor {
   private handle: DisplayHandle | undefined;
@@ -233,7 +233,7 @@ export class RunMonitor {
     const spec = buildRunChartSpec(this.chartSeries(), { title: this.run.name, panels: this.options.panels });
     this.handle ??= this.options.display!.handle();
     this.handle.vegaLite(spec, { svg: false }).catch(() => undefined);
-    // Big runs make specs slower to build and send: keep live-chart work under ~1% of the loop's time.
+    // Big runs make specs slower to build and send: keep live-chart work under ~0.5% of the loop's time.
     this.chartIntervalMs = Math.max(this.options.chartIntervalMs, CHART_TIME_FACTOR * (performance.now() - started));
   }
 

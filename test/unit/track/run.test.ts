@@ -113,7 +113,7 @@ describe("Run", () => {
   it("draws a live chart updated in place and a final one carrying the SVG fallback", async () => {
     const { display, events } = fakeDisplay();
     const { run } = quietRun({ display, chartIntervalMs: 1 });
-    // Log until two live charts were drawn: the live interval grows with the time a chart takes (100× it), which a
+    // Log until two live charts were drawn: the live interval grows with the time a chart takes (200× it), which a
     // loaded machine stretches past a fixed number of steps. Capped at 400 steps (~12 s).
     const liveCharts = () => events.filter((event) => event.data["application/vnd.vegalite.v5+json"]).length;
     for (let step = 0; step < 400 && (step < 20 || liveCharts() < 2); step++) {
