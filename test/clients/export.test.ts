@@ -54,11 +54,11 @@ async function openOffline(browser: BrowserContext, path: string): Promise<{ pag
   return { page, blocked };
 }
 
-/** Decodes a PNG in Chromium: its size, its distinct colours and its pixels that are not near-white. */
-async function pngFacts(page: Page, png: Buffer): Promise<{ width: number; height: number; colours: number; inked: number }> {
-  return page.evaluate(async (base64) => {
+/** Decodes an image in Chromium: its size, its distinct colours and its pixels that are not near-white. */
+async function imageFacts(page: Page, src: string): Promise<{ width: number; height: number; colours: number; inked: number }> {
+  return page.evaluate(async (source) => {
     const img = new Image();
-    img.src = `data:image/png;base64,${base64}`;
+    img.src = source;
     await img.decode();
     const canvas = document.createElement("canvas");
     canvas.width = img.naturalWidth;
@@ -73,23 +73,17 @@ async function pngFacts(page: Page, png: Buffer): Promise<{ width: number; heigh
       if (pixels[index]! < 200 || pixels[index + 1]! < 200 || pixels[index + 2]! < 200) inked++;
     }
     return { width: img.naturalWidth, height: img.naturalHeight, colours: colours.size, inked };
-  }, png.toString("base64"));
+  }, src);
 }
 
-/** Pixels of an <img> that are not near-white: a blank or broken image has none. */
-function inkedPixels(page: Page, selector: string): Promise<number> {
-  return page.locator(selector).first().evaluate((element) => {
-    const img = element as HTMLImageElement;
-    const canvas = document.createElement("canvas");
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    const context = canvas.getContext("2d")!;
-    context.drawImage(img, 0, 0);
-    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-    let inked = 0;
-    for (let index = 0; index < pixels.length; index += 4) if (pixels[index]! < 200 || pixels[index + 1]! < 200 || pixels[index + 2]! < 200) inked++;
-    return inked;
-  });
+function pngFacts(page: Page, png: Buffer): Promise<{ width: number; height: number; colours: number; inked: number }> {
+  return imageFacts(page, `data:image/png;base64,${png.toString("base64")}`);
+}
+
+/** Pixels of an <img> (the source it shows) that are not near-white: a blank or broken image has none. */
+async function inkedPixels(page: Page, selector: string): Promise<number> {
+  const shown = await page.locator(selector).first().evaluate((element) => (element as HTMLImageElement).currentSrc);
+  return (await imageFacts(page, shown)).inked;
 }
 
 describe("exported labnote notebooks keep their charts", () => {

@@ -5,32 +5,25 @@ Prints one JSON object: the %backend result (application/json), the sum cell's r
 """
 import json
 import sys
-import time
-from queue import Empty
 
 from jupyter_client.manager import KernelManager
+
+from kernel_client import drain_iopub
 
 TIMEOUT = 240
 
 
 def run(kc, code):
-    msg_id = kc.execute(code)
+    messages = drain_iopub(kc, kc.execute(code), timeout=TIMEOUT)
+    if not messages or messages[-1]["msg_type"] != "status":
+        raise TimeoutError(code)
     result = None
-    deadline = time.time() + TIMEOUT
-    while time.time() < deadline:
-        try:
-            msg = kc.get_iopub_msg(timeout=1)
-        except Empty:
-            continue
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
+    for msg in messages:
         if msg["msg_type"] == "execute_result":
             result = msg["content"]["data"]
         if msg["msg_type"] == "error":
             result = {"error": msg["content"]["evalue"]}
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return result
-    raise TimeoutError(code)
+    return result
 
 
 def main():

@@ -7,28 +7,21 @@ import * as tf from "@tensorflow/tfjs";
 import { adam, checkTiledMatmul, compileTrainStep, setExplicitTransposes, setWebGpuSpeedups } from "../../../training/webgpu/index.js";
 import type { ExplicitTransposes } from "../../../training/webgpu/index.js";
 import type { Tf } from "../../../training/index.js";
+import { settle, startDawnNullWebgpu } from "../../helpers/dawn-null.js";
 
 interface DawnDevice {
-  onuncapturederror: ((event: { error: { message: string } }) => void) | null;
   createShaderModule(descriptor: { code: string }): unknown;
   createComputePipeline(descriptor: object): unknown;
 }
-const errors: string[] = [];
+let errors: string[];
 let device: DawnDevice;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+let detach: () => void;
 
 beforeAll(async () => {
-  process.env.XDG_RUNTIME_DIR ??= "/tmp";
-  const dawn = (await import("webgpu" as string)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
-  for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-  Object.defineProperty(globalThis, "navigator", { value: { gpu: dawn.create(["backend=null"]) }, configurable: true, writable: true });
-  await import("@tensorflow/tfjs-backend-webgpu");
-  expect(await tf.setBackend("webgpu")).toBe(true);
-  device = (tf.backend() as unknown as { device: DawnDevice }).device;
-  device.onuncapturederror = (event) => errors.push(event.error.message);
+  ({ device, errors, detach } = await startDawnNullWebgpu<DawnDevice>());
 });
 afterAll(() => {
-  device.onuncapturederror = null;
+  detach();
 });
 
 describe("webgpu speed-ups on Dawn's null backend", () => {

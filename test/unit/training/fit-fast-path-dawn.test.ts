@@ -7,29 +7,20 @@ import * as tf from "@tensorflow/tfjs";
 import { loadTf, setWebGpuSpeedups } from "../../../training/index.js";
 import type { Tf } from "../../../training/index.js";
 import { installFitFastPath, lastFitRoute } from "../../../training/fit-fast-path.js";
+import { settle, startDawnNullWebgpu } from "../../helpers/dawn-null.js";
 
-interface DawnDevice {
-  onuncapturederror: ((event: { error: { message: string } }) => void) | null;
-}
-const errors: string[] = [];
-let device: DawnDevice;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+let errors: string[];
+let detach: () => void;
 
 beforeAll(async () => {
   process.env.XDG_RUNTIME_DIR ??= "/tmp";
   await loadTf(); // the ladder first (no GPU here: it settles elsewhere), then webgpu on Dawn's null backend
-  const dawn = (await import("webgpu" as string)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
-  for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-  Object.defineProperty(globalThis, "navigator", { value: { gpu: dawn.create(["backend=null"]) }, configurable: true, writable: true });
-  await import("@tensorflow/tfjs-backend-webgpu");
-  expect(await tf.setBackend("webgpu")).toBe(true);
+  ({ errors, detach } = await startDawnNullWebgpu());
   setWebGpuSpeedups(tf as unknown as Tf, { uniformArena: true, submitBatching: true, explicitTransposes: { a: false, b: true, tiled: true } });
   installFitFastPath(tf as unknown as Tf);
-  device = (tf.backend() as unknown as { device: DawnDevice }).device;
-  device.onuncapturederror = (event) => errors.push(event.error.message);
 });
 afterAll(() => {
-  device.onuncapturederror = null;
+  detach();
 });
 
 function classifier(extra: tf.layers.Layer[] = []) {

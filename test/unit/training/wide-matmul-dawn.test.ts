@@ -10,6 +10,7 @@ import { timeMatmulRoutes } from "../../../training/webgpu/matmul-timing.js";
 import { adapterSubgroupInfo, withSubgroups } from "../../../training/webgpu/device-features.js";
 import type { GpuLike } from "../../../training/webgpu/gpu-types.js";
 import type { Tf } from "../../../training/index.js";
+import { settle, startDawnNullWebgpu } from "../../helpers/dawn-null.js";
 
 interface CompilationMessage {
   type: string;
@@ -17,30 +18,21 @@ interface CompilationMessage {
   message: string;
 }
 interface DawnDevice {
-  onuncapturederror: ((event: { error: { message: string } }) => void) | null;
   features: { has(name: string): boolean };
   createShaderModule(descriptor: { code: string }): { getCompilationInfo(): Promise<{ messages: CompilationMessage[] }> };
   createComputePipeline(descriptor: object): unknown;
 }
-const errors: string[] = [];
+let errors: string[];
 let device: DawnDevice;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+let detach: () => void;
 const tfLike = tf as unknown as Tf;
 
 beforeAll(async () => {
-  process.env.XDG_RUNTIME_DIR ??= "/tmp";
-  const dawn = (await import("webgpu" as string)) as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
-  for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   // As the webgpu rung installs it: the device tfjs creates gets `subgroups`.
-  const gpu = withSubgroups(dawn.create(["backend=null"]), () => true);
-  Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
-  await import("@tensorflow/tfjs-backend-webgpu");
-  expect(await tf.setBackend("webgpu")).toBe(true);
-  device = (tf.backend() as unknown as { device: DawnDevice }).device;
-  device.onuncapturederror = (event) => errors.push(event.error.message);
+  ({ device, errors, detach } = await startDawnNullWebgpu<DawnDevice>((gpu: GpuLike) => withSubgroups(gpu, () => true)));
 });
 afterAll(() => {
-  device.onuncapturederror = null;
+  detach();
 });
 
 describe("wide matmul on Dawn's null backend", () => {
