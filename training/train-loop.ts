@@ -290,6 +290,14 @@ async function cellProgress(totalSteps: number | undefined): Promise<ProgressBar
   }
 }
 
+/**
+ * At a read-back, the loop lets the event loop run (one setImmediate) once this long has passed since it last did.
+ * A wasm or cpu loop's awaits otherwise all resolve as microtasks, so nothing else in the process would run until
+ * the loop ends: the run's store registration and its writes to the writer thread, the system-metrics timer, the
+ * dashboard's live view. ~5 yields a second cost nothing measurable; webgpu read-backs wait on the GPU anyway.
+ */
+export const YIELD_EVERY_MS = 200;
+
 /** Losses a captured loop keeps on the device at most before reading them (bounds the ring for a huge readEvery). */
 const MAX_LOSS_RING = 4096;
 
@@ -389,6 +397,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let ringCount = 0;
   let stopped: TrainLoopResult["stopped"] = "done";
   const started = performance.now();
+  let lastYieldAt = started;
 
   /** Logs the measured steps' norms (`values`: their vectors end to end), after the losses of the same steps. */
   const logNorms = (measured: MeasuredNorms[], values: ArrayLike<number>): void => {
@@ -520,6 +529,11 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       if ((sliced && !whole) || !range) tf.dispose([batch().x, batch().y]);
       if (pending.length + ringCount >= readEvery || ringCount >= ringCapacity) {
         await readBack();
+        const now = performance.now();
+        if (now - lastYieldAt >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYieldAt = performance.now();
+        }
         if (options.signal?.aborted) {
           stopped = "interrupted";
           break;

@@ -156,3 +156,45 @@ describe("trainLoop", () => {
     expect(run.plannedSteps).toBe(12); // told through run.planSteps: the underfitting check's horizon
   });
 });
+
+describe("trainLoop and the event loop", () => {
+  it("lets timers and I/O run while it trains (a cpu/wasm loop's awaits are microtasks): a timer fires mid-loop", async () => {
+    // Without the periodic yield nothing else runs until the loop ends: the interval below would first fire after
+    // all 20,000 steps and the loop would not be stopped early.
+    const w = tf.variable(tf.scalar(0), true, "yield_w");
+    const b = tf.variable(tf.scalar(0), true, "yield_b");
+    const data = regressionData(64);
+    const optimizer = tf.train.sgd(0.01);
+    const lossFn = (x: import("@tensorflow/tfjs").Tensor, y: import("@tensorflow/tfjs").Tensor) => tf.square(tf.sub(tf.add(tf.mul(x, w), b), y));
+    let fired = 0;
+    const timer = setInterval(() => fired++, 1);
+    const stop = new AbortController();
+    let stepsWhenFired: number | undefined;
+    try {
+      const result = await trainLoop({
+        params: [w, b],
+        lossFn,
+        optimizer,
+        data,
+        batchSize: 8,
+        steps: 20_000,
+        readEvery: 10,
+        run: null,
+        signal: stop.signal,
+        onLosses: (chunk) => {
+          if (fired > 0 && stepsWhenFired === undefined) {
+            stepsWhenFired = chunk[chunk.length - 1]!.step + 1;
+            stop.abort();
+          }
+        },
+      });
+      expect(result.stopped).toBe("interrupted");
+      expect(stepsWhenFired).toBeDefined();
+      expect(result.steps).toBeLessThan(20_000);
+    } finally {
+      clearInterval(timer);
+      tf.dispose([w, b, data.x, data.y]);
+      optimizer.dispose();
+    }
+  });
+});
