@@ -4,18 +4,12 @@
 // slice with one copyWithin on the wasm heap. batchDims ≠ 0 and dtypes outside the heap keep tfjs's kernel.
 import type * as tfTypes from "@tensorflow/tfjs";
 import type { Tf } from "./types.js";
+import type { WasmBackendInternals } from "./wasm-internals.js";
 
 type KernelConfig = tfTypes.KernelConfig;
 type TensorInfo = tfTypes.TensorInfo;
 const PATCHED = Symbol.for("labnote.wasmRowGather");
 
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface WasmBackendInternals {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  readSync(dataId: object): ArrayLike<number>;
-  makeOutput(shape: number[], dtype: tfTypes.DataType): TensorInfo;
-}
 
 const HEAP_VIEWS = {
   float32: Float32Array,

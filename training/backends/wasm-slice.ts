@@ -4,16 +4,12 @@
 // the slice is contiguous or a rank-2 block; other slices and string tensors keep tfjs's kernel.
 import type * as tfTypes from "@tensorflow/tfjs";
 import type { Tf } from "./types.js";
+import type { WasmBackendInternals } from "./wasm-internals.js";
 
 type KernelConfig = tfTypes.KernelConfig;
 type TensorInfo = tfTypes.TensorInfo;
 const PATCHED = Symbol.for("labnote.wasmHeapSlice");
 
-interface WasmBackendInternals {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tfTypes.DataType): TensorInfo;
-}
 
 const BYTES: Partial<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
 
