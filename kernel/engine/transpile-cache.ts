@@ -48,9 +48,22 @@ export interface TranspileCacheStats {
   misses: number;
   /** Conversions done through the reused program of swappingTranspile. */
   swapped: number;
+  /** Conversions answered with the CommonJS the cell's own emit produced (handOverCommonJS). */
+  handedOver: number;
 }
 
-const stats: TranspileCacheStats = { hits: 0, misses: 0, swapped: 0 };
+const stats: TranspileCacheStats = { hits: 0, misses: 0, swapped: 0, handedOver: 0 };
+
+/**
+ * CommonJS a swapped cell's own emit produced in one pass (watch-host.ts appends TypeScript's CommonJS transform to
+ * tslab's transformers there): tslab hands that output to its ESM→CommonJS step next, which then returns it as it is
+ * instead of parsing, binding and emitting it a second time. One text, taken by the next conversion of exactly it.
+ */
+let handedOver: string | undefined;
+
+export function handOverCommonJS(text: string | undefined): void {
+  handedOver = text;
+}
 
 export function transpileCacheStats(): Readonly<TranspileCacheStats> {
   return stats;
@@ -166,7 +179,13 @@ export function installTranspileCache(requireFrom: NodeJS.Require, tsSpecifier: 
     Object.defineProperty(copy, key, { get: () => ts[key], enumerable: true, configurable: true });
   }
   const memoized = memoizeTranspile(process.env.LABNOTE_CELL_SWAP === "off" ? ts.transpileModule.bind(ts) : swappingTranspile(ts));
-  Object.defineProperty(copy, "transpileModule", { value: memoized, enumerable: true, configurable: true });
+  const transpile: Transpile = (input, options) => {
+    if (handedOver === undefined || input !== handedOver) return memoized(input, options);
+    handedOver = undefined;
+    stats.handedOver++;
+    return { outputText: input };
+  };
+  Object.defineProperty(copy, "transpileModule", { value: transpile, enumerable: true, configurable: true });
   Object.defineProperty(copy, "__labnoteMemo", { value: true, enumerable: false });
   entry.exports = copy;
 }

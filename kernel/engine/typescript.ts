@@ -198,6 +198,12 @@ export interface CellCompilerOptions {
    * are checked in a view of the last program (cell-swap.ts), unless LABNOTE_CELL_SWAP=off.
    */
   swapCells?: boolean;
+  /**
+   * false: a cell's CommonJS comes from its ES module text through a second TypeScript pass, as tslab converts it.
+   * Default: a cell that imports nothing is emitted as CommonJS in one pass (watch-host.ts), unless
+   * LABNOTE_ONE_STEP_EMIT=off.
+   */
+  oneStepEmit?: boolean;
 }
 
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
@@ -214,7 +220,8 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
   const deferred = options.typeRoots === false ? deferTypeRoots(tslabTypeScript, projectDir) : undefined;
   let swapper: CellSwapper | undefined;
   const swapCells = options.swapCells ?? process.env.LABNOTE_CELL_SWAP !== "off";
-  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, onSwapper: (created) => (swapper = created) });
+  const oneStepEmit = options.oneStepEmit ?? process.env.LABNOTE_ONE_STEP_EMIT !== "off";
+  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, oneStepEmit, onSwapper: (created) => (swapper = created) });
   const restoreWatchProgram = deferred?.captureWatchProgram();
   try {
     converter = converterModule.createConverter({ isJS: false, isBrowser: false });

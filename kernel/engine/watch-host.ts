@@ -3,6 +3,7 @@
 // TypeScript's two watch timers behind tslab's single rebuild timer, and fresh cells checked in a view of the last
 // program instead of a new one (cell-swap.ts). Installed only while tslab creates its converter.
 import { createCellSwapper, type CellSwapper, type SwapProgram, type SwapTypeScript } from "./cell-swap.js";
+import { handOverCommonJS } from "./transpile-cache.js";
 import type { DeferredTypeRoots } from "./type-roots.js";
 
 type WatchCallback = (fileName: string, kind: number, modified?: Date) => void;
@@ -21,13 +22,24 @@ export interface WatchHostFactory extends SwapTypeScript {
   /** Binds a file (its symbols and locals) unless it is bound already. */
   bindSourceFile(file: SourceFileLike, options: object): void;
   FileWatcherEventKind: { Changed: number };
+  /** TypeScript's module transformer: CommonJS for a program whose `module` is ESNext (cell emit, oneStepCommonJS). */
+  transformModule(context: unknown): unknown;
 }
 interface SourceFileLike {
   fileName: string;
+  text?: string;
+  flags?: number;
   isDeclarationFile: boolean;
   imports?: readonly { text: string }[];
 }
+type WriteFile = (fileName: string, text: string, ...rest: unknown[]) => void;
+interface CustomTransformers {
+  before?: unknown[];
+  after?: unknown[];
+  afterDeclarations?: unknown[];
+}
 interface BuilderLike {
+  emit(file?: SourceFileLike, writeFile?: WriteFile, cancellationToken?: unknown, emitOnlyDts?: boolean, transformers?: CustomTransformers): unknown;
   getProgram(): {
     getSourceFile(name: string): SourceFileLike | undefined;
     getSourceFiles(): readonly SourceFileLike[];
@@ -40,6 +52,8 @@ export interface WatchHostOptions {
   deferred?: DeferredTypeRoots;
   /** Check fresh cells in a view of the last program instead of a new one (cell-swap.ts). Default: on. */
   swapCells?: boolean;
+  /** Emit a self-contained cell as CommonJS in one pass (oneStepCommonJS). Default: on. */
+  oneStepEmit?: boolean;
   /** Receives the swapper of the watch host created while patched. */
   onSwapper?: (swapper: CellSwapper) => void;
 }
@@ -65,6 +79,46 @@ function sourceDependencies(ts: WatchHostFactory, builder: BuilderLike, file: So
     }
   }
   return names;
+}
+
+/**
+ * tslab emits a cell as an ES module (its transformers rewrite references to earlier cells and store the last
+ * expression), then converts that text to CommonJS with transpileModule: a second parse, bind, check (the emit
+ * resolver's) and emit (~1–2.5 ms of a fresh cell, the largest share of a new expression). For a cell that imports
+ * nothing, requires nothing and declares no module or namespace, TypeScript's own CommonJS transform is appended after
+ * tslab's transformers in the cell's emit, so the emit writes CommonJS in one pass; the ESM→CommonJS step is handed
+ * that text and returns it as it is (transpile-cache.ts). It is the transform transpileModule runs (the program's
+ * `module` is ESNext, so the module transformer delegates to CommonJS), with the same esModuleInterop, target and
+ * noImplicitUseStrict. What differs is layout only: printed once, a block keeps the cell's own line breaks where the
+ * two passes printed the ESM text and re-read it (`function f() { for (…)\n yield n; }` on one line stays so instead
+ * of becoming four lines). The tokens are the same, and TypeScript's printer ends every statement with its semicolon,
+ * so no line break changes what runs; a function's toString shows the one-pass layout. Syntax the TypeScript transform
+ * turns into JavaScript with marks of its own keeps the two passes (MAY_EMIT_DIFFERENTLY): an enum's IIFE, for one,
+ * gets `exports.E = E` after it in one pass and inside it (`E || (exports.E = E = {})`) in two; so do decorators and
+ * `declare`. test/unit/engine/cell-swap.test.ts compares the two token by token over many cells.
+ */
+const MAY_EMIT_DIFFERENTLY = /\bimport\b|\brequire\b|\bexport\s*(=|\*|\{[^}]*\}\s*from)|\benum\b|@|\bdeclare\b|\bnamespace\b|\bmodule\b/;
+/** NodeFlags.PossiblyContainsDynamicImport (TypeScript 5.0). */
+const POSSIBLY_CONTAINS_DYNAMIC_IMPORT = 1 << 21;
+
+function oneStepCommonJS(ts: WatchHostFactory, builder: BuilderLike): void {
+  const emit = builder.emit.bind(builder);
+  builder.emit = (file, writeFile, cancellationToken, emitOnlyDts, transformers) => {
+    handOverCommonJS(undefined);
+    const name = file?.fileName ?? "";
+    const isCell = name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1) === "__tslab__.ts";
+    const selfContained =
+      file !== undefined && (file.imports?.length ?? 0) === 0 && ((file.flags ?? 0) & POSSIBLY_CONTAINS_DYNAMIC_IMPORT) === 0 && !MAY_EMIT_DIFFERENTLY.test(file.text ?? "@");
+    if (!isCell || !selfContained || writeFile === undefined || emitOnlyDts || transformers?.after === undefined) {
+      return emit(file, writeFile, cancellationToken, emitOnlyDts, transformers);
+    }
+    const commonJS = (context: unknown) => ts.transformModule(context);
+    const write: WriteFile = (fileName, text, ...rest) => {
+      if (fileName.endsWith(".js")) handOverCommonJS(text);
+      writeFile(fileName, text, ...rest);
+    };
+    return emit(file, write, cancellationToken, emitOnlyDts, { ...transformers, after: [...transformers.after, commonJS] });
+  };
 }
 
 /** tslab's in-memory files: the cell being converted or completed, and the declarations of earlier cells. */
@@ -97,12 +151,14 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
         if (view) {
           const swapped = ts.createAbstractBuilder(view, compilerHost);
           swapped.getAllDependencies = (file) => sourceDependencies(ts, swapped, file);
+          if (hostOptions.oneStepEmit !== false) oneStepCommonJS(ts, swapped);
           return swapped;
         }
         // The old program of a full build is the last full one: a swapped view is no program to reuse.
         if (swapper && baseBuilder) builderArgs[3] = baseBuilder;
         const builder = ts.createAbstractBuilder(...builderArgs);
         builder.getAllDependencies = (file) => sourceDependencies(ts, builder, file);
+        if (hostOptions.oneStepEmit !== false) oneStepCommonJS(ts, builder);
         baseBuilder = builder;
         // Bind now, as the default builder does: tslab then hangs the cell under the declarations file
         // (srcFile.parent), which name resolution must find on an already bound file. Binding is all that needs:
