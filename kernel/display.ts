@@ -71,6 +71,8 @@ function altText(title: string): string {
  * The chart as a <picture>: the SVG as its source, the PNG as its <img>. A browser draws the SVG (nbconvert --to html,
  * Notebook 6); a sanitiser that drops data:image/svg+xml URLs — lxml's cleaner behind `nbconvert --sanitize-html`,
  * which also removes <picture>, <source> and srcset — leaves the <img> with the PNG, so the chart is still there.
+ * nbconvert 7.x's `--sanitize-html` (bleach, no <p> or <img> allowed) escapes any Markdown output into text, this one
+ * too; no Markdown could survive it (docs/readme-parts/nbconvert7.md, scripts/check-nbconvert7.ts).
  */
 export function chartAsMarkdownPicture(svg: string, png: ChartPng, title: string): string {
   const svgUrl = `data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}`;
