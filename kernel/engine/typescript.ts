@@ -254,6 +254,9 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       return converter.complete(prevDecl, src, position);
     },
     inspect(prevDecl, src, position) {
+      // The quick program read TypeScript's lib files without their documentation (type-roots.ts): read it now, in a
+      // program built in full (a swapped view would keep the last program's files).
+      if (deferred?.restoreLibDocs()) swapper?.invalidate();
       return (converter.inspect(prevDecl, src, position) as QuickInfo | undefined) ?? undefined;
     },
     setExtraGlobals(types) {
