@@ -13,7 +13,7 @@ import { PACKAGE_ROOT } from "./package-root.js";
 import { installTranspileCache } from "./transpile-cache.js";
 import { deferTypeRoots, type TypeRootsTypeScript } from "./type-roots.js";
 import type { CellSwapper, CellSwapStats } from "./cell-swap.js";
-import { skipUnchangedRebuilds, type WatchHostFactory } from "./watch-host.js";
+import { skipUnchangedRebuilds, type ProgramState, type WatchHostFactory } from "./watch-host.js";
 
 export type { ConvertResult, Diagnostic };
 
@@ -53,6 +53,8 @@ export interface CellCompiler {
   includeTypeRoots(): void;
   /** Declares the `tf` global from now on (the first cell that mentions `tf` calls it). */
   declareTensorFlow(): void;
+  /** Conversions answered from the last one: same text, declarations and program (see `convert` below). */
+  readonly reusedConversions: number;
   /** How many programs were built in full and how many cells were checked in a view of the last one (cell-swap.ts). */
   readonly swapStats: Readonly<CellSwapStats>;
   close(): void;
@@ -221,7 +223,8 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
   let swapper: CellSwapper | undefined;
   const swapCells = options.swapCells ?? process.env.LABNOTE_CELL_SWAP !== "off";
   const oneStepEmit = options.oneStepEmit ?? process.env.LABNOTE_ONE_STEP_EMIT !== "off";
-  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, oneStepEmit, onSwapper: (created) => (swapper = created) });
+  const programState: ProgramState = { builds: 0, pending: () => true };
+  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, oneStepEmit, programState, onSwapper: (created) => (swapper = created) });
   const restoreWatchProgram = deferred?.captureWatchProgram();
   try {
     converter = converterModule.createConverter({ isJS: false, isBrowser: false });
@@ -243,12 +246,29 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
     }
   };
   refreshGlobals();
+  /**
+   * The last conversion, and the program it was made with (the count of programs built when it was done). A cell run
+   * again with the same text and declarations (`1 + 1` twice, %timeit) while no program was built since and no update
+   * is waiting (no watched file changed, no root file, global or module added) converts to what it converted to: tslab
+   * would re-check and re-emit it through the very same program. Conversions that emitted side outputs (local modules
+   * a cell imports; tslab emits them once) are not kept.
+   */
+  let last: { prevDecl: string; src: string; handoff: string; builds: number; result: ConvertResult } | undefined;
+  let reusedConversions = 0;
   return {
     convert(prevDecl, src, handoff) {
+      if (last !== undefined && last.src === src && last.prevDecl === prevDecl && last.handoff === handoff && last.builds === programState.builds && !programState.pending()) {
+        reusedConversions++;
+        return { ...last.result };
+      }
+      last = undefined;
       const prepared = prepareCellSource(parser, src);
-      const result = converter.convert(prevDecl, prepared.source);
-      if (result.diagnostics.length > 0) return { ...result, diagnostics: result.diagnostics.map(prepared.mapDiagnostic) };
-      return result.output === undefined ? result : { ...result, output: bindMutableLocals(parser, result.output, handoff) };
+      const converted = converter.convert(prevDecl, prepared.source);
+      let result: ConvertResult;
+      if (converted.diagnostics.length > 0) result = { ...converted, diagnostics: converted.diagnostics.map(prepared.mapDiagnostic) };
+      else result = converted.output === undefined ? converted : { ...converted, output: bindMutableLocals(parser, converted.output, handoff) };
+      if (result.sideOutputs === undefined) last = { prevDecl, src, handoff, builds: programState.builds, result };
+      return { ...result };
     },
     complete(prevDecl, src, position) {
       return converter.complete(prevDecl, src, position);
@@ -273,6 +293,9 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       if (withTensorFlow) return;
       withTensorFlow = true;
       refreshGlobals();
+    },
+    get reusedConversions() {
+      return reusedConversions;
     },
     get swapStats() {
       return swapper?.stats ?? { swaps: 0, fullBuilds: 0 };

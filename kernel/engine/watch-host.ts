@@ -48,12 +48,23 @@ interface BuilderLike {
   getAllDependencies(file: SourceFileLike): readonly string[];
 }
 
+export interface ProgramState {
+  builds: number;
+  pending(): boolean;
+}
+
 export interface WatchHostOptions {
   deferred?: DeferredTypeRoots;
   /** Check fresh cells in a view of the last program instead of a new one (cell-swap.ts). Default: on. */
   swapCells?: boolean;
   /** Emit a self-contained cell as CommonJS in one pass (oneStepCommonJS). Default: on. */
   oneStepEmit?: boolean;
+  /**
+   * Filled in by the watch host created while patched: how many builders (programs) it made, and whether a program
+   * update is waiting (a watched file or directory changed, root files changed) — what a memo of conversions needs to
+   * know that the program it would convert with is the one it converted with before.
+   */
+  programState?: ProgramState;
   /** Receives the swapper of the watch host created while patched. */
   onSwapper?: (swapper: CellSwapper) => void;
 }
@@ -152,6 +163,7 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
           const swapped = ts.createAbstractBuilder(view, compilerHost);
           swapped.getAllDependencies = (file) => sourceDependencies(ts, swapped, file);
           if (hostOptions.oneStepEmit !== false) oneStepCommonJS(ts, swapped);
+          if (hostOptions.programState) hostOptions.programState.builds++;
           return swapped;
         }
         // The old program of a full build is the last full one: a swapped view is no program to reuse.
@@ -167,6 +179,7 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
         const program = builder.getProgram();
         for (const file of program.getSourceFiles()) ts.bindSourceFile(file, program.getCompilerOptions());
         swapper?.setBase(program as unknown as SwapProgram);
+        if (hostOptions.programState) hostOptions.programState.builds++;
         return builder;
       };
     }
@@ -193,6 +206,7 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
     // "Unexpected pending rebuildTimer" (tslab alone does the same).
     interface Queued { callback: (...args: unknown[]) => void; args: unknown[] }
     const queue = new Set<Queued>();
+    if (hostOptions.programState) hostOptions.programState.pending = () => queue.size > 0;
     let tslabTimer: unknown;
     let firing = false;
     const fire = (): void => {
