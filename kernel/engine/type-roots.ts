@@ -26,13 +26,15 @@ interface WatchHostLike {
 }
 
 const JSDOC_COMMENT = /\/\*\*(?!\/)[\s\S]*?\*\//g;
+const LINE_TEXT = /[^\r\n]+/g;
+const spaces = (run: string): string => " ".repeat(run.length);
 
 /**
  * `text` with every JSDoc comment (`/** … *\/`) but those tagged @deprecated replaced by spaces, its line breaks kept:
  * positions do not move.
  */
 export function blankJsDoc(text: string): string {
-  return text.replace(JSDOC_COMMENT, (comment) => (comment.includes("@deprecated") ? comment : comment.replace(/[^\r\n]/g, " ")));
+  return text.replace(JSDOC_COMMENT, (comment) => (comment.includes("@deprecated") ? comment : comment.replace(LINE_TEXT, spaces)));
 }
 
 export interface TypeRootsTypeScript {
