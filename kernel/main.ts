@@ -1,7 +1,8 @@
 // The kernel process: `labnote kernel -f CONNECTION_FILE`. This thread owns the shell socket (requests and replies
 // stay on the thread that answers them); the io worker owns control, iopub, stdin and heartbeat, which must keep
 // working while a cell blocks this thread. The TypeScript compiler is built only after the first shell request has
-// been answered, so the first kernel_info_reply never waits for TypeScript, tfjs or SQLite.
+// been answered, so the first kernel_info_reply never waits for its build, tfjs or SQLite (only, when it arrives late,
+// for the ~0.1 s load of the TypeScript module, done while the kernel waits for it).
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -37,6 +38,16 @@ function kernelIdFrom(connectionFile: string): string {
 async function loadEngine(options: EngineOptions): Promise<Engine> {
   const { createEngine } = await import("./engine.js");
   return createEngine(options);
+}
+
+/** Loads the TypeScript module ahead of the compiler's build; a failure here is reported when the build needs it. */
+async function preloadTypeScript(): Promise<void> {
+  try {
+    const { preloadTypeScript: preload } = await import("./engine/typescript.js");
+    preload();
+  } catch {
+    // The warm-up (engine.ts) loads it again and reports what went wrong.
+  }
 }
 
 export async function runKernel(connectionFile: string): Promise<void> {
@@ -113,6 +124,10 @@ export async function runKernel(connectionFile: string): Promise<void> {
   engine = loadEngine({ projectDir, kernelId, notebookPath: process.env.JPY_SESSION_NAME || undefined, comms: activeSession.comms, warmUpAfter });
   activeSession.setEngine(engine);
   engine.then(yieldStrayErrorsToEngine, () => undefined);
+  // TypeScript itself (~9 MB of JavaScript, ~0.1 s with the code cache; no program yet) loads as soon as the engine's
+  // modules are in, in the idle time before the first request comes: a client that sends its first cell right after
+  // kernel_info (nbclient, papermill) gets its result that much sooner; a kernel_info arriving meanwhile waits for it.
+  engine.then(() => setImmediate(() => void preloadTypeScript()), () => undefined);
 
   worker.on("message", (message: WorkerToMain) => {
     switch (message.type) {

@@ -86,6 +86,14 @@ function loadConverterModule(): TslabConverterModule {
   return tslabRequire("./converter.js") as TslabConverterModule;
 }
 
+/**
+ * Loads TypeScript (through the code cache) and tslab's converter module without building anything: the kernel
+ * calls it while it waits for its first request, so that the compiler's build after the first reply starts from there.
+ */
+export function preloadTypeScript(): void {
+  loadConverterModule();
+}
+
 /** The module name tslab gives the in-memory globals declaration file (must match /^\w+$/). */
 const GLOBALS_MODULE = "__labnote_globals__";
 
