@@ -8,6 +8,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import type { CompletionInfo, Converter, ConvertResult, Diagnostic } from "tslab/dist/converter.js";
 import type * as TS from "typescript";
 import { bindMutableLocals, prepareCellSource } from "./cell-rewrite.js";
+import { createDeclarationPrintMemo, type DeclarationPrintMemo, type DeclarationPrintStats, type DeclarationPrintTypeScript } from "./decl-print.js";
 import { defaultCodeCacheDir, requireWithCodeCache, type CachedModule } from "./code-cache.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 import { installTranspileCache } from "./transpile-cache.js";
@@ -57,6 +58,8 @@ export interface CellCompiler {
   readonly reusedConversions: number;
   /** How many programs were built in full and how many cells were checked in a view of the last one (cell-swap.ts). */
   readonly swapStats: Readonly<CellSwapStats>;
+  /** The declarations printed for the next cell statement by statement from a memo (decl-print.ts); undefined when off. */
+  readonly declarationPrintStats: Readonly<DeclarationPrintStats> | undefined;
   close(): void;
 }
 
@@ -214,6 +217,12 @@ export interface CellCompilerOptions {
    * LABNOTE_ONE_STEP_EMIT=off.
    */
   oneStepEmit?: boolean;
+  /**
+   * false: the declarations handed to the next cell are printed whole after every cell, as tslab prints them.
+   * Default: statements printed after an earlier cell are taken from a memo (decl-print.ts), unless
+   * LABNOTE_DECL_PRINT_MEMO=off.
+   */
+  declarationPrintMemo?: boolean;
 }
 
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
@@ -241,6 +250,8 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
     restoreHostFactory();
     ts.sys.getCurrentDirectory = originalCwd;
   }
+  const printMemo: DeclarationPrintMemo | undefined =
+    (options.declarationPrintMemo ?? process.env.LABNOTE_DECL_PRINT_MEMO !== "off") ? createDeclarationPrintMemo(tslabTypeScript as unknown as DeclarationPrintTypeScript) : undefined;
   let extraGlobals: Record<string, string> = {};
   let withTensorFlow = false;
   let globalsText = "";
@@ -271,7 +282,7 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       }
       last = undefined;
       const prepared = prepareCellSource(parser, src);
-      const converted = converter.convert(prevDecl, prepared.source);
+      const converted = printMemo === undefined ? converter.convert(prevDecl, prepared.source) : printMemo.during(() => converter.convert(prevDecl, prepared.source));
       let result: ConvertResult;
       if (converted.diagnostics.length > 0) result = { ...converted, diagnostics: converted.diagnostics.map(prepared.mapDiagnostic) };
       else result = converted.output === undefined ? converted : { ...converted, output: bindMutableLocals(parser, converted.output, handoff) };
@@ -307,6 +318,9 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
     },
     get swapStats() {
       return swapper?.stats ?? { swaps: 0, fullBuilds: 0 };
+    },
+    get declarationPrintStats() {
+      return printMemo?.stats;
     },
     close() {
       converter.close();

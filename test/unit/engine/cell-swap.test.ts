@@ -1,8 +1,8 @@
 // Fresh cells are checked in a view of the last program (cell-swap.ts) instead of a program and checker of their own.
-// The same notebook, cell by cell, through a compiler that swaps and one that builds every program in full (tslab's
-// way): every conversion (diagnostics with positions, emitted code, declarations handed to later cells, the last
-// expression's name, top-level await), completion and hover must be the same, and the swap must have been taken for
-// the ordinary cells.
+// The same notebook, cell by cell, through a compiler that swaps and one that builds every program in full and prints
+// the declarations whole (tslab's way): every conversion (diagnostics with positions, emitted code, declarations
+// handed to later cells, the last expression's name, top-level await), completion and hover must be the same, and
+// the swap must have been taken for the ordinary cells.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -129,6 +129,36 @@ const EMIT_CELLS: { src: string; oneStep?: boolean }[] = [
   { src: "Direction.Up + a" },
 ];
 
+/**
+ * Declaring cells for the declarations printed statement by statement (decl-print.ts): names redeclared as other
+ * kinds (a value as a type, a class as a value, a function as a const), interfaces merged, declarations that refer to
+ * earlier ones, tuples and object types printed across lines, documented declarations (comments: the printer's own
+ * path), errors in between.
+ */
+const DECLARATION_CELLS: string[] = [
+  "const a17 = 17;",
+  "const a18 = a17 + 1, pairA: [number, string] = [1, 'x'];",
+  "type Box<T> = { value: T; pair: [T, T] };\nconst boxed: Box<number> = { value: a17, pair: [1, 2] };",
+  "function unbox<T>(box: Box<T>): T { return box.value; }\nconst unboxed = unbox(boxed);",
+  "interface Named { name: string }\ninterface Named { age?: number }\nconst named: Named = { name: 'n' };",
+  "class Holder<T> { constructor(public held: T) {} get twice(): [T, T] { return [this.held, this.held]; } }\nconst holder = new Holder(a18);",
+  "const a17 = 'seventeen';\nlet counter17 = a17.length;",
+  "type Box = string;\nconst box2: Box = 'b';",
+  "const Holder = 3;\nHolder + 1",
+  "function a18() { return 18; }\nconst a19 = a18() + 1;",
+  "const unbox: number = 'wrong';",
+  "const pairA = [1, 2, 3] as const;\nlet lettered = { a: 1, b: { c: [1, 2] } };",
+  "/** Documented. */\nconst documented17 = { deep: [1, 'a'] as [number, string] };",
+  "const afterDoc = documented17.deep[0] + a19;",
+  "const documented17 = 'no longer documented';",
+  "class Point3 { x = 1; y = 2; z = 3 }\ntype Point3Keys = keyof Point3;\nconst keys3: Point3Keys[] = ['x'];",
+  "enum Mode17 { A, B }\nconst mode17 = Mode17.B;",
+  "const named = 5, named2 = 'x';\nnamed",
+  "let counter17 = 0, other17 = [counter17] as [number];",
+  "declare const ambient17: { a: [number, number] };",
+  "const tuple17: [number, [string, boolean]] = [1, ['a', true]];\nconst a20 = tuple17[1][0] + a17;",
+];
+
 /** Completions and hovers asked after the cells, on new text each time. */
 const COMPLETIONS: [string, number?][] = [["Math.fl"], ["width.len"], ["[1, 2].ma"], ["new Point(1, 2).no"], ["con"], ["Colour."], ["let q = 1;\nq.toE"], ["pair[0].toUpp"]];
 const HOVERS: [string, number][] = [["width", 2], ["new Point(1, 2).norm()", 17], ["first([1])", 2], ["Math.hypot(1, 2)", 6]];
@@ -182,7 +212,7 @@ describe("fresh cells checked in a view of the last program", () => {
     const swapProject = newProject();
     const fullProject = newProject();
     const swapping = createCellCompiler(swapProject, { swapCells: true });
-    const full = createCellCompiler(fullProject, { swapCells: false });
+    const full = createCellCompiler(fullProject, { swapCells: false, declarationPrintMemo: false });
     compilers.push(swapping, full);
     let swapDecl = "";
     let fullDecl = "";
@@ -208,7 +238,7 @@ describe("fresh cells checked in a view of the last program", () => {
     const swapProject2 = newProject();
     const fullProject2 = newProject();
     const swapping2 = createCellCompiler(swapProject2, { swapCells: true });
-    const full2 = createCellCompiler(fullProject2, { swapCells: false });
+    const full2 = createCellCompiler(fullProject2, { swapCells: false, declarationPrintMemo: false });
     compilers.push(swapping2, full2);
     let decl = "";
     let swappedCells = 0;
@@ -273,6 +303,35 @@ describe("fresh cells checked in a view of the last program", () => {
     // Most outputs are the very same text; the layout differs only where a block was written on one line.
     expect(sameText).toBeGreaterThan(oneStep / 2);
     console.log(`one pass: ${oneStep} cells, ${sameText} of them the very same text`);
+  });
+
+  it("declarations printed statement by statement from a memo are the text tslab prints whole", () => {
+    const memoProject = newProject();
+    const wholeProject = newProject();
+    const memo = createCellCompiler(memoProject, { swapCells: true });
+    const whole = createCellCompiler(wholeProject, { swapCells: true, declarationPrintMemo: false });
+    compilers.push(memo, whole);
+    expect(whole.declarationPrintStats).toBeUndefined();
+    // After the notebooks above, the names whose declarations hold comments or a namespace are declared again.
+    const redeclared = ["const documented = 1, commented = 2, Tools = 3;", "let join = 4, twice = 5;"];
+    const cells = [...DECLARATION_CELLS, ...CELLS.map((cell) => cell.src), ...EMIT_CELLS.map((cell) => cell.src), ...redeclared, ...DECLARATION_CELLS];
+    let memoDecl = "";
+    let wholeDecl = "";
+    for (const src of cells) {
+      const fast = memo.convert(memoDecl, src, HANDOFF);
+      const slow = whole.convert(wholeDecl, src, HANDOFF);
+      expect(comparable(fast, memoProject), src).toEqual(comparable(slow, wholeProject));
+      if (slow.diagnostics.length === 0) {
+        memoDecl = fast.declOutput ?? "";
+        wholeDecl = slow.declOutput ?? "";
+      }
+    }
+    const stats = memo.declarationPrintStats!;
+    // Declarations printed from the memo for most cells; the printer's own path for the files with comments or imports.
+    expect(stats.files).toBeGreaterThan(40);
+    expect(stats.reused).toBeGreaterThan(stats.printed);
+    expect(stats.fallbacks).toBeGreaterThan(5);
+    console.log(`declarations printed from the memo: ${JSON.stringify(stats)}`);
   });
 
   it("a cell after a changed global declaration (a %%track-style extra global) sees it, and loses it after", () => {
