@@ -12,57 +12,21 @@ import os
 import statistics
 import sys
 import tempfile
-import time
-from queue import Empty
 
-from jupyter_client.manager import KernelManager
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "clients", "py"))
+from bench_kernel import drain_polls, start_timed, timed  # noqa: E402  (bench:kernel's own client code)
 
 
 def start_once(name, mode):
-    km = KernelManager(kernel_name=name)
-    project = tempfile.mkdtemp(prefix="labnote-first-result-")
-    started = time.perf_counter()
-    km.start_kernel(cwd=project)
-    kc = km.client()
-    kc.start_channels()
-    startup = None
-    while startup is None:
-        kc.kernel_info()
-        try:
-            while True:
-                msg = kc.get_shell_msg(timeout=0.01)
-                if msg["msg_type"] == "kernel_info_reply":
-                    startup = (time.perf_counter() - started) * 1000
-                    break
-        except Empty:
-            pass
-        if time.perf_counter() - started > 120:
-            raise TimeoutError("no kernel_info_reply within 120 s")
-    if mode == "bench":
-        while True:
-            try:
-                kc.get_shell_msg(timeout=0.2)
-            except Empty:
-                break
-        while True:
-            try:
-                kc.get_iopub_msg(timeout=0.05)
-            except Empty:
-                break
-    sent = time.perf_counter()
-    msg_id = kc.execute("1 + 1")
-    while True:
-        reply = kc.get_shell_msg(timeout=120)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
-    while True:
-        msg = kc.get_iopub_msg(timeout=120)
-        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    first = (time.perf_counter() - sent) * 1000
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-    return startup, first, reply["content"]["status"]
+    km, kc, startup = start_timed(name, tempfile.mkdtemp(prefix="labnote-first-result-"))
+    try:
+        if mode == "bench":
+            drain_polls(kc)
+        reply, _, first = timed(kc, lambda: kc.execute("1 + 1"))
+        return startup, first, reply["content"]["status"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def main():

@@ -25,7 +25,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { launchChromium, REPO } from "./demo-browser.js";
+import { launchChromium, openOffline, REPO } from "./demo-browser.js";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -245,15 +245,7 @@ async function main(): Promise<void> {
     for (const variant of EXPORTS) {
       const html = join(options.out, `${variant.name}.html`);
       sh(PYTHON, ["-m", "nbconvert", ...variant.args, executed, "--output-dir", options.out, "--output", variant.name], { env });
-      const page = await chromium.browser.newPage();
-      const blocked: string[] = [];
-      await page.route("**/*", (route) => {
-        const url = route.request().url();
-        if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
-        blocked.push(url);
-        return route.abort();
-      });
-      await page.goto(`file://${html}`);
+      const { page, blocked } = await openOffline(chromium.browser, html);
       await page.waitForLoadState("load");
       const outputs: OutputFacts[] = await page.evaluate(async () => {
         const cells = Array.from(document.querySelectorAll(".jp-CodeCell, .code_cell"));

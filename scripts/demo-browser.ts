@@ -94,6 +94,20 @@ export async function launchChromium(viewport: { width: number; height: number }
   };
 }
 
+/** Opens a local file with every non-file request refused; returns the page and the URLs it tried to fetch. */
+export async function openOffline(browser: BrowserContext, path: string): Promise<{ page: Page; blocked: string[] }> {
+  const page = await browser.newPage();
+  const blocked: string[] = [];
+  await page.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
+    blocked.push(url);
+    return route.abort();
+  });
+  await page.goto(`file://${path}`);
+  return { page, blocked };
+}
+
 /** Opens a notebook, waits for the kernel, runs all cells and waits until every code cell has finished. */
 export async function openAndRunAll(page: Page, server: NotebookServer, notebookName: string, timeoutMs: number): Promise<void> {
   await page.goto(`${server.url}/notebooks/${encodeURIComponent(notebookName)}?token=${server.token}`);

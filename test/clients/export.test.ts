@@ -6,10 +6,10 @@
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG_SCALE } from "../../kernel/chart-png.js";
-import { launchChromium } from "../../scripts/demo-browser.js";
+import { launchChromium, openOffline } from "../../scripts/demo-browser.js";
 import { ARTIFACTS, executeNotebook, JUPYTER, kernelEnv, REPO_ROOT, writeNotebook } from "../helpers/jupyter.js";
 
 const DIR = join(ARTIFACTS, "export");
@@ -38,20 +38,6 @@ function run(command: string, args: string[]): Promise<{ code: number; stdout: s
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-/** Opens a local file with every non-file request refused; returns the page and the URLs it tried to fetch. */
-async function openOffline(browser: BrowserContext, path: string): Promise<{ page: Page; blocked: string[] }> {
-  const page = await browser.newPage();
-  const blocked: string[] = [];
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  await page.goto(`file://${path}`);
-  return { page, blocked };
 }
 
 /** Decodes an image in Chromium: its size, its distinct colours and its pixels that are not near-white. */

@@ -67,38 +67,46 @@ def series(rounds, measure):
     return {"reply": reply, "idle": idle}
 
 
-def main():
-    kernel_name, project, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def start_timed(kernel_name, project):
+    """Starts the kernel; returns (km, kc, ms from process start to the first kernel_info_reply). Polls with
+    kernel_info_request like wait_for_ready does, but every 10 ms."""
     km = KernelManager(kernel_name=kernel_name)
     started = time.perf_counter()
     km.start_kernel(cwd=project)
     kc = km.client()
     kc.start_channels()
-    # Poll with kernel_info_request like wait_for_ready does, but every 10 ms, and time the first reply.
-    startup = None
-    while startup is None:
+    while True:
         kc.kernel_info()
         try:
             while True:
                 msg = kc.get_shell_msg(timeout=0.01)
                 if msg["msg_type"] == "kernel_info_reply":
-                    startup = (time.perf_counter() - started) * 1000
-                    break
+                    return km, kc, (time.perf_counter() - started) * 1000
         except Empty:
             pass
         if time.perf_counter() - started > 120:
             raise TimeoutError("kernel did not answer kernel_info within 120 s")
-    while True:  # drop replies to the extra kernel_info polls
+
+
+def drain_polls(kc):
+    """Drops the replies to the extra kernel_info polls and their statuses, so that the first execute's idle is not
+    confused with theirs (~0.25 s, in which a kernel warms up)."""
+    while True:
         try:
             kc.get_shell_msg(timeout=0.2)
         except Empty:
             break
-    # Their idle statuses too, so that the first execute's idle is not confused with theirs.
     while True:
         try:
             kc.get_iopub_msg(timeout=0.05)
         except Empty:
             break
+
+
+def main():
+    kernel_name, project, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    km, kc, startup = start_timed(kernel_name, project)
+    drain_polls(kc)
     try:
         _, first_reply, first_idle = timed_execute(kc, "1 + 1")  # the first result a user sees
         for _ in range(3):
