@@ -371,7 +371,13 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     },
   };
   const base = { ...engine };
-  engine.execute = (request) => active(base.execute(request));
+  // After the cell's reply and idle have gone out (they follow in the microtasks of this settlement; an immediate runs
+  // after them), the next cell's declarations are parsed while the frontend has the turn.
+  const prepareDeclarations = process.env.LABNOTE_PREPARE_DECLARATIONS !== "off";
+  const prepareNext = (): void => {
+    if (!closed && prepareDeclarations) typescript.prepareNext();
+  };
+  engine.execute = (request) => active(base.execute(request)).finally(() => setImmediate(prepareNext));
   engine.complete = (code, cursorPos) => active(base.complete(code, cursorPos));
   engine.inspect = (code, cursorPos, detailLevel) => active(base.inspect(code, cursorPos, detailLevel));
   engine.isComplete = (code) => active(base.isComplete(code));

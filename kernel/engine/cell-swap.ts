@@ -97,11 +97,19 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 export interface CellSwapStats {
   swaps: number;
   fullBuilds: number;
+  /** Swaps that found their declarations parsed ahead of time (prepareDeclarations). */
+  preparedDeclarations: number;
 }
 
 export interface CellSwapper {
   /** A view of the base program with this cell and these declarations in, or undefined: build the program in full. */
   trySwap(rootNames: readonly string[] | undefined, options: object, host: CompilerHostLike): SwapProgram | undefined;
+  /**
+   * Parses and binds the declarations file's next text now (between cells, after a reply), so that the next swap
+   * with exactly this text takes it instead of parsing it then. Does nothing without a base, or when the text is the
+   * one the last swap used. A base that changes drops it.
+   */
+  prepareDeclarations(text: string): void;
   /** The program the full path built: the next base, when its own cell and declarations are ordinary. */
   setBase(program: SwapProgram): void;
   /** A watched file or directory changed, or anything else the base does not know about. */
@@ -127,10 +135,12 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
    * its nodes (a one-line tuple stays on one line), and the full path prints the very same.
    */
   let lastDeclarations: SwapSourceFile | undefined;
+  /** The declarations parsed ahead of time for the base, with the name and options they were parsed for. */
+  let prepared: { file: SwapSourceFile; fileName: string; options: object } | undefined;
   let swapsOnBase = 0;
   let serial = 0;
   let disabled = false;
-  const stats: CellSwapStats = { swaps: 0, fullBuilds: 0 };
+  const stats: CellSwapStats = { swaps: 0, fullBuilds: 0, preparedDeclarations: 0 };
 
   /** A static `import … from "x"` or `import x = require("x")` statement, as the specifier; undefined for others. */
   const staticImport = (statement: SwapStatement): string | undefined => {
@@ -223,7 +233,13 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       if (cellText === undefined || declarationsText === undefined) return undefined;
       const cell = parse(oldCell, cellText, options, false);
       if (cell === undefined) return undefined;
-      const declarations = lastDeclarations?.text === declarationsText ? lastDeclarations : parse(oldDeclarations, declarationsText, options, true);
+      let declarations = lastDeclarations?.text === declarationsText ? lastDeclarations : undefined;
+      if (declarations === undefined && prepared !== undefined && prepared.file.text === declarationsText && prepared.fileName === oldDeclarations.fileName && prepared.options === options) {
+        declarations = prepared.file;
+        stats.preparedDeclarations++;
+      }
+      prepared = undefined;
+      declarations ??= parse(oldDeclarations, declarationsText, options, true);
       if (declarations === undefined) return undefined;
       lastDeclarations = declarations;
       const program = base;
@@ -250,11 +266,22 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       stats.swaps++;
       return view;
     },
+    prepareDeclarations(text) {
+      if (base === undefined || disabled || swapsOnBase >= MAX_SWAPS) return;
+      if (lastDeclarations?.text === text || prepared?.file.text === text) return;
+      const declarationsName = base.getRootFileNames().find((name) => baseName(name) === DECLARATIONS_FILE);
+      const old = declarationsName === undefined ? undefined : base.getSourceFile(declarationsName);
+      if (old === undefined) return;
+      const options = base.getCompilerOptions();
+      const file = parse(old, text, options, true);
+      prepared = file === undefined ? undefined : { file, fileName: old.fileName, options };
+    },
     setBase(program) {
       stats.fullBuilds++;
       swapsOnBase = 0;
       base = undefined;
       lastDeclarations = undefined;
+      prepared = undefined;
       const files = program.getSourceFiles();
       const cell = files.find((file) => baseName(file.fileName) === CELL_FILE);
       const declarations = files.find((file) => baseName(file.fileName) === DECLARATIONS_FILE);
@@ -267,11 +294,13 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
     invalidate() {
       base = undefined;
       lastDeclarations = undefined;
+      prepared = undefined;
     },
     disable() {
       disabled = true;
       base = undefined;
       lastDeclarations = undefined;
+      prepared = undefined;
     },
     get stats() {
       return stats;

@@ -6,6 +6,7 @@ import vm from "node:vm";
 import { defineTensorFlowGlobal, loadTensorFlow } from "../globals.js";
 import { InterruptedError } from "./interrupt.js";
 import { rememberCellLines } from "./line-map.js";
+import type { CellSwapStats } from "./cell-swap.js";
 import { createModuleLoader, type ModuleLoader } from "./modules.js";
 import {
   createCellCompiler,
@@ -186,6 +187,19 @@ export class TypeScriptSession {
     } finally {
       if (hasExtras) compiler.setExtraGlobals({});
     }
+  }
+
+  /**
+   * Between requests, after a cell's reply: the declarations the next cell will be checked against are parsed now
+   * (the compiler's swap takes them), not when that cell or a completion comes.
+   */
+  prepareNext(): void {
+    if (this.compiler?.hasTypeRoots) this.compiler.prepareDeclarations(this.prevDecl);
+  }
+
+  /** The compiler's swap counts (cell-swap.ts), once it is built. */
+  get swapStats(): Readonly<CellSwapStats> | undefined {
+    return this.compiler?.swapStats;
   }
 
   /** Whether the compiler's program holds the @types packages yet (false until after a quickly checked first cell). */

@@ -24,6 +24,7 @@ interface TypeScriptSys {
   fileExists(path: string): boolean;
   directoryExists(path: string): boolean;
   realpath?(path: string): string;
+  newLine: string;
 }
 
 export interface QuickInfo {
@@ -54,6 +55,12 @@ export interface CellCompiler {
   includeTypeRoots(): void;
   /** Declares the `tf` global from now on (the first cell that mentions `tf` calls it). */
   declareTensorFlow(): void;
+  /**
+   * Parses the declarations a next cell will be checked against (`prevDecl` as left by the last cell) now, while the
+   * kernel waits for it, instead of in that cell's swap (cell-swap.ts). Call it between requests; cheap when there is
+   * nothing new to parse.
+   */
+  prepareDeclarations(prevDecl: string): void;
   /** Conversions answered from the last one: same text, declarations and program (see `convert` below). */
   readonly reusedConversions: number;
   /** How many programs were built in full and how many cells were checked in a view of the last one (cell-swap.ts). */
@@ -292,6 +299,10 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
     complete(prevDecl, src, position) {
       return converter.complete(prevDecl, src, position);
     },
+    prepareDeclarations(prevDecl) {
+      // The text tslab gives its declarations file: its `export {};` line, then the declarations (converter.js).
+      swapper?.prepareDeclarations(`export {};${ts.sys.newLine}${prevDecl}`);
+    },
     inspect(prevDecl, src, position) {
       // The quick program read TypeScript's lib files without their documentation (type-roots.ts): read it now, in a
       // program built in full (a swapped view would keep the last program's files).
@@ -317,7 +328,7 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       return reusedConversions;
     },
     get swapStats() {
-      return swapper?.stats ?? { swaps: 0, fullBuilds: 0 };
+      return swapper?.stats ?? { swaps: 0, fullBuilds: 0, preparedDeclarations: 0 };
     },
     get declarationPrintStats() {
       return printMemo?.stats;

@@ -267,6 +267,51 @@ describe("fresh cells checked in a view of the last program", () => {
     }
   });
 
+  it("declarations parsed ahead of a cell (between requests) give the same conversions, completions and hovers", () => {
+    // The kernel parses the next cell's declarations after each reply (prepareDeclarations); the swap must then take
+    // them only when they are exactly the text it is given, and the cells must come out as without it.
+    const ordinaryCells = CELLS.filter((cell) => cell.swap === undefined);
+    const preparedProject = newProject();
+    const plainProject = newProject();
+    const prepared = createCellCompiler(preparedProject, { swapCells: true });
+    const plain = createCellCompiler(plainProject, { swapCells: true });
+    compilers.push(prepared, plain);
+    let decl = "";
+    let expectedHits = 0;
+    for (const [index, cell] of ordinaryCells.entries()) {
+      const hitsBefore = prepared.swapStats.preparedDeclarations;
+      // Every fifth cell, a stale preparation (other text): it must not be taken.
+      prepared.prepareDeclarations(index % 5 === 4 ? `${decl}declare const stale${index}: number;\n` : decl);
+      const fast = prepared.convert(decl, cell.src, HANDOFF);
+      const slow = plain.convert(decl, cell.src, HANDOFF);
+      expect(comparable(fast, preparedProject), cell.src).toEqual(comparable(slow, plainProject));
+      const hits = prepared.swapStats.preparedDeclarations - hitsBefore;
+      if (index % 5 === 4) expect(hits, `${cell.src}: stale preparation taken`).toBe(0);
+      expectedHits += hits;
+      if (slow.diagnostics.length === 0) decl = slow.declOutput ?? "";
+    }
+    // Taken whenever the declarations changed since the last swap and the preparation was the right text.
+    expect(expectedHits).toBeGreaterThan(10);
+    expect(plain.swapStats.preparedDeclarations).toBe(0);
+
+    for (const [src, at] of COMPLETIONS) {
+      prepared.prepareDeclarations(decl);
+      const fast = prepared.complete(decl, src, at ?? src.length);
+      const slow = plain.complete(decl, src, at ?? src.length);
+      expect({ ...fast, original: undefined }, src).toEqual({ ...slow, original: undefined });
+    }
+    for (const [src, at] of HOVERS) {
+      expect(prepared.inspect(decl, src, at), src).toEqual(plain.inspect(decl, src, at));
+    }
+    // A class declared, its declarations prepared, then used with a private member: no second copy of the class.
+    const classDecl = prepared.convert(decl, "class Secret { private code = 1; reveal() { return this.code; } }", HANDOFF).declOutput ?? "";
+    prepared.prepareDeclarations(classDecl);
+    const hitsBefore = prepared.swapStats.preparedDeclarations;
+    const used = prepared.convert(classDecl, "const s: Secret = new Secret();\ns.reveal()", HANDOFF);
+    expect(used.diagnostics).toEqual([]);
+    expect(prepared.swapStats.preparedDeclarations).toBe(hitsBefore + 1);
+  });
+
   it("cells are emitted as CommonJS in one pass, token for token what the two passes give", () => {
     const oneProject = newProject();
     const twoProject = newProject();
