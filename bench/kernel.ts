@@ -171,7 +171,7 @@ function main(): void {
   const names = kernels.map((kernel) => kernel.name);
   const others = names.filter((name) => name !== "labnote");
   const hasLabnote = names.includes("labnote");
-  const header = ["measure (ms)".padEnd(48), ...names.map((name) => name.padStart(28)), ...(hasLabnote ? others.map((name) => `labnote/${name}`.padStart(16)) : [])];
+  const header = ["measure (ms)".padEnd(48), ...names.map((name) => name.padStart(28)), ...(hasLabnote ? others.map((name) => `labnote/${name}`.padStart(18)) : [])];
   console.log(header.join(""));
   const summary: Record<string, Record<string, number>> = {};
   for (const row of ROWS) {
@@ -186,7 +186,13 @@ function main(): void {
       cells.push(`${format(value)}${spread}`.padStart(28));
       (summary[name] ??= {})[row.label] = value;
     }
-    if (hasLabnote) for (const name of others) cells.push(`${(overall.get("labnote")! / overall.get(name)!).toFixed(2)}×`.padStart(16));
+    if (hasLabnote) {
+      for (const name of others) {
+        // A kernel with no start measured (tslab now and then loses an idle) has no ratio.
+        const ratio = overall.get("labnote")! / overall.get(name)!;
+        cells.push((Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—").padStart(18));
+      }
+    }
     console.log(cells.join(""));
   }
   const measured = (name: string): boolean => samples.get(name)!.length > 0;
