@@ -66,6 +66,9 @@ export interface EngineExtras {
   magics?: MagicSpec[];
 }
 
+/** How long the frontend must have sent nothing after a cell before the next cell's declarations are parsed. */
+export const PREPARE_DECLARATIONS_AFTER_QUIET_MS = 20;
+
 export function createEngine(options: EngineOptions, extras: EngineExtras = {}): Engine {
   installOutputRouting();
   installNotebookGlobals();
@@ -83,10 +86,17 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     lastRequestAt: () => lastRequestAt,
   };
   let lastRequestAt = 0;
+  let inFlight = 0;
+  let prepareTimer: NodeJS.Timeout | undefined;
   /** Marks frontend activity (start and end of each request) for background work that should keep out of the way. */
   const active = <T>(work: Promise<T>): Promise<T> => {
     lastRequestAt = Date.now();
-    return work.finally(() => (lastRequestAt = Date.now()));
+    clearTimeout(prepareTimer);
+    inFlight++;
+    return work.finally(() => {
+      inFlight--;
+      lastRequestAt = Date.now();
+    });
   };
   let registryPromise: Promise<MagicRegistry> | undefined;
   const registry = (): Promise<MagicRegistry> => {
@@ -361,6 +371,7 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
 
     async shutdown() {
       closed = true;
+      clearTimeout(prepareTimer);
       // Magic modules' last work (e.g. %version's pending snapshots), each failure logged, never blocking the rest.
       await Promise.all(shutdownTasks.map((task) => task().catch((error: unknown) => writeKernelLog(`labnote: shutdown task failed: ${String(error)}\n`))));
       interrupts.close();
@@ -371,13 +382,17 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
     },
   };
   const base = { ...engine };
-  // After the cell's reply and idle have gone out (they follow in the microtasks of this settlement; an immediate runs
-  // after them), the next cell's declarations are parsed while the frontend has the turn.
+  // Once a cell's reply and idle have gone out and the frontend has been quiet a moment, the next cell's declarations
+  // are parsed. Not at once: a client that sends its next request straight away (nbclient, Run All) would find the
+  // thread busy with it, and on two cores the parse takes CPU from the client itself; any request cancels the wait.
   const prepareDeclarations = process.env.LABNOTE_PREPARE_DECLARATIONS !== "off";
   const prepareNext = (): void => {
-    if (!closed && prepareDeclarations) typescript.prepareNext();
+    if (!closed && inFlight === 0) typescript.prepareNext();
   };
-  engine.execute = (request) => active(base.execute(request)).finally(() => setImmediate(prepareNext));
+  engine.execute = (request) =>
+    active(base.execute(request)).finally(() => {
+      if (prepareDeclarations && inFlight === 0) prepareTimer = setTimeout(prepareNext, PREPARE_DECLARATIONS_AFTER_QUIET_MS).unref();
+    });
   engine.complete = (code, cursorPos) => active(base.complete(code, cursorPos));
   engine.inspect = (code, cursorPos, detailLevel) => active(base.inspect(code, cursorPos, detailLevel));
   engine.isComplete = (code) => active(base.isComplete(code));

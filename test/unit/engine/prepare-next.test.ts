@@ -1,14 +1,17 @@
-// After each cell's reply the kernel parses the declarations the next cell will be checked against (engine.ts,
-// TypeScriptSession.prepareNext, cell-swap.ts prepareDeclarations): not before the execute has settled (the reply and
-// idle go out first), and the next declaring cell's swap then takes them. LABNOTE_PREPARE_DECLARATIONS=off turns it off.
+// Once a cell has been answered and the frontend has sent nothing for a moment, the kernel parses the declarations
+// the next cell will be checked against (engine.ts, TypeScriptSession.prepareNext, cell-swap.ts prepareDeclarations):
+// never before the execute has settled, not while another request runs or when one came soon after, and the next
+// declaring cell's swap then takes them. LABNOTE_PREPARE_DECLARATIONS=off turns it off.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { PREPARE_DECLARATIONS_AFTER_QUIET_MS } from "../../../kernel/engine.js";
 import { TypeScriptSession } from "../../../kernel/engine/session.js";
 import { createHarness } from "./harness.js";
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const quietTime = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, PREPARE_DECLARATIONS_AFTER_QUIET_MS + 30));
 
 describe("declarations prepared between cells", () => {
   afterEach(() => {
@@ -16,7 +19,7 @@ describe("declarations prepared between cells", () => {
     delete process.env.LABNOTE_PREPARE_DECLARATIONS;
   });
 
-  it("are parsed after each execute has settled and taken by the next cell", async () => {
+  it("are parsed once the frontend has been quiet after a cell, and taken by the next cell", async () => {
     const sessions: TypeScriptSession[] = [];
     const original = TypeScriptSession.prototype.prepareNext;
     const prepareNext = vi.spyOn(TypeScriptSession.prototype, "prepareNext").mockImplementation(function (this: TypeScriptSession) {
@@ -31,12 +34,20 @@ describe("declarations prepared between cells", () => {
         const calls = prepareNext.mock.calls.length;
         last = await harness.run(code);
         expect(last.outcome.status, code).toBe("ok");
-        // Not yet when the execute settles (the kernel sends the reply and idle in the microtasks that follow)...
+        // Not when the execute settles (the kernel sends the reply and idle in the microtasks that follow), nor at once...
         expect(prepareNext.mock.calls.length, code).toBe(calls);
         await nextTurn();
-        // ...but right after.
+        expect(prepareNext.mock.calls.length, code).toBe(calls);
+        // ...but once the frontend has been quiet a moment.
+        await quietTime();
         expect(prepareNext.mock.calls.length, code).toBe(calls + 1);
       }
+      // Back-to-back cells (Run All, nbclient): a request within the quiet time cancels the preparation.
+      const calls = prepareNext.mock.calls.length;
+      for (let i = 0; i < 5; i++) expect((await harness.run(`const quick${i} = ${i}`)).outcome.status).toBe("ok");
+      expect(prepareNext.mock.calls.length).toBe(calls);
+      await quietTime();
+      expect(prepareNext.mock.calls.length).toBe(calls + 1);
       expect(last!.outcome.status === "ok" && last!.outcome.result?.["text/plain"]).toBe("8");
       const stats = sessions[0]!.swapStats!;
       // The first cell builds the program; each later declaring cell found its declarations parsed ahead.
@@ -53,7 +64,7 @@ describe("declarations prepared between cells", () => {
     try {
       for (const code of ["const a = 1", "a + 1"]) {
         expect((await harness.run(code)).outcome.status).toBe("ok");
-        await nextTurn();
+        await quietTime();
       }
       expect(prepareNext).not.toHaveBeenCalled();
     } finally {
