@@ -1,11 +1,12 @@
 // npm run bench:kernel — labnote against a standalone tslab and Deno's built-in Jupyter kernel, through
 // jupyter_client, in one run on this machine. Each request is timed to its reply and to the kernel's `idle` for it:
 // start-up to the first kernel_info_reply, the first `1 + 1` after it, execute of the same and of new text, declaration
-// cells, completion of the same and of new text. Prints the machine, the anchors' versions and how they were
+// cells, completion of the same and of new text; then new text and declaration cells again with a pause before each
+// (PACED_MS, as a user types between cells: a kernel that was idle answers from a cold CPU). Prints the machine, the anchors' versions and how they were
 // installed, a table of medians with the spread across kernel starts, and labnote's ratio against each anchor.
 // Kernelspecs are written into a temporary JUPYTER_PATH so the user's Jupyter set-up is never touched.
 //
-// Environment: BENCH_ROUNDS (40), BENCH_REPEATS (kernel starts per kernel, 4), BENCH_KERNELS (labnote,tslab,deno),
+// Environment: BENCH_ROUNDS (40), BENCH_PACED_ROUNDS (20, 0 leaves the paced measures out), BENCH_REPEATS (kernel starts per kernel, 4), BENCH_KERNELS (labnote,tslab,deno),
 // BENCH_ANCHORS_DIR (where tslab and deno are npm-installed; default <tmp>/labnote-bench-anchors, reused),
 // BENCH_BASELINE (another built labnote checkout, measured in the same run as "baseline": before/after comparisons).
 import { execFileSync } from "node:child_process";
@@ -19,6 +20,9 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = "/usr/bin/python3";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 4);
+const PACED_ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 20);
+/** The pause before each paced request (bench_kernel.py's default). */
+const PACED_MS = 100;
 const KERNELS = (process.env.BENCH_KERNELS ?? "labnote,tslab,deno").split(",").map((name) => name.trim()).filter(Boolean);
 const ANCHORS_DIR = process.env.BENCH_ANCHORS_DIR ?? join(tmpdir(), "labnote-bench-anchors");
 
@@ -36,6 +40,9 @@ interface Sample {
   declare: Timed;
   complete: Timed;
   complete_fresh: Timed;
+  /** The same as execute_fresh and declare, with PACED_MS of quiet before each request. */
+  execute_fresh_paced: Timed;
+  declare_paced: Timed;
   /** Completion requests the kernel never answered (the measure stops at the first). */
   unanswered: number;
   type_error_caught: boolean;
@@ -45,7 +52,7 @@ interface Sample {
   load: number;
 }
 
-type SeriesKey = "execute" | "execute_fresh" | "declare" | "complete" | "complete_fresh";
+type SeriesKey = "execute" | "execute_fresh" | "declare" | "complete" | "complete_fresh" | "execute_fresh_paced" | "declare_paced";
 
 function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;
@@ -98,6 +105,12 @@ const ROWS: Row[] = [
   seriesRow("completion `Math.fl` p50, to idle", "complete", "idle"),
   seriesRow("completion new text p50, to reply", "complete_fresh", "reply"),
   seriesRow("completion new text p50, to idle", "complete_fresh", "idle"),
+  ...(PACED_ROUNDS > 0
+    ? [
+        seriesRow(`execute new text, paced ${PACED_MS} ms, p50 to idle`, "execute_fresh_paced", "idle"),
+        seriesRow(`declaration cell, paced ${PACED_MS} ms, p50 to idle`, "declare_paced", "idle"),
+      ]
+    : []),
 ];
 
 /** One kernel start; a kernel that fails (crashes, never answers) gives the reason instead, and the bench goes on. */
@@ -110,7 +123,9 @@ function runOnce(kernelName: string, jupyterPath: string, projectsIn: string): S
     const failed = error as { stderr?: string; message?: string };
     // The last line of a Python traceback names the exception (the kernel's own stderr may precede it).
     const lines = (failed.stderr || failed.message || String(error)).trim().split("\n");
-    return { failure: `${lines.at(-1)}${lines.length > 1 ? ` (after ${lines.length - 1} more lines of stderr)` : ""}` };
+    // Its last line names the exception; a cut-off traceback ends in a caret line instead: take the last named error.
+    const named = lines.findLast((line) => /^[A-Za-z_.]*(Error|Exception|Interrupt)\b/.test(line)) ?? lines.findLast((line) => !/^\s*[\^~]+\s*$/.test(line)) ?? "";
+    return { failure: `${named.trim()}${lines.length > 1 ? ` (${lines.length} lines of stderr)` : ""}` };
   } finally {
     // Projects may live in an anchor's install directory: leave nothing there.
     rmSync(project, { recursive: true, force: true });
@@ -118,7 +133,7 @@ function runOnce(kernelName: string, jupyterPath: string, projectsIn: string): S
 }
 
 function measure(kernelName: string, jupyterPath: string, project: string, load: number): Sample {
-  const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernelName, project, String(ROUNDS)], {
+  const stdout = execFileSync(PYTHON, [join(REPO, "test", "clients", "py", "bench_kernel.py"), kernelName, project, String(ROUNDS), String(PACED_ROUNDS), String(PACED_MS / 1000)], {
     cwd: project,
     env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_PLATFORM_DIRS: "1" },
     encoding: "utf8",

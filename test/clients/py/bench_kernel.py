@@ -1,10 +1,11 @@
 """Kernel latency through jupyter_client, for bench/kernel.ts.
 
-Usage: bench_kernel.py KERNEL_NAME PROJECT_DIR ROUNDS
+Usage: bench_kernel.py KERNEL_NAME PROJECT_DIR ROUNDS [PACED_ROUNDS [PAUSE_S]]
 Prints one JSON line with milliseconds. Every request is timed twice: to its reply on shell and to the kernel's
 `idle` status for it on iopub (what nbclient and JupyterLab's busy indicator wait for). `startup` is process start
 to the first kernel_info_reply; `first_execute` the first `1 + 1` after it; the other measures are lists, one entry
-per round. `type_error_caught` says whether `const s: string = 1` gave an error reply (a kernel that only
+per round; `execute_fresh_paced` and `declare_paced` are new text and declaration cells again, PACED_ROUNDS of each
+(default 0) with PAUSE_S (default 0.1) of quiet before each request, as a user types between cells. `type_error_caught` says whether `const s: string = 1` gave an error reply (a kernel that only
 transpiles runs it); `node_types_known` whether a cell using `process` and `console` type-checks and runs.
 """
 import json
@@ -105,6 +106,8 @@ def drain_polls(kc):
 
 def main():
     kernel_name, project, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    paced_rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    pause = float(sys.argv[5]) if len(sys.argv) > 5 else 0.1
     km, kc, startup = start_timed(kernel_name, project)
     drain_polls(kc)
     try:
@@ -130,6 +133,12 @@ def main():
                 break
             complete_fresh["reply"].append(to_reply)
             complete_fresh["idle"].append(to_idle)
+        def paced(code):
+            time.sleep(pause)
+            return timed_execute(kc, code)[1:]
+
+        execute_fresh_paced = series(paced_rounds, lambda i: paced(f"{i} + 2"))
+        declare_paced = series(paced_rounds, lambda i: paced(f"const paced{i} = {i}"))
         node_types, _, _ = timed_execute(kc, "const node_version: string = process.version;\nconsole.log(node_version.length > 0)", expect_ok=False)
         # Last, and without stop_on_error: tslab aborts the requests that follow an error.
         checked, _, _ = timed(kc, lambda: kc.execute("const wrongly_typed: string = 1;", stop_on_error=False))
@@ -138,6 +147,7 @@ def main():
             "kernel": kernel_name, "startup": startup, "first_execute": {"reply": first_reply, "idle": first_idle},
             "execute": execute, "execute_fresh": execute_fresh, "declare": declare, "complete": complete,
             "complete_fresh": complete_fresh, "unanswered": unanswered,
+            "execute_fresh_paced": execute_fresh_paced, "declare_paced": declare_paced,
             "type_error_caught": error["status"] == "error",
             "type_error": (error.get("evalue") or "")[:200] if error["status"] == "error" else None,
             "node_types_known": node_types["content"]["status"] == "ok",
