@@ -124,8 +124,9 @@ function runOnce(kernelName: string, jupyterPath: string, projectsIn: string): S
     // The last line of a Python traceback names the exception (the kernel's own stderr may precede it).
     const lines = (failed.stderr || failed.message || String(error)).trim().split("\n");
     // Its last line names the exception; a cut-off traceback ends in a caret line instead: take the last named error.
-    const named = lines.findLast((line) => /^[A-Za-z_.]*(Error|Exception|Interrupt)\b/.test(line)) ?? lines.findLast((line) => !/^\s*[\^~]+\s*$/.test(line)) ?? "";
-    return { failure: `${named.trim()}${lines.length > 1 ? ` (${lines.length} lines of stderr)` : ""}` };
+    const named = lines.findLast((line) => /^[A-Za-z_.]*(Error|Exception|Interrupt)\b/.test(line));
+    const reason = named ?? `traceback cut off at: ${(lines.findLast((line) => !/^\s*[\^~]+\s*$/.test(line)) ?? "").trim()}`;
+    return { failure: `${reason.trim()}${lines.length > 1 ? ` (${lines.length} lines of stderr)` : ""}` };
   } finally {
     // Projects may live in an anchor's install directory: leave nothing there.
     rmSync(project, { recursive: true, force: true });
