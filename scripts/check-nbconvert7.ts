@@ -25,7 +25,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { launchChromium, openOffline, REPO } from "./demo-browser.js";
+import { CHART_CELL, launchChromium, openOffline, REPO } from "./demo-browser.js";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -162,12 +162,6 @@ function pythonPath(source: string, out: string, log: string[]): string {
   return paths.join(":");
 }
 
-const CHART_CELL = `await display.vegaLite({
-  title: "loss per step",
-  data: { values: [{ step: 1, loss: 0.9 }, { step: 2, loss: 0.55 }, { step: 3, loss: 0.4 }, { step: 4, loss: 0.32 }] },
-  mark: { type: "line", point: true, strokeWidth: 3 },
-  encoding: { x: { field: "step", type: "quantitative" }, y: { field: "loss", type: "quantitative" } },
-});`;
 
 /** Executes the notebook (default: one chart and a print) on the labnote kernel with Debian's nbclient. */
 function executeNotebook(options: Options): string {

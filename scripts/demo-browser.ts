@@ -13,6 +13,15 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CHROMIUM = "/usr/bin/chromium";
+
+/** A one-chart notebook cell (a Vega-Lite line chart titled CHART_TITLE): what export.test and check-nbconvert7 render. */
+export const CHART_TITLE = "loss per step";
+export const CHART_CELL = `await display.vegaLite({
+  title: "${CHART_TITLE}",
+  data: { values: [{ step: 1, loss: 0.9 }, { step: 2, loss: 0.55 }, { step: 3, loss: 0.4 }, { step: 4, loss: 0.32 }] },
+  mark: { type: "line", point: true, strokeWidth: 3 },
+  encoding: { x: { field: "step", type: "quantitative" }, y: { field: "loss", type: "quantitative" } },
+});`;
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 export interface NotebookServer {

@@ -135,8 +135,8 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
    * its nodes (a one-line tuple stays on one line), and the full path prints the very same.
    */
   let lastDeclarations: SwapSourceFile | undefined;
-  /** The declarations parsed ahead of time for the base, with the name and options they were parsed for. */
-  let prepared: { file: SwapSourceFile; fileName: string; options: object } | undefined;
+  /** The declarations parsed ahead of time from the base's declarations file (dropped whenever the base changes). */
+  let prepared: SwapSourceFile | undefined;
   let swapsOnBase = 0;
   let serial = 0;
   let disabled = false;
@@ -234,8 +234,8 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       const cell = parse(oldCell, cellText, options, false);
       if (cell === undefined) return undefined;
       let declarations = lastDeclarations?.text === declarationsText ? lastDeclarations : undefined;
-      if (declarations === undefined && prepared !== undefined && prepared.file.text === declarationsText && prepared.fileName === oldDeclarations.fileName && prepared.options === options) {
-        declarations = prepared.file;
+      if (declarations === undefined && prepared?.text === declarationsText) {
+        declarations = prepared;
         stats.preparedDeclarations++;
       }
       prepared = undefined;
@@ -268,13 +268,12 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
     },
     prepareDeclarations(text) {
       if (base === undefined || disabled || swapsOnBase >= MAX_SWAPS) return;
-      if (lastDeclarations?.text === text || prepared?.file.text === text) return;
+      if (lastDeclarations?.text === text || prepared?.text === text) return;
       const declarationsName = base.getRootFileNames().find((name) => baseName(name) === DECLARATIONS_FILE);
       const old = declarationsName === undefined ? undefined : base.getSourceFile(declarationsName);
       if (old === undefined) return;
-      const options = base.getCompilerOptions();
-      const file = parse(old, text, options, true);
-      prepared = file === undefined ? undefined : { file, fileName: old.fileName, options };
+      // The swap only takes a base's own options and file names (trySwap), so this parse is the one it would do.
+      prepared = parse(old, text, base.getCompilerOptions(), true);
     },
     setBase(program) {
       stats.fullBuilds++;

@@ -9,19 +9,11 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG_SCALE } from "../../kernel/chart-png.js";
-import { launchChromium, openOffline } from "../../scripts/demo-browser.js";
+import { CHART_CELL, CHART_TITLE, launchChromium, openOffline } from "../../scripts/demo-browser.js";
 import { ARTIFACTS, executeNotebook, JUPYTER, kernelEnv, REPO_ROOT, writeNotebook } from "../helpers/jupyter.js";
 
 const DIR = join(ARTIFACTS, "export");
 const SCREENSHOTS = join(ARTIFACTS, "screenshots");
-const TITLE = "loss per step";
-
-const CHART_CELL = `await display.vegaLite({
-  title: "${TITLE}",
-  data: { values: [{ step: 1, loss: 0.9 }, { step: 2, loss: 0.55 }, { step: 3, loss: 0.4 }, { step: 4, loss: 0.32 }] },
-  mark: { type: "line", point: true, strokeWidth: 3 },
-  encoding: { x: { field: "step", type: "quantitative" }, y: { field: "loss", type: "quantitative" } },
-});`;
 
 function hasXelatex(): boolean {
   try {
@@ -98,7 +90,7 @@ describe("exported labnote notebooks keep their charts", () => {
     const sources = [...html.matchAll(/<picture><source srcset="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" type="image\/svg\+xml"><img src="data:image\/png;base64,/g)];
     expect(sources).toHaveLength(1);
     const svg = Buffer.from(sources[0]![1]!, "base64").toString("utf8");
-    expect(svg).toContain(TITLE);
+    expect(svg).toContain(CHART_TITLE);
     expect(svg.match(/<path\b/g)?.length ?? 0).toBeGreaterThan(3);
 
     const { page } = await openOffline(chromium!.browser, join(DIR, "nbconvert.html"));
@@ -180,7 +172,7 @@ describe("exported labnote notebooks keep their charts", () => {
     const live = page.locator(".chart.live .chart-live.vega-embed svg.marks").first();
     await live.waitFor({ state: "visible" });
     expect(await live.locator("path").count()).toBeGreaterThan(3);
-    expect(await live.locator("text", { hasText: TITLE }).count()).toBe(1);
+    expect(await live.locator("text", { hasText: CHART_TITLE }).count()).toBe(1);
     expect(await page.locator(".chart-fallback").first().isVisible()).toBe(false);
     expect(await page.locator(".outputs pre", { hasText: "trained" }).count()).toBe(1);
     expect(blocked).toEqual([]);
