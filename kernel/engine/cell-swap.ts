@@ -99,6 +99,8 @@ export interface CellSwapStats {
   fullBuilds: number;
   /** Swaps that found their declarations parsed ahead of time (prepareDeclarations). */
   preparedDeclarations: number;
+  /** Swaps made without TypeScript's watch program (watch-host.ts, `fire`). */
+  directSwaps: number;
 }
 
 export interface CellSwapper {
@@ -116,6 +118,8 @@ export interface CellSwapper {
   invalidate(): void;
   /** From now on every program is built in full. */
   disable(): void;
+  /** Counts a swap the watch host made without TypeScript's watch program. */
+  noteDirectSwap(): void;
   readonly stats: Readonly<CellSwapStats>;
 }
 
@@ -140,7 +144,7 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
   let swapsOnBase = 0;
   let serial = 0;
   let disabled = false;
-  const stats: CellSwapStats = { swaps: 0, fullBuilds: 0, preparedDeclarations: 0 };
+  const stats: CellSwapStats = { swaps: 0, fullBuilds: 0, preparedDeclarations: 0, directSwaps: 0 };
 
   /** A static `import … from "x"` or `import x = require("x")` statement, as the specifier; undefined for others. */
   const staticImport = (statement: SwapStatement): string | undefined => {
@@ -300,6 +304,9 @@ export function createCellSwapper(ts: SwapTypeScript): CellSwapper {
       base = undefined;
       lastDeclarations = undefined;
       prepared = undefined;
+    },
+    noteDirectSwap() {
+      stats.directSwaps++;
     },
     get stats() {
       return stats;

@@ -230,6 +230,11 @@ export interface CellCompilerOptions {
    * LABNOTE_DECL_PRINT_MEMO=off.
    */
   declarationPrintMemo?: boolean;
+  /**
+   * false: every program update goes through TypeScript's watch program. Default: updates for the cell's in-memory
+   * files are swapped directly (watch-host.ts), unless LABNOTE_DIRECT_SWAP=off.
+   */
+  directSwap?: boolean;
 }
 
 /** Creates the compiler rooted at the notebook directory. Synchronous and slow (~0.5–1 s): call it off the hot path. */
@@ -248,7 +253,14 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
   const swapCells = options.swapCells ?? process.env.LABNOTE_CELL_SWAP !== "off";
   const oneStepEmit = options.oneStepEmit ?? process.env.LABNOTE_ONE_STEP_EMIT !== "off";
   const programState: ProgramState = { builds: 0, pending: () => true };
-  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, { deferred, swapCells, oneStepEmit, programState, onSwapper: (created) => (swapper = created) });
+  const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, {
+    deferred,
+    swapCells,
+    oneStepEmit,
+    programState,
+    directSwap: options.directSwap,
+    onSwapper: (created) => (swapper = created),
+  });
   const restoreWatchProgram = deferred?.captureWatchProgram();
   try {
     converter = converterModule.createConverter({ isJS: false, isBrowser: false });
@@ -328,7 +340,7 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
       return reusedConversions;
     },
     get swapStats() {
-      return swapper?.stats ?? { swaps: 0, fullBuilds: 0, preparedDeclarations: 0 };
+      return swapper?.stats ?? { swaps: 0, fullBuilds: 0, preparedDeclarations: 0, directSwaps: 0 };
     },
     get declarationPrintStats() {
       return printMemo?.stats;

@@ -312,6 +312,38 @@ describe("fresh cells checked in a view of the last program", () => {
     expect(prepared.swapStats.preparedDeclarations).toBe(hitsBefore + 1);
   });
 
+  it("swaps made without TypeScript's watch program give what its program updates give, and are taken for ordinary cells", () => {
+    // An update that only the cell's in-memory files asked for is swapped directly (watch-host.ts); everything else,
+    // and the same notebook through a compiler without it, goes through TypeScript's watch program.
+    const directProject = newProject();
+    const watchedProject = newProject();
+    const direct = createCellCompiler(directProject, { swapCells: true });
+    const watched = createCellCompiler(watchedProject, { swapCells: true, directSwap: false });
+    compilers.push(direct, watched);
+    let decl = "";
+    for (const cell of [...CELLS, ...EMIT_CELLS]) {
+      const before = direct.swapStats.directSwaps;
+      const fast = direct.convert(decl, cell.src, HANDOFF);
+      const slow = watched.convert(decl, cell.src, HANDOFF);
+      expect(comparable(fast, directProject), cell.src).toEqual(comparable(slow, watchedProject));
+      // A cell that reaches outside itself (an import) is never swapped, directly or not.
+      if (cell.swap === false) expect(direct.swapStats.directSwaps, cell.src).toBe(before);
+      if (slow.diagnostics.length === 0) decl = slow.declOutput ?? "";
+    }
+    for (const [src, at] of COMPLETIONS) {
+      const fast = direct.complete(decl, src, at ?? src.length);
+      const slow = watched.complete(decl, src, at ?? src.length);
+      expect({ ...fast, original: undefined }, src).toEqual({ ...slow, original: undefined });
+    }
+    for (const [src, at] of HOVERS) expect(direct.inspect(decl, src, at), src).toEqual(watched.inspect(decl, src, at));
+    // Both took the swap alike; only one of them made its swaps directly.
+    expect(direct.swapStats.swaps).toBe(watched.swapStats.swaps);
+    expect(direct.swapStats.fullBuilds).toBe(watched.swapStats.fullBuilds);
+    expect(direct.swapStats.directSwaps).toBeGreaterThan(direct.swapStats.swaps * 0.8);
+    expect(watched.swapStats.directSwaps).toBe(0);
+    console.log(`direct swaps: ${JSON.stringify(direct.swapStats)}`);
+  });
+
   it("cells are emitted as CommonJS in one pass, token for token what the two passes give", () => {
     const oneProject = newProject();
     const twoProject = newProject();
@@ -384,9 +416,15 @@ describe("fresh cells checked in a view of the last program", () => {
     compilers.push(swapping);
     expect(swapping.convert("", "1 + 1", HANDOFF).diagnostics).toEqual([]);
     expect(swapping.convert("", "2 + 2", HANDOFF).diagnostics).toEqual([]);
+    // The program updates for a new global declarations file (new root files) are TypeScript's own, never a direct
+    // swap with the old roots.
+    const directSwapsNow = swapping.swapStats.directSwaps;
     swapping.setExtraGlobals({ trackedRun: "{ id: string }" });
+    expect(swapping.swapStats.directSwaps).toBe(directSwapsNow);
     expect(swapping.convert("", "trackedRun.id.length", HANDOFF).diagnostics).toEqual([]);
+    const directSwapsLater = swapping.swapStats.directSwaps;
     swapping.setExtraGlobals({});
+    expect(swapping.swapStats.directSwaps).toBe(directSwapsLater);
     const after = swapping.convert("", "trackedRun.id.length + 1", HANDOFF);
     expect(after.diagnostics.map((d) => d.messageText)).toEqual(["Cannot find name 'trackedRun'."]);
     expect(swapping.convert("", "3 + 3", HANDOFF).diagnostics).toEqual([]);
