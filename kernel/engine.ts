@@ -386,11 +386,18 @@ export function createEngine(options: EngineOptions, extras: EngineExtras = {}):
   // are parsed. Not at once: a client that sends its next request straight away (nbclient, Run All) would find the
   // thread busy with it, and on two cores the parse takes CPU from the client itself; any request cancels the wait.
   const prepareDeclarations = process.env.LABNOTE_PREPARE_DECLARATIONS !== "off";
+  // Node measures a timer from the event loop's time, read when the loop turn began: a timer set at the end of a long
+  // turn (a cell that ran for a while) fires that much early. The quiet time is counted from the execute's settlement.
+  let settledAt = 0;
   const prepareNext = (): void => {
-    if (!closed && inFlight === 0) typescript.prepareNext();
+    if (closed || inFlight !== 0) return;
+    const left = PREPARE_DECLARATIONS_AFTER_QUIET_MS - (performance.now() - settledAt);
+    if (left > 0) prepareTimer = setTimeout(prepareNext, Math.ceil(left)).unref();
+    else typescript.prepareNext();
   };
   engine.execute = (request) =>
     active(base.execute(request)).finally(() => {
+      settledAt = performance.now();
       if (prepareDeclarations && inFlight === 0) prepareTimer = setTimeout(prepareNext, PREPARE_DECLARATIONS_AFTER_QUIET_MS).unref();
     });
   engine.complete = (code, cursorPos) => active(base.complete(code, cursorPos));
