@@ -10,7 +10,9 @@ Usage: [SWITCH=NAME] /usr/bin/python3 bench/kernel_switch_ab.py [PAIRS=5] [GAP_S
 """
 import json
 import os
+import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,9 +23,8 @@ from bench_kernel import drain_polls, start_timed, timed_execute  # noqa: E402  
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def write_kernelspecs(path):
+def write_kernelspecs(path, switch):
     node = os.environ.get("NODE", "/usr/bin/node")
-    switch = os.environ.get("SWITCH", "LABNOTE_PREPARE_DECLARATIONS")
     specs = {name: {"argv": [node, os.path.join(REPO, "bin", "labnote.js"), "kernel", "-f", "{connection_file}"], "env": {switch: mode}}
              for name, mode in (("labnote-switch-on", "on"), ("labnote-switch-off", "off"))}
     if os.environ.get("DENO"):
@@ -57,9 +58,13 @@ def one_start(name, gap):
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     gap = float(sys.argv[2]) if len(sys.argv) > 2 else 0.1
-    os.environ["JUPYTER_PATH"] = tempfile.mkdtemp(prefix="labnote-switch-ab-jupyter-")
-    names = write_kernelspecs(os.environ["JUPYTER_PATH"])
     switch = os.environ.get("SWITCH", "LABNOTE_PREPARE_DECLARATIONS")
+    os.environ["JUPYTER_PATH"] = tempfile.mkdtemp(prefix="labnote-switch-ab-jupyter-")
+    names = write_kernelspecs(os.environ["JUPYTER_PATH"], switch)
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    print(f"machine: {cpu}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; node {subprocess.run([os.environ.get('NODE', '/usr/bin/node'), '--version'], capture_output=True, text=True).stdout.strip()}", flush=True)
+    if os.environ.get("DENO"):
+        print(f"deno: {subprocess.run([os.environ['DENO'], '--version'], capture_output=True, text=True).stdout.splitlines()[0]} ({os.environ['DENO']})", flush=True)
     print(f"{switch} on/off, {pairs} pairs, {gap} s of quiet before each cell; p50 to idle of 60 new expressions and of 60 declaring cells, ms", flush=True)
     results = {name: ([], []) for name in names}
     for pair in range(pairs):

@@ -252,13 +252,14 @@ export function createCellCompiler(projectDir: string, options: CellCompilerOpti
   let swapper: CellSwapper | undefined;
   const swapCells = options.swapCells ?? process.env.LABNOTE_CELL_SWAP !== "off";
   const oneStepEmit = options.oneStepEmit ?? process.env.LABNOTE_ONE_STEP_EMIT !== "off";
+  const directSwap = options.directSwap ?? process.env.LABNOTE_DIRECT_SWAP !== "off";
   const programState: ProgramState = { builds: 0, pending: () => true };
   const restoreHostFactory = skipUnchangedRebuilds(tslabTypeScript, {
     deferred,
     swapCells,
     oneStepEmit,
     programState,
-    directSwap: options.directSwap,
+    directSwap,
     onSwapper: (created) => (swapper = created),
   });
   const restoreWatchProgram = deferred?.captureWatchProgram();

@@ -73,7 +73,7 @@ export interface WatchHostOptions {
   programState?: ProgramState;
   /**
    * false: every program update goes through TypeScript's watch program. Default: a swap is made directly when the
-   * update is one for the cell's in-memory files only (see `fire`), unless LABNOTE_DIRECT_SWAP=off.
+   * update is one for the cell's in-memory files only (see `fire`).
    */
   directSwap?: boolean;
   /** Receives the swapper of the watch host created while patched. */
@@ -242,7 +242,7 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
     if (hostOptions.programState) hostOptions.programState.pending = () => queue.size > 0;
     let tslabTimer: unknown;
     let firing = false;
-    const directSwap = swapper !== undefined && hostOptions.directSwap !== false && process.env.LABNOTE_DIRECT_SWAP !== "off";
+    const directSwap = swapper !== undefined && hostOptions.directSwap !== false;
     /**
      * A program update that only the cell's in-memory files asked for, made without TypeScript's watch program: the
      * swap it would make in the end, handed to tslab. On the way there the watch program compares every file's
@@ -252,7 +252,9 @@ export function skipUnchangedRebuilds(ts: WatchHostFactory, hostOptions: WatchHo
      * @types packages added make a new list) and the swap's own checks pass (a watched file or directory that changed
      * dropped the base); otherwise TypeScript's update runs, as before. The watch program is left with its last
      * program and its timer handle, which it clears and replaces on the next change; its next update builds afresh
-     * from the files' versions, which every change still bumps.
+     * from the files' versions, which every change still bumps. The update is told from the failed-lookup
+     * invalidation by its function's name in TypeScript 5.0 (`updateProgramWithWatchStatus`); under another name no
+     * update is swapped directly and all go through TypeScript (the direct-swap test would then fail).
      */
     const swapDirectly = (due: Queued[]): boolean => {
       if (!directSwap || rootsChanged || lastRequest === undefined || due.length !== 1 || due[0]!.callback.name !== "updateProgramWithWatchStatus") return false;
